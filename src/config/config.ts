@@ -1,0 +1,96 @@
+/**
+ * Configuration: defaults from `config/default.json`, each key overridable by an environment
+ * variable (contract §4), validated with zod. A bad value stops start-up with one line naming
+ * the key; the values of secret keys are never echoed.
+ *
+ * @module
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { ConfigError } from '../errors.js';
+
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD').refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), 'not a calendar date');
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const flag = z.union([z.boolean(), z.enum(['1', '0', 'true', 'false', ''])]).transform((v) => v === true || v === '1' || v === 'true');
+const urlOrPath = z.string().min(1);
+const wsUrl = z.string().regex(/^wss?:\/\//, 'expected a ws:// or wss:// URL');
+const httpUrl = z.string().regex(/^https?:\/\//, 'expected an http(s) URL');
+
+/** Schema of every key; env names are derived by {@link envName}. */
+export const configSchema = z.object({
+  host: z.string().min(1),
+  port,
+  tradingDate: isoDate.nullable(),
+  dhanAccounts: z.string().min(1).nullable(),
+  dhanMasterUrl: urlOrPath,
+  dhanFeedUrl: wsUrl,
+  dhanApiUrl: httpUrl.refine((s) => s.replace(/\/+$/, '').endsWith('/v2'), 'must end in /v2'),
+  dataDir: z.string().min(1),
+  sim: flag,
+  simPort: port,
+  simSeed: z.coerce.number().int(),
+  simRate: z.coerce.number().positive().max(1000),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  feedWorkers: positiveInt.max(16),
+  feedWatchdogMs: positiveInt,
+  feedFirstPacketMs: positiveInt,
+  feedBackoffMaxMs: positiveInt,
+  quoteMaxAgeMs: positiveInt,
+  maxSpreadAbs: z.coerce.number().positive(),
+  maxSpreadRel: z.coerce.number().positive().max(10),
+  marginCacheTtlMs: positiveInt,
+  marginTimeoutMs: positiveInt,
+  httpMaxBodyBytes: positiveInt,
+});
+
+/** Validated configuration. */
+export type Config = z.infer<typeof configSchema>;
+export type ConfigKey = keyof Config;
+
+/** Keys whose values must never be printed. */
+export const SECRET_KEYS: ReadonlySet<string> = new Set<string>([]);
+
+/** `dhanApiUrl` → `OPTCHAIN_DHAN_API_URL`. */
+export function envName(key: string): string {
+  return `OPTCHAIN_${key.replace(/([A-Z])/g, '_$1').toUpperCase()}`;
+}
+
+const defaultsPath = fileURLToPath(new URL('../../config/default.json', import.meta.url));
+
+/** The defaults from `config/default.json`. */
+export function loadDefaults(): Record<string, unknown> {
+  return JSON.parse(readFileSync(defaultsPath, 'utf8')) as Record<string, unknown>;
+}
+
+/**
+ * Builds the configuration from defaults, then environment variables, then explicit
+ * overrides (command-line flags). Throws {@link ConfigError} naming the first bad key.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Record<ConfigKey, unknown>> = {}): Config {
+  const raw: Record<string, unknown> = { ...loadDefaults() };
+  for (const key of Object.keys(configSchema.shape)) {
+    const v = env[envName(key)];
+    if (v !== undefined) raw[key] = v === '' && configSchema.shape[key as ConfigKey].isNullable() ? null : v;
+  }
+  for (const [k, v] of Object.entries(overrides)) if (v !== undefined) raw[k] = v;
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const key = String(issue.path[0] ?? 'config');
+    throw new ConfigError(envName(key), issue.message);
+  }
+  return Object.freeze(parsed.data);
+}
+
+/** True when the server should run on the built-in simulator (contract §2, §4). */
+export function isSimMode(config: Config): boolean {
+  return config.sim || config.dhanAccounts === null;
+}
+
+/** Lines for `--help`: each key, its environment variable and its default. */
+export function describeConfig(): string[] {
+  const d = loadDefaults();
+  return Object.keys(configSchema.shape).map((k) => `  ${envName(k).padEnd(32)} default ${JSON.stringify(d[k])}`);
+}

@@ -1,0 +1,134 @@
+/**
+ * Every error optchain raises, with a stable `code` (undici/fastify style: one module, one
+ * class per family, codes that scripts can match on). Never throw strings.
+ *
+ * @module
+ */
+
+/** Stable error codes. HTTP-facing codes are the contract's UPPER_SNAKE codes (contract §5, §6). */
+export const ErrorCodes = {
+  // configuration and start-up
+  CONFIG_INVALID: 'CONFIG_INVALID',
+  UWS_NATIVE_MISSING: 'UWS_NATIVE_MISSING',
+  // instrument master
+  MASTER_NOT_FOUND: 'MASTER_NOT_FOUND',
+  MASTER_DOWNLOAD_FAILED: 'MASTER_DOWNLOAD_FAILED',
+  MASTER_MISSING_COLUMN: 'MASTER_MISSING_COLUMN',
+  MASTER_EMPTY: 'MASTER_EMPTY',
+  NO_CONTRACTS: 'NO_CONTRACTS',
+  // skeleton / price table
+  SKELETON_FROZEN: 'SKELETON_FROZEN',
+  PRICE_TABLE_LAYOUT: 'PRICE_TABLE_LAYOUT',
+  // feed
+  FEED_AUTH_FAILED: 'FEED_AUTH_FAILED',
+  FEED_ACCOUNTS_INVALID: 'FEED_ACCOUNTS_INVALID',
+  // HTTP contract (§5)
+  BAD_REQUEST: 'BAD_REQUEST',
+  UNAUTHORIZED: 'UNAUTHORIZED',
+  FORBIDDEN: 'FORBIDDEN',
+  NOT_FOUND: 'NOT_FOUND',
+  UNKNOWN_SYMBOL: 'UNKNOWN_SYMBOL',
+  UNKNOWN_EXPIRY: 'UNKNOWN_EXPIRY',
+  METHOD_NOT_ALLOWED: 'METHOD_NOT_ALLOWED',
+  BODY_TOO_LARGE: 'BODY_TOO_LARGE',
+  NOT_READY: 'NOT_READY',
+  RATE_LIMITED: 'RATE_LIMITED',
+  INTERNAL: 'INTERNAL',
+  // paper trading (§6)
+  NO_QUOTE: 'NO_QUOTE',
+  STALE_QUOTE: 'STALE_QUOTE',
+  CROSSED_QUOTE: 'CROSSED_QUOTE',
+  SPREAD_TOO_WIDE: 'SPREAD_TOO_WIDE',
+  INSUFFICIENT_LIQUIDITY: 'INSUFFICIENT_LIQUIDITY',
+  INSUFFICIENT_MARGIN: 'INSUFFICIENT_MARGIN',
+  UNKNOWN_INSTRUMENT: 'UNKNOWN_INSTRUMENT',
+  INVALID_QUANTITY: 'INVALID_QUANTITY',
+  PRICE_OUTSIDE_BAND: 'PRICE_OUTSIDE_BAND',
+  DUPLICATE_CLIENT_ORDER_ID: 'DUPLICATE_CLIENT_ORDER_ID',
+  // margin service
+  MARGIN_UPSTREAM_ERROR: 'MARGIN_UPSTREAM_ERROR',
+  MARGIN_UNAVAILABLE: 'MARGIN_UNAVAILABLE',
+  MARGIN_RATE_LIMITED: 'MARGIN_RATE_LIMITED',
+  MARGIN_AUTH_FAILED: 'MARGIN_AUTH_FAILED',
+} as const;
+
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+/** Base class: a message, a stable code, an HTTP status when it reaches a client, and details. */
+export class OptchainError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, status = 500, details?: Record<string, unknown>, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'OptchainError';
+    this.code = code;
+    this.status = status;
+    this.details = details;
+  }
+
+  /** The contract's JSON error shape (contract §5). */
+  toJSON(): { error: { code: string; message: string; details?: Record<string, unknown> } } {
+    return this.details === undefined
+      ? { error: { code: this.code, message: this.message } }
+      : { error: { code: this.code, message: this.message, details: this.details } };
+  }
+}
+
+/** Bad configuration: names the key, never the value of a secret. */
+export class ConfigError extends OptchainError {
+  readonly key: string;
+  constructor(key: string, reason: string) {
+    super(ErrorCodes.CONFIG_INVALID, `invalid configuration ${key}: ${reason}`, 500, { key });
+    this.name = 'ConfigError';
+    this.key = key;
+  }
+}
+
+/** The instrument master could not be read or does not have what the skeleton needs. */
+export class MasterError extends OptchainError {
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>, options?: { cause?: unknown }) {
+    super(code, message, 500, details, options);
+    this.name = 'MasterError';
+  }
+}
+
+/** An error meant for an HTTP client, in the contract's shape. */
+export class HttpError extends OptchainError {
+  constructor(status: number, code: ErrorCode, message: string, details?: Record<string, unknown>) {
+    super(code, message, status, details);
+    this.name = 'HttpError';
+  }
+}
+
+/** A paper order refused by a feasibility or funds check (422, contract §6). */
+export class OrderRefusedError extends OptchainError {
+  constructor(code: ErrorCode, message: string, details: Record<string, unknown>) {
+    super(code, message, 422, details);
+    this.name = 'OrderRefusedError';
+  }
+}
+
+/** The margin service failed (maps to 502/503 with a code). */
+export class MarginError extends OptchainError {
+  readonly retryable: boolean;
+  constructor(code: ErrorCode, message: string, status: number, retryable: boolean, details?: Record<string, unknown>) {
+    super(code, message, status, details);
+    this.name = 'MarginError';
+    this.retryable = retryable;
+  }
+}
+
+/** Feed-level failure (auth, accounts file). */
+export class FeedError extends OptchainError {
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
+    super(code, message, 503, details);
+    this.name = 'FeedError';
+  }
+}
+
+/** True when `err` is one of ours. */
+export function isOptchainError(err: unknown): err is OptchainError {
+  return err instanceof OptchainError;
+}

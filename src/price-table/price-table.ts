@@ -1,0 +1,138 @@
+/**
+ * The shared price table: a SharedArrayBuffer with one fixed slot per skeleton token, written
+ * by exactly one feed worker per slot under a seqlock and read consistently by any thread
+ * (engineering.md §2.2). This is the only module that calls `Atomics`.
+ *
+ * Writer protocol: `beginWrite(slot)` (version becomes odd), plain Float64 stores into
+ * `f64[slot * SLOT_WORDS + F.X]`, `endWrite(slot)` (version becomes even), then
+ * `bumpGeneration(chain)` for every chain the slot belongs to.
+ *
+ * Reader protocol: {@link PriceTable.readSlot} copies the fields into scratch memory and
+ * accepts the copy only when the version was even and unchanged across the copy.
+ *
+ * @module
+ */
+import { OptchainError, ErrorCodes } from '../errors.js';
+import { F, FIELD_COUNT, SLOT_BYTES, SLOT_WORDS, tableBytes } from './layout.js';
+
+/** Retries before a reader gives up on a slot that a writer keeps rewriting. */
+const READ_RETRY_LIMIT = 1000;
+
+/** The transferable description of a table: hand it to a worker through `workerData`. */
+export interface PriceTableHandle {
+  readonly sab: SharedArrayBuffer;
+  readonly slots: number;
+  readonly chains: number;
+}
+
+/** A view over a shared price table. Create once per thread; views are cheap to keep. */
+export class PriceTable {
+  readonly sab: SharedArrayBuffer;
+  readonly slots: number;
+  readonly chains: number;
+  /** Float64 view of the slots: fields at `slot * SLOT_WORDS + F.X`. Writers store here directly. */
+  readonly f64: Float64Array;
+  private readonly i32: Int32Array;
+  private readonly gen: Int32Array;
+  /** Reads that needed at least one retry (contention statistics). */
+  retries = 0;
+  /** Reads that gave up after the retry limit (should stay 0). */
+  failedReads = 0;
+
+  private constructor(handle: PriceTableHandle) {
+    const need = tableBytes(handle.slots, handle.chains);
+    if (handle.sab.byteLength < need) {
+      throw new OptchainError(ErrorCodes.PRICE_TABLE_LAYOUT, `price table buffer holds ${handle.sab.byteLength} bytes, needs ${need}`);
+    }
+    this.sab = handle.sab;
+    this.slots = handle.slots;
+    this.chains = handle.chains;
+    this.f64 = new Float64Array(handle.sab, 0, handle.slots * SLOT_WORDS);
+    this.i32 = new Int32Array(handle.sab, 0, handle.slots * SLOT_WORDS * 2);
+    this.gen = new Int32Array(handle.sab, handle.slots * SLOT_BYTES, handle.chains);
+  }
+
+  /** Allocates a new table with every field NaN (never delivered) and every version 0. */
+  static allocate(slots: number, chains: number): PriceTable {
+    const sab = new SharedArrayBuffer(tableBytes(slots, chains));
+    const table = new PriceTable({ sab, slots, chains });
+    table.f64.fill(Number.NaN);
+    for (let s = 0; s < slots; s++) {
+      table.f64[s * SLOT_WORDS] = 0;
+    }
+    return table;
+  }
+
+  /** Attaches to a table allocated by another thread. */
+  static attach(handle: PriceTableHandle): PriceTable {
+    return new PriceTable(handle);
+  }
+
+  /** What to send to a worker. */
+  handle(): PriceTableHandle {
+    return { sab: this.sab, slots: this.slots, chains: this.chains };
+  }
+
+  /** Writer: marks the slot as being written (version odd). Single writer per slot. */
+  beginWrite(slot: number): void {
+    Atomics.add(this.i32, slot * (SLOT_WORDS * 2), 1);
+  }
+
+  /** Writer: publishes the slot (version even). */
+  endWrite(slot: number): void {
+    Atomics.add(this.i32, slot * (SLOT_WORDS * 2), 1);
+  }
+
+  /** Writer: a slot of this chain changed. */
+  bumpGeneration(chain: number): void {
+    Atomics.add(this.gen, chain, 1);
+  }
+
+  /** Current generation of a chain (monotonic until Int32 wrap, which takes 2^31 ticks). */
+  generation(chain: number): number {
+    return Atomics.load(this.gen, chain);
+  }
+
+  /** Current seqlock version of a slot (even = stable). Number of writes × 2. */
+  version(slot: number): number {
+    return Atomics.load(this.i32, slot * (SLOT_WORDS * 2));
+  }
+
+  /**
+   * Copies the slot's FIELD_COUNT fields into `out[offset .. offset + FIELD_COUNT)` in word
+   * order (ltp first, see FIELD_NAMES). Returns true for a consistent copy; false only when a
+   * writer kept the slot busy past the retry limit (the copy is then the last attempt's).
+   */
+  readSlot(slot: number, out: Float64Array, offset = 0): boolean {
+    const f64 = this.f64;
+    const vi = slot * (SLOT_WORDS * 2);
+    const base = slot * SLOT_WORDS + 1;
+    for (let tries = 0; tries < READ_RETRY_LIMIT; tries++) {
+      const v1 = Atomics.load(this.i32, vi);
+      if ((v1 & 1) === 0) {
+        for (let i = 0; i < FIELD_COUNT; i++) out[offset + i] = f64[base + i]!;
+        if (Atomics.load(this.i32, vi) === v1) {
+          if (tries > 0) this.retries++;
+          return true;
+        }
+      }
+    }
+    this.failedReads++;
+    return false;
+  }
+
+  /** Reads one field consistently (a single aligned Float64 needs no seqlock on x86-64, but we keep the protocol). */
+  readField(slot: number, field: number): number {
+    const vi = slot * (SLOT_WORDS * 2);
+    const idx = slot * SLOT_WORDS + field;
+    for (let tries = 0; tries < READ_RETRY_LIMIT; tries++) {
+      const v1 = Atomics.load(this.i32, vi);
+      const value = this.f64[idx]!;
+      if ((v1 & 1) === 0 && Atomics.load(this.i32, vi) === v1) return value;
+    }
+    this.failedReads++;
+    return this.f64[idx]!;
+  }
+}
+
+export { F, FIELD_COUNT, SLOT_WORDS };
