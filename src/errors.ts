@@ -22,6 +22,10 @@ export const ErrorCodes = {
   // feed
   FEED_AUTH_FAILED: 'FEED_AUTH_FAILED',
   FEED_ACCOUNTS_INVALID: 'FEED_ACCOUNTS_INVALID',
+  /** An encoder was asked to write a Dhan packet past the end of its buffer. */
+  FEED_PACKET_RANGE: 'FEED_PACKET_RANGE',
+  /** A subscribe/unsubscribe message that Dhan would refuse (dhan-protocol.md §2.2, §2.3). */
+  FEED_SUBSCRIBE_INVALID: 'FEED_SUBSCRIBE_INVALID',
   // HTTP contract (§5)
   BAD_REQUEST: 'BAD_REQUEST',
   UNAUTHORIZED: 'UNAUTHORIZED',
