@@ -1,0 +1,188 @@
+/**
+ * Parses Dhan's detailed instrument master (dhan-protocol.md §1.3) by header name: unknown,
+ * reordered and trailing empty columns are tolerated, quoted fields handled (csv-parse). A
+ * header without a needed column is an error naming it; a malformed row is counted and
+ * skipped, never fatal and never silent; TEST rows are filtered (contract §3).
+ *
+ * Only the rows the skeleton can use are kept (NSE/BSE options, indices, equities); the rest
+ * are counted as ignored.
+ *
+ * @module
+ */
+import { parse } from 'csv-parse/sync';
+import { ErrorCodes, MasterError } from '../errors.js';
+import { segmentFromMaster } from '../dhan/segments.js';
+import { DETAILED_COLUMNS, OPTIONAL_COLUMNS, REQUIRED_COLUMNS } from './columns.js';
+import type { Instrument, MasterStats, ParsedMaster } from './instrument.js';
+
+const MAX_EXAMPLES = 20;
+const KNOWN = new Set<string>(DETAILED_COLUMNS);
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** Sentinel returned by the row converter for a malformed row. */
+class RowProblem {
+  constructor(readonly reason: string) {}
+}
+
+type ColumnIndex = Record<(typeof REQUIRED_COLUMNS)[number] | (typeof OPTIONAL_COLUMNS)[number], number>;
+
+function indexHeader(header: string[]): { idx: ColumnIndex; unknown: string[] } {
+  const positions = new Map<string, number>();
+  header.forEach((name, i) => {
+    const n = name.trim().replace(/^\uFEFF/, '');
+    if (n !== '' && !positions.has(n)) positions.set(n, i);
+  });
+  const missing = REQUIRED_COLUMNS.filter((c) => !positions.has(c));
+  if (missing.length > 0) {
+    throw new MasterError(ErrorCodes.MASTER_MISSING_COLUMN, `instrument master header lacks column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`, { missing });
+  }
+  const idx = {} as ColumnIndex;
+  for (const c of [...REQUIRED_COLUMNS, ...OPTIONAL_COLUMNS]) idx[c] = positions.get(c) ?? -1;
+  const unknown = [...positions.keys()].filter((n) => !KNOWN.has(n));
+  return { idx, unknown };
+}
+
+function num(text: string | undefined, column: string, required: boolean): number | RowProblem {
+  if (text === undefined || text === '') return required ? new RowProblem(`${column} empty`) : 0;
+  const v = Number(text);
+  return Number.isFinite(v) ? v : new RowProblem(`${column} not a number: ${JSON.stringify(text.slice(0, 20))}`);
+}
+
+/** Instruments whose rows we keep. */
+function keepKind(instrument: string, letter: string): 'option' | 'index' | 'equity' | null {
+  if (letter === 'D' && (instrument === 'OPTIDX' || instrument === 'OPTSTK')) return 'option';
+  if (letter === 'I') return 'index';
+  if (letter === 'E' && instrument === 'EQUITY') return 'equity';
+  return null;
+}
+
+function convertRow(r: string[], idx: ColumnIndex, stats: MasterStats): Instrument | RowProblem | null {
+  const exchange = r[idx.EXCH_ID];
+  const letter = r[idx.SEGMENT];
+  if (exchange === undefined || letter === undefined || r.length <= idx.EXPIRY_FLAG) return new RowProblem(`row has ${r.length} fields`);
+  const instrument = r[idx.INSTRUMENT]!;
+  const underlyingSymbol = r[idx.UNDERLYING_SYMBOL]!;
+  const symbolName = r[idx.SYMBOL_NAME]!;
+  if (underlyingSymbol.includes('TEST') || symbolName.includes('TEST')) {
+    stats.test++;
+    return null;
+  }
+  const kind = keepKind(instrument, letter);
+  if (kind === null || (exchange !== 'NSE' && exchange !== 'BSE')) {
+    stats.ignored++;
+    return null;
+  }
+  const segment = segmentFromMaster(exchange, letter);
+  if (!segment) return new RowProblem(`unknown segment ${exchange}/${letter}`);
+  const securityId = num(r[idx.SECURITY_ID], 'SECURITY_ID', true);
+  if (securityId instanceof RowProblem) return securityId;
+  if (!Number.isInteger(securityId) || securityId <= 0 || securityId > 0xffffffff) return new RowProblem(`SECURITY_ID out of range: ${securityId}`);
+  const underlyingSecurityId = num(r[idx.UNDERLYING_SECURITY_ID], 'UNDERLYING_SECURITY_ID', kind === 'option');
+  if (underlyingSecurityId instanceof RowProblem) return underlyingSecurityId;
+  const lot = num(r[idx.LOT_SIZE], 'LOT_SIZE', kind === 'option');
+  if (lot instanceof RowProblem) return lot;
+  const tickPaise = num(r[idx.TICK_SIZE], 'TICK_SIZE', false);
+  if (tickPaise instanceof RowProblem) return tickPaise;
+  let expiry = '';
+  let strike = 0;
+  let optionType: 'CE' | 'PE' | null = null;
+  if (kind === 'option') {
+    expiry = r[idx.SM_EXPIRY_DATE]!.slice(0, 10);
+    if (!ISO_DATE.test(expiry)) return new RowProblem(`SM_EXPIRY_DATE not YYYY-MM-DD: ${JSON.stringify(r[idx.SM_EXPIRY_DATE])}`);
+    const s = num(r[idx.STRIKE_PRICE], 'STRIKE_PRICE', true);
+    if (s instanceof RowProblem) return s;
+    if (s <= 0) return new RowProblem(`STRIKE_PRICE not positive: ${s}`);
+    strike = s;
+    const ot = r[idx.OPTION_TYPE];
+    if (ot !== 'CE' && ot !== 'PE') return new RowProblem(`OPTION_TYPE not CE/PE: ${JSON.stringify(ot)}`);
+    optionType = ot;
+    if (!Number.isInteger(lot) || lot <= 0) return new RowProblem(`LOT_SIZE not a positive integer: ${lot}`);
+  }
+  const upper = idx.SM_UPPER_LIMIT >= 0 ? num(r[idx.SM_UPPER_LIMIT], 'SM_UPPER_LIMIT', false) : 0;
+  if (upper instanceof RowProblem) return upper;
+  const lower = idx.SM_LOWER_LIMIT >= 0 ? num(r[idx.SM_LOWER_LIMIT], 'SM_LOWER_LIMIT', false) : 0;
+  if (lower instanceof RowProblem) return lower;
+  const freeze = idx.SM_FREEZE_QTY >= 0 ? num(r[idx.SM_FREEZE_QTY], 'SM_FREEZE_QTY', false) : 0;
+  if (freeze instanceof RowProblem) return freeze;
+  return {
+    exchange,
+    segment,
+    securityId,
+    instrument,
+    underlyingSecurityId,
+    underlyingSymbol,
+    symbolName,
+    displayName: idx.DISPLAY_NAME >= 0 ? (r[idx.DISPLAY_NAME] ?? '') : '',
+    lotSize: lot,
+    expiry,
+    strike,
+    optionType,
+    tickSize: tickToRupees(tickPaise),
+    expiryFlag: r[idx.EXPIRY_FLAG] ?? '',
+    upperLimit: upper,
+    lowerLimit: lower,
+    freezeQty: freeze,
+  };
+}
+
+/**
+ * TICK_SIZE is in paise for tradable instruments (dhan-protocol.md §1.5, inferred from values:
+ * `5.0000` = ₹0.05). An option value outside 1..10000 paise is treated as unknown and falls
+ * back to ₹0.05, the index-option tick.
+ */
+export function tickToRupees(paise: number): number {
+  return paise >= 1 && paise <= 10000 ? paise / 100 : 0.05;
+}
+
+function noteProblem(stats: MasterStats, line: number, reason: string): void {
+  stats.malformed++;
+  if (stats.malformedExamples.length < MAX_EXAMPLES) stats.malformedExamples.push({ line, reason });
+}
+
+/**
+ * Parses a whole detailed master held in memory (a ~40 MB file parses in one pass; the
+ * records are converted one at a time and never held as an array of arrays).
+ */
+export function parseMaster(input: Buffer | string): ParsedMaster {
+  const started = performance.now();
+  const text = typeof input === 'string' ? input : input.toString('utf8');
+  const stats: MasterStats = { rows: 0, kept: 0, ignored: 0, test: 0, malformed: 0, malformedExamples: [], unknownColumns: [], bytes: Buffer.byteLength(text), parseMs: 0 };
+  const instruments: Instrument[] = [];
+  let idx: ColumnIndex | null = null;
+  let headerSeen = false;
+  parse(text, {
+    relax_column_count: true,
+    relax_quotes: false,
+    skip_empty_lines: true,
+    skip_records_with_error: true,
+    trim: false,
+    on_skip: (err) => {
+      // csv-parse reports the line of the broken record; a broken quote can swallow following lines, each still counted once here.
+      stats.rows++;
+      noteProblem(stats, Number((err as { lines?: number } | undefined)?.lines ?? -1), err ? err.message.replace(/\s+/g, ' ').slice(0, 120) : 'unparseable record');
+      return undefined;
+    },
+    on_record: (record: string[], ctx) => {
+      if (!headerSeen) {
+        headerSeen = true;
+        const h = indexHeader(record);
+        idx = h.idx;
+        stats.unknownColumns = h.unknown;
+        return null;
+      }
+      stats.rows++;
+      const out = convertRow(record, idx!, stats);
+      if (out === null) return null;
+      if (out instanceof RowProblem) {
+        noteProblem(stats, ctx.lines, out.reason);
+        return null;
+      }
+      instruments.push(out);
+      stats.kept++;
+      return null;
+    },
+  });
+  if (!headerSeen) throw new MasterError(ErrorCodes.MASTER_EMPTY, 'instrument master is empty (no header line)');
+  stats.parseMs = performance.now() - started;
+  return { instruments, stats };
+}

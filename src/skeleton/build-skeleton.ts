@@ -1,0 +1,199 @@
+/**
+ * Builds the frozen skeleton for a trading date from the day's master: universe (contract §3),
+ * expiry selection, every listed strike of each selected expiry (both sides, one-sided strikes
+ * kept), and a dense deterministic slot per token. The result is deep-frozen: nothing can
+ * change it intraday (anti-drift rules, contract §3).
+ *
+ * Slot order: for each underlying in skeleton order, its spot, then its chains by expiry,
+ * rows by strike, CE before PE. Indices come first, which is also the order the feed fills
+ * accounts in when capacity is short.
+ *
+ * @module
+ */
+import { createHash } from 'node:crypto';
+import { ErrorCodes, MasterError } from '../errors.js';
+import type { Instrument } from '../master/instrument.js';
+import { selectExpiries, type ExpiryInfo, type SelectedExpiry } from '../universe/expiry-selection.js';
+import { selectUniverse, type UniverseEntry } from '../universe/universe.js';
+import type { Segment } from '../dhan/segments.js';
+import type { Chain, ChainRow, Contract, Skeleton, SlotToken, Spot, Underlying } from './types.js';
+
+/** Recursively freezes plain objects and arrays. */
+export function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value as Record<string, unknown>)) deepFreeze(v);
+  }
+  return value;
+}
+
+function distinctExpiries(options: readonly Instrument[]): ExpiryInfo[] {
+  const byDate = new Map<string, { flaggedMonthly: boolean; flagged: boolean }>();
+  for (const o of options) {
+    const e = byDate.get(o.expiry) ?? { flaggedMonthly: false, flagged: false };
+    if (o.expiryFlag === 'M') e.flaggedMonthly = true;
+    if (o.expiryFlag === 'M' || o.expiryFlag === 'W') e.flagged = true;
+    byDate.set(o.expiry, e);
+  }
+  return [...byDate].map(([date, f]) => ({ date, ...f }));
+}
+
+/** Builds the skeleton. Throws NO_CONTRACTS when the master has nothing for the date. */
+export function buildSkeleton(instruments: readonly Instrument[], tradingDate: string): Skeleton {
+  const universe = selectUniverse(instruments, tradingDate);
+  const warnings = [...universe.warnings];
+  const underlyings: Underlying[] = [];
+  const chains: Chain[] = [];
+  const tokens: SlotToken[] = [];
+  const chainsOfSlot: number[][] = [];
+  const seenTokens = new Set<string>();
+  let contractCount = 0;
+  let spotCount = 0;
+
+  const addToken = (segment: Segment, securityId: number, kind: 'option' | 'spot', underlyingIndex: number): number => {
+    const slot = tokens.length;
+    tokens.push({ slot, segment, securityId, kind, underlyingIndex });
+    chainsOfSlot.push([]);
+    return slot;
+  };
+
+  for (const entry of universe.entries) {
+    const selected = selectExpiries(entry.kind, distinctExpiries(entry.options));
+    if (selected.length === 0) continue;
+    const underlyingIndex = underlyings.length;
+    let spot: Spot | null = null;
+    if (entry.spot) {
+      const key = `${entry.spot.segment}:${entry.spot.securityId}`;
+      if (!seenTokens.has(key)) {
+        seenTokens.add(key);
+        spot = { segment: entry.spot.segment, securityId: entry.spot.securityId, slot: addToken(entry.spot.segment, entry.spot.securityId, 'spot', underlyingIndex) };
+        spotCount++;
+      } else {
+        warnings.push(`${entry.exchange}:${entry.symbol}: spot ${key} already belongs to another underlying`);
+      }
+    }
+    const underlyingChains = buildChains(entry, selected, underlyingIndex, chains.length, addToken, seenTokens, warnings);
+    for (const c of underlyingChains) {
+      chains.push(c);
+      contractCount += c.contracts;
+      for (const r of c.rows) {
+        if (r.ce) chainsOfSlot[r.ce.slot]!.push(c.index);
+        if (r.pe) chainsOfSlot[r.pe.slot]!.push(c.index);
+      }
+      if (spot) chainsOfSlot[spot.slot]!.push(c.index);
+    }
+    underlyings.push({
+      index: underlyingIndex,
+      symbol: entry.symbol,
+      exchange: entry.exchange,
+      kind: entry.kind,
+      optionSegment: entry.exchange === 'NSE' ? 'NSE_FNO' : 'BSE_FNO',
+      spot,
+      chains: underlyingChains,
+    });
+  }
+  if (contractCount === 0) {
+    throw new MasterError(ErrorCodes.NO_CONTRACTS, `instrument master has no option contracts in scope for ${tradingDate}`);
+  }
+  const skeleton: Skeleton = {
+    tradingDate,
+    underlyings,
+    chains,
+    tokens,
+    slotCount: tokens.length,
+    totals: { underlyings: underlyings.length, chains: chains.length, contracts: contractCount, spots: spotCount },
+    chainsOfSlot,
+    fingerprint: fingerprint(tradingDate, underlyings),
+    warnings,
+  };
+  return deepFreeze(skeleton);
+}
+
+function buildChains(
+  entry: UniverseEntry,
+  selected: readonly SelectedExpiry[],
+  underlyingIndex: number,
+  firstChainIndex: number,
+  addToken: (segment: Segment, securityId: number, kind: 'option' | 'spot', underlyingIndex: number) => number,
+  seenTokens: Set<string>,
+  warnings: string[],
+): Chain[] {
+  const wanted = new Map(selected.map((s) => [s.date, s]));
+  const byExpiry = new Map<string, Instrument[]>();
+  for (const o of entry.options) {
+    if (!wanted.has(o.expiry)) continue;
+    const list = byExpiry.get(o.expiry) ?? [];
+    list.push(o);
+    byExpiry.set(o.expiry, list);
+  }
+  const out: Chain[] = [];
+  for (const sel of selected) {
+    const rows = byExpiry.get(sel.date) ?? [];
+    const chainIndex = firstChainIndex + out.length;
+    const strikes = new Map<number, { ce: Instrument | null; pe: Instrument | null }>();
+    // Sort by strike, then side, then id so slot assignment is independent of master row order.
+    rows.sort((a, b) => a.strike - b.strike || (a.optionType === b.optionType ? a.securityId - b.securityId : a.optionType === 'CE' ? -1 : 1));
+    for (const o of rows) {
+      const tokenKey = `${o.segment}:${o.securityId}`;
+      if (seenTokens.has(tokenKey)) {
+        warnings.push(`duplicate token ${tokenKey} (${o.symbolName}) skipped`);
+        continue;
+      }
+      const s = strikes.get(o.strike) ?? { ce: null, pe: null };
+      const side = o.optionType === 'CE' ? 'ce' : 'pe';
+      if (s[side]) {
+        warnings.push(`${entry.exchange}:${entry.symbol} ${sel.date} ${o.strike} ${o.optionType}: two contracts (${s[side]!.securityId}, ${o.securityId}); kept ${s[side]!.securityId}`);
+        continue;
+      }
+      seenTokens.add(tokenKey);
+      s[side] = o;
+      strikes.set(o.strike, s);
+    }
+    const chainRows: ChainRow[] = [];
+    let contracts = 0;
+    for (const [strike, s] of strikes) {
+      const make = (o: Instrument | null): Contract | null => {
+        if (!o) return null;
+        contracts++;
+        return {
+          slot: addToken(o.segment, o.securityId, 'option', underlyingIndex),
+          segment: o.segment as Contract['segment'],
+          securityId: o.securityId,
+          tradingSymbol: o.symbolName,
+          displayName: o.displayName,
+          side: o.optionType!,
+          strike,
+          expiry: o.expiry,
+          lotSize: o.lotSize,
+          tickSize: o.tickSize,
+          freezeQty: o.freezeQty,
+          upperLimit: o.upperLimit,
+          lowerLimit: o.lowerLimit,
+          chainIndex,
+          underlyingIndex,
+        };
+      };
+      const ce = make(s.ce);
+      const pe = make(s.pe);
+      chainRows.push({ strike, ce, pe });
+    }
+    out.push({ index: chainIndex, underlyingIndex, symbol: entry.symbol, exchange: entry.exchange, expiry: sel.date, tags: sel.tags, rows: chainRows, contracts });
+  }
+  return out;
+}
+
+function fingerprint(tradingDate: string, underlyings: readonly Underlying[]): string {
+  const h = createHash('sha256');
+  h.update(tradingDate);
+  for (const u of underlyings) {
+    h.update(`|U${u.symbol},${u.exchange},${u.kind},${u.spot ? `${u.spot.segment}:${u.spot.securityId}@${u.spot.slot}` : '-'}`);
+    for (const c of u.chains) {
+      h.update(`|C${c.expiry},${c.tags.join('+')}`);
+      for (const r of c.rows) {
+        const leg = (k: Contract | null): string => (k ? `${k.securityId}@${k.slot}:${k.lotSize}:${k.tickSize}:${k.freezeQty}:${k.upperLimit}:${k.lowerLimit}` : '-');
+        h.update(`|${r.strike};${leg(r.ce)};${leg(r.pe)}`);
+      }
+    }
+  }
+  return h.digest('hex');
+}
