@@ -1,0 +1,436 @@
+/**
+ * Main-thread side of the live feed: plans the connections (connection-plan.ts), spawns the
+ * feed workers from compiled JS with the shared price table, collects their once-a-second
+ * statistics, answers `status()` for `/health` (contract §5) and swaps to a new skeleton and
+ * table at a trading-date rollover.
+ *
+ * The main thread never sees a tick: workers write the table, the main thread only reads slot
+ * versions (withData) and the workers' counters.
+ *
+ * Rollover: `swap()` stops every worker of the old day (their sockets closed) before any
+ * worker of the new day starts, and the new day has its own table, so no slot of the old day
+ * can be written into, or read through, the new day's chains. Messages from the old day's
+ * workers carry the old epoch and are dropped.
+ *
+ * @module
+ */
+import { Worker } from 'node:worker_threads';
+import type { Logger } from 'pino';
+import type { Config } from '../config/config.js';
+import { ErrorCodes, FeedError } from '../errors.js';
+import type { PriceTable } from '../price-table/price-table.js';
+import type { Skeleton } from '../skeleton/types.js';
+import type { MarketClock } from '../time/market-clock.js';
+import { distUrl } from '../util/dist-path.js';
+import { loadAccounts, type AccountsSource } from './accounts.js';
+import { MAX_CONNECTIONS_PER_ACCOUNT, planConnections, type ConnectionPlan, type PlanLimits } from './connection-plan.js';
+import type { ConnectionState, ConnectionStats } from './upstream-connection.js';
+import type { DecoderSnapshot, FeedWorkerData, FeedWorkerTimings, MainMessage, MissingTokens, WorkerMessage } from './worker-protocol.js';
+
+/** How many unsubscribed tokens the status and the log name. */
+const EXAMPLES = 5;
+/** A worker that does not confirm a stop within this is terminated. */
+const STOP_TIMEOUT_MS = 5000;
+/** Delay before a crashed worker is restarted. */
+const WORKER_RESTART_MS = 1000;
+
+/** One connection in `/health` (contract §5 fields first, then detail). */
+export interface FeedConnectionStatus {
+  /** Client id — never the token. */
+  readonly account: string;
+  readonly index: number;
+  readonly state: ConnectionState;
+  readonly tokens: number;
+  /** Unix ms of the last frame received, null before the first. */
+  readonly lastPacketAt: number | null;
+  readonly worker: number;
+  readonly packets: number;
+  readonly packetsPerSec: number;
+  readonly reconnects: number;
+  readonly watchdogReconnects: number;
+  readonly lastError: string | null;
+  readonly lastDisconnectReason: number | null;
+  readonly authError: string | null;
+}
+
+/** The `/health` `feed` object (contract §5) plus detail. */
+export interface FeedStatus {
+  readonly connections: readonly FeedConnectionStatus[];
+  /** Tokens subscribed (each exactly once). */
+  readonly subscribed: number;
+  /** Skeleton tokens the accounts cannot hold (> 0 is degraded, never hidden). */
+  readonly unsubscribed: number;
+  /** Subscribed slots that have received at least one packet. */
+  readonly withData: number;
+  /** Packets decoded since start (all workers). */
+  readonly packets: number;
+  readonly running: boolean;
+  readonly tradingDate: string;
+  readonly workers: number;
+  readonly accounts: number;
+  /** Instruments the accounts can hold. */
+  readonly capacity: number;
+  readonly unsubscribedExamples: readonly string[];
+  readonly packetsPerSec: number;
+  readonly frames: number;
+  readonly bytes: number;
+  /** Packets by response code. */
+  readonly byCode: Readonly<Record<string, number>>;
+  /** Sum of decode error counters (bad framing, unknown codes/tokens, short layouts). */
+  readonly decodeErrors: number;
+  readonly errors: DecoderSnapshot['errors'];
+  /** Tokens that delivered nothing within feedFirstPacketMs of max(open, subscription). */
+  readonly missingAfterOpen: MissingTokens;
+  /** Human-readable reasons the feed is degraded; empty when healthy. */
+  readonly problems: readonly string[];
+}
+
+/** Constructor options. */
+export interface FeedSupervisorOptions {
+  readonly skeleton: Skeleton;
+  readonly table: PriceTable;
+  readonly accounts: AccountsSource;
+  /** Feed WebSocket base (config dhanFeedUrl or the simulator's feed URL). */
+  readonly feedUrl: string;
+  readonly clock: MarketClock;
+  readonly config: Pick<Config, 'feedWorkers' | 'feedWatchdogMs' | 'feedFirstPacketMs' | 'feedBackoffMaxMs'>;
+  readonly logger: Logger;
+  /** Overrides of the derived timings (tests use short ones). */
+  readonly timings?: Partial<FeedWorkerTimings>;
+  /** Planning limits (tests shrink Dhan's). */
+  readonly limits?: PlanLimits;
+}
+
+/** Timings derived from the configuration (see upstream-connection.ts for their meaning). */
+export function deriveTimings(config: FeedSupervisorOptions['config'], overrides: Partial<FeedWorkerTimings> = {}): FeedWorkerTimings {
+  const watchdogMs = config.feedWatchdogMs;
+  const backoffMaxMs = config.feedBackoffMaxMs;
+  return {
+    watchdogMs,
+    // Outside market hours only a dead transport matters, and no data is expected (peers.md §3.3).
+    outsideHoursWatchdogMs: Math.max(4 * watchdogMs, 120_000),
+    // Dhan pings every 10 s (§2.10); ours must come often enough for the watchdog to see pongs.
+    pingMs: Math.min(10_000, Math.max(100, Math.floor(watchdogMs / 3))),
+    backoffBaseMs: Math.min(500, backoffMaxMs),
+    backoffMaxMs,
+    tooManyBackoffMs: Math.max(backoffMaxMs, 15_000),
+    authRetryMs: 10 * 60_000,
+    accountsPollMs: 1000,
+    connectTimeoutMs: 10_000,
+    stableMs: Math.min(10_000, watchdogMs),
+    closeTimeoutMs: 1000,
+    firstPacketMs: config.feedFirstPacketMs,
+    statsMs: 1000,
+    ...overrides,
+  };
+}
+
+interface WorkerSlot {
+  readonly index: number;
+  worker: Worker | null;
+  stats: Extract<WorkerMessage, { type: 'stats' }> | null;
+  restartTimer: NodeJS.Timeout | null;
+}
+
+/** Owns the feed workers of the current trading day. */
+export class FeedSupervisor {
+  private skeleton: Skeleton;
+  private table: PriceTable;
+  private readonly opts: FeedSupervisorOptions;
+  private readonly logger: Logger;
+  private readonly timings: FeedWorkerTimings;
+  private plan: ConnectionPlan | null = null;
+  private slots: WorkerSlot[] = [];
+  private epoch = 0;
+  private running = false;
+  private stopping: Promise<void> | null = null;
+  /** Previous (at, packets) per connection id, for packets/s. */
+  private readonly rate = new Map<number, { at: number; packets: number; perSec: number }>();
+  private totalRate = { at: 0, packets: 0, perSec: 0 };
+
+  constructor(opts: FeedSupervisorOptions) {
+    this.opts = opts;
+    this.skeleton = opts.skeleton;
+    this.table = opts.table;
+    this.logger = opts.logger;
+    this.timings = deriveTimings(opts.config, opts.timings);
+  }
+
+  /** The current plan (null before start). */
+  get connectionPlan(): ConnectionPlan | null {
+    return this.plan;
+  }
+
+  /** The skeleton currently fed. */
+  get currentSkeleton(): Skeleton {
+    return this.skeleton;
+  }
+
+  /**
+   * Reads the accounts, plans, and spawns the workers. Resolves once they are spawned (the
+   * sockets open asynchronously; watch `status()`). Throws FEED_ACCOUNTS_INVALID for an
+   * unusable accounts source.
+   */
+  async start(): Promise<void> {
+    if (this.running) return;
+    if (this.stopping !== null) await this.stopping;
+    const accounts = await loadAccounts(this.opts.accounts);
+    if (accounts.length === 0) throw new FeedError(ErrorCodes.FEED_ACCOUNTS_INVALID, 'no Dhan account configured for the feed');
+    const plan = planConnections(this.skeleton.tokens, accounts.map((a) => a.clientId), this.opts.config.feedWorkers, this.opts.limits);
+    this.plan = plan;
+    this.epoch++;
+    this.running = true;
+    this.rate.clear();
+    this.totalRate = { at: 0, packets: 0, perSec: 0 };
+    const log = this.logger;
+    log.info(
+      { tradingDate: this.skeleton.tradingDate, tokens: this.skeleton.tokens.length, accounts: plan.accounts, connections: plan.connections.length, workers: plan.workers, capacity: plan.capacity },
+      `feed: ${plan.subscribed} tokens on ${plan.connections.length} connections of ${plan.accounts.length} account(s), ${plan.workers} worker(s)`,
+    );
+    if (plan.unsubscribed > 0) {
+      // Loud by design (issue #5): the skeleton is kept whole and the gap is reported.
+      log.error(
+        { unsubscribed: plan.unsubscribed, capacity: plan.capacity, examples: this.unsubscribedExamples() },
+        `feed: ${plan.unsubscribed} of ${this.skeleton.tokens.length} skeleton tokens cannot be subscribed: ${plan.accounts.length} account(s) hold at most ${plan.capacity} (${MAX_CONNECTIONS_PER_ACCOUNT} × 5000 each); add an account to OPTCHAIN_DHAN_ACCOUNTS`,
+      );
+    }
+    this.slots = [];
+    for (let w = 0; w < plan.workers; w++) {
+      const slot: WorkerSlot = { index: w, worker: null, stats: null, restartTimer: null };
+      this.slots.push(slot);
+      this.spawn(slot);
+    }
+  }
+
+  /** Stops every worker (sockets closed cleanly, then the threads end). Idempotent. */
+  stop(): Promise<void> {
+    if (this.stopping !== null) return this.stopping;
+    if (!this.running) return Promise.resolve();
+    this.running = false;
+    const slots = this.slots;
+    this.stopping = Promise.all(slots.map((s) => this.stopWorker(s))).then(() => {
+      this.stopping = null;
+    });
+    return this.stopping;
+  }
+
+  /**
+   * Trading-date rollover: stops the old day's workers, then feeds `skeleton` into `table`
+   * (a fresh table sized for it). The old table is never written again.
+   */
+  async swap(skeleton: Skeleton, table: PriceTable): Promise<void> {
+    const wasRunning = this.running;
+    await this.stop();
+    this.skeleton = skeleton;
+    this.table = table;
+    this.plan = null;
+    this.slots = [];
+    if (wasRunning) await this.start();
+  }
+
+  /** Asks every worker for fresh statistics and resolves when they all answered (tests, tools). */
+  async refresh(timeoutMs = 2000): Promise<void> {
+    const epoch = this.epoch;
+    await Promise.all(
+      this.slots.map(
+        (s) =>
+          new Promise<void>((resolve) => {
+            const w = s.worker;
+            if (w === null) return resolve();
+            const timer = setTimeout(done, timeoutMs);
+            function done(): void {
+              clearTimeout(timer);
+              w!.off('message', onMsg);
+              resolve();
+            }
+            const onMsg = (m: WorkerMessage): void => {
+              if (m.type === 'stats' && m.epoch === epoch) done();
+            };
+            w.on('message', onMsg);
+            w.postMessage({ type: 'stats-now' } satisfies MainMessage);
+          }),
+      ),
+    );
+  }
+
+  /** The `/health` feed object (contract §5) with detail. */
+  status(): FeedStatus {
+    const plan = this.plan;
+    const byId = new Map<number, { s: ConnectionStats; worker: number }>();
+    let packets = 0;
+    let frames = 0;
+    let bytes = 0;
+    const byCode: Record<string, number> = {};
+    const errors = { shortFrame: 0, badLength: 0, layoutMismatch: 0, unknownCode: 0, unknownToken: 0, badInput: 0, internalErrors: 0, callbackErrors: 0 };
+    let missing = 0;
+    let checkedConnections = 0;
+    const missingExamples: string[] = [];
+    for (const slot of this.slots) {
+      const st = slot.stats;
+      if (st === null) continue;
+      for (const c of st.connections) byId.set(c.id, { s: c, worker: slot.index });
+      const d = st.decoder;
+      packets += d.packets;
+      frames += d.frames;
+      bytes += d.bytes;
+      for (const [k, v] of Object.entries(d.byCode)) byCode[k] = (byCode[k] ?? 0) + v;
+      for (const k of Object.keys(errors) as (keyof typeof errors)[]) errors[k] += d.errors[k];
+      missing += st.missing.count;
+      checkedConnections += st.missing.checkedConnections;
+      for (const e of st.missing.examples) if (missingExamples.length < EXAMPLES) missingExamples.push(e);
+    }
+    const connections: FeedConnectionStatus[] = (plan?.connections ?? []).map((pc) => {
+      const got = byId.get(pc.id);
+      const s = got?.s;
+      return {
+        account: pc.account,
+        index: pc.index,
+        state: s?.state ?? (this.running ? 'connecting' : 'stopped'),
+        tokens: pc.instruments.length,
+        lastPacketAt: s?.lastPacketAt ?? null,
+        worker: pc.worker,
+        packets: s?.packets ?? 0,
+        packetsPerSec: this.rate.get(pc.id)?.perSec ?? 0,
+        reconnects: s?.reconnects ?? 0,
+        watchdogReconnects: s?.watchdogReconnects ?? 0,
+        lastError: s?.lastError ?? null,
+        lastDisconnectReason: s?.lastDisconnectReason ?? null,
+        authError: s?.authError ?? null,
+      };
+    });
+    const withData = this.countWithData();
+    const decodeErrors = errors.shortFrame + errors.badLength + errors.layoutMismatch + errors.unknownCode + errors.unknownToken + errors.badInput + errors.internalErrors;
+    const problems: string[] = [];
+    if (plan !== null && plan.unsubscribed > 0) problems.push(`${plan.unsubscribed} tokens unsubscribed (account capacity ${plan.capacity})`);
+    for (const c of connections) {
+      if (c.authError !== null) problems.push(`${c.account}#${c.index}: auth error: ${c.authError}`);
+      else if (this.running && c.state !== 'open') problems.push(`${c.account}#${c.index}: ${c.state}${c.lastError === null ? '' : ` (${c.lastError})`}`);
+    }
+    if (missing > 0) problems.push(`${missing} subscribed tokens delivered no packet after the open`);
+    return {
+      connections,
+      subscribed: plan?.subscribed ?? 0,
+      unsubscribed: plan?.unsubscribed ?? 0,
+      withData,
+      packets,
+      running: this.running,
+      tradingDate: this.skeleton.tradingDate,
+      workers: plan?.workers ?? 0,
+      accounts: plan?.accounts.length ?? 0,
+      capacity: plan?.capacity ?? 0,
+      unsubscribedExamples: this.unsubscribedExamples(),
+      packetsPerSec: this.totalRate.perSec,
+      frames,
+      bytes,
+      byCode,
+      decodeErrors,
+      errors,
+      missingAfterOpen: { checkedConnections, count: missing, examples: missingExamples },
+      problems,
+    };
+  }
+
+  private unsubscribedExamples(): string[] {
+    const plan = this.plan;
+    if (plan === null) return [];
+    return plan.unsubscribedSlots.slice(0, EXAMPLES).map((slot) => {
+      const t = this.skeleton.tokens[slot]!;
+      return `${t.segment}:${t.securityId}`;
+    });
+  }
+
+  /** Subscribed slots whose seqlock version moved (each write adds 2, so ≠ 0 ⇔ written). */
+  private countWithData(): number {
+    const plan = this.plan;
+    if (plan === null) return 0;
+    let n = 0;
+    for (const c of plan.connections) for (const i of c.instruments) if (this.table.version(i.slot) !== 0) n++;
+    return n;
+  }
+
+  private workerData(w: number): FeedWorkerData {
+    const plan = this.plan!;
+    return {
+      workerIndex: w,
+      epoch: this.epoch,
+      table: this.table.handle(),
+      chainsOfSlot: this.skeleton.chainsOfSlot,
+      connections: plan.connections.filter((c) => c.worker === w).map((c) => ({ id: c.id, account: c.account, index: c.index, instruments: c.instruments })),
+      accounts: this.opts.accounts,
+      feedUrl: this.opts.feedUrl,
+      clockOffsetMs: this.opts.clock.offsetMs,
+      timings: this.timings,
+      socketsPerAccount: MAX_CONNECTIONS_PER_ACCOUNT,
+    };
+  }
+
+  private spawn(slot: WorkerSlot): void {
+    const epoch = this.epoch;
+    const worker = new Worker(distUrl('./feed-worker.js', import.meta.url), { workerData: this.workerData(slot.index), name: `feed-${slot.index}` });
+    slot.worker = worker;
+    worker.on('message', (m: WorkerMessage) => {
+      if (m.epoch !== this.epoch || epoch !== this.epoch) return;
+      if (m.type === 'stats') {
+        slot.stats = m;
+        this.updateRates();
+      } else if (m.type === 'log') {
+        this.logger[m.level]({ worker: slot.index, ...(m.fields ?? {}) }, m.msg);
+      }
+    });
+    worker.on('error', (err) => {
+      this.logger.error({ worker: slot.index, err: err.message }, `feed worker ${slot.index} failed`);
+    });
+    worker.on('exit', (code) => {
+      if (slot.worker === worker) slot.worker = null;
+      // A crash while running: restart the same partition (the dead thread wrote nothing since,
+      // so the slot keeps exactly one writer).
+      if (this.running && epoch === this.epoch) {
+        this.logger.error({ worker: slot.index, code }, `feed worker ${slot.index} exited unexpectedly; restarting`);
+        slot.restartTimer = setTimeout(() => {
+          slot.restartTimer = null;
+          if (this.running && epoch === this.epoch) this.spawn(slot);
+        }, WORKER_RESTART_MS);
+      }
+    });
+  }
+
+  private async stopWorker(slot: WorkerSlot): Promise<void> {
+    if (slot.restartTimer !== null) clearTimeout(slot.restartTimer);
+    slot.restartTimer = null;
+    const worker = slot.worker;
+    if (worker === null) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => void worker.terminate(), STOP_TIMEOUT_MS);
+      worker.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      worker.on('message', (m: WorkerMessage) => {
+        // The final stats come just before 'stopped'; keep them for the last status().
+        if (m.type === 'stats') slot.stats = m;
+        if (m.type === 'stopped') void worker.terminate();
+      });
+      worker.postMessage({ type: 'stop' } satisfies MainMessage);
+    });
+    slot.worker = null;
+  }
+
+  private updateRates(): void {
+    let total = 0;
+    let at = 0;
+    for (const slot of this.slots) {
+      const st = slot.stats;
+      if (st === null) continue;
+      total += st.decoder.packets;
+      at = Math.max(at, st.at);
+      for (const c of st.connections) {
+        const prev = this.rate.get(c.id);
+        if (prev === undefined) this.rate.set(c.id, { at: st.at, packets: c.packets, perSec: 0 });
+        else if (st.at - prev.at >= 500) this.rate.set(c.id, { at: st.at, packets: c.packets, perSec: Math.round(((c.packets - prev.packets) * 1000) / (st.at - prev.at)) });
+      }
+    }
+    const prev = this.totalRate;
+    if (prev.at === 0) this.totalRate = { at, packets: total, perSec: 0 };
+    else if (at - prev.at >= 500) this.totalRate = { at, packets: total, perSec: Math.round(((total - prev.packets) * 1000) / (at - prev.at)) };
+  }
+}
