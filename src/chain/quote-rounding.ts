@@ -1,0 +1,43 @@
+/**
+ * How a price-table value is presented (contract §5): prices rounded to the paise they were
+ * quoted in (Dhan sends float32, so 152.3 arrives as 152.3000030517578), quantities, volume,
+ * OI and timestamps as integers, NaN (never delivered) kept as NaN for the encoder to write as
+ * `null`. Both encoders apply exactly these functions, so a FlatBuffers decode and a
+ * JSON.parse give the same numbers.
+ *
+ * @module
+ */
+
+/**
+ * The leg fields a chain shows, as indices into a {@link PriceTable.readSlot} copy (the
+ * first ten of FIELD_NAMES in src/price-table/layout.ts, in the contract's key order).
+ */
+export const LEG_FIELDS = Object.freeze(['ltp', 'bid', 'ask', 'bidQty', 'askQty', 'volume', 'oi', 'prevClose', 'ltt', 'updatedAt'] as const);
+
+/** Number of leg fields shown (a prefix of the slot's fields). */
+export const LEG_FIELD_COUNT = LEG_FIELDS.length;
+
+/** Bit i set = leg field i is a price (rounded to 2 dp); clear = an integer. ltp, bid, ask, prevClose. */
+export const PRICE_FIELD_MASK = (1 << 0) | (1 << 1) | (1 << 2) | (1 << 7);
+
+/** Index of `ltp` / `updatedAt` within a slot copy (for the spot). */
+export const FIELD_LTP = 0;
+export const FIELD_UPDATED_AT = 9;
+
+/**
+ * A price rounded to 2 dp; NaN stays NaN. `+ 0` turns -0 into 0 so that the FlatBuffers
+ * value and the JSON text (which cannot say -0) agree.
+ */
+export function roundPrice(x: number): number {
+  return Math.round(x * 100) / 100 + 0;
+}
+
+/** An integer field (quantities, volume, OI, seconds, ms); NaN stays NaN. */
+export function roundInt(x: number): number {
+  return Math.round(x) + 0;
+}
+
+/** Rounds leg field `i` (see {@link LEG_FIELDS}) by its kind. */
+export function roundLegField(i: number, x: number): number {
+  return (PRICE_FIELD_MASK >> i) & 1 ? roundPrice(x) : roundInt(x);
+}
