@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import { ChainCache, MAX_BUILD_ATTEMPTS } from '../src/chain/chain-cache.js';
+import type { ChainEncoder, ChainFormat } from '../src/chain/chain-encoder.js';
+import { FlatbuffersChainEncoder } from '../src/chain/flatbuffers-chain-encoder.js';
+import { JsonChainEncoder } from '../src/chain/json-chain-encoder.js';
+import { Market } from '../src/chain/market.js';
+import { decodeChainFlatbuffer, decodeChainJson } from '../src/client/decode.js';
+import { tableFor, tinySkeleton, writeTick } from './helpers/tiny-skeleton.js';
+
+function setup(wrap?: (e: ChainEncoder, m: Market) => ChainEncoder) {
+  const s = tinySkeleton();
+  const market = new Market(s, tableFor(s));
+  let clock = 1786000000000;
+  const counts = { hit: 0, miss: 0 };
+  const json = new JsonChainEncoder();
+  const fb = new FlatbuffersChainEncoder();
+  const encoders: Record<ChainFormat, ChainEncoder> = { json: wrap ? wrap(json, market) : json, flatbuffers: fb };
+  const cache = new ChainCache(market, encoders, { now: () => clock, observer: { hit: () => counts.hit++, miss: () => counts.miss++ } });
+  return { s, market, cache, counts, tick: (ms = 1) => (clock += ms) };
+}
+
+describe('ChainCache', () => {
+  it('serves cached bytes between ticks with servedAt moved to the serving time', () => {
+    const { s, cache, counts, tick } = setup();
+    const chain = s.chains[0]!;
+    const a = cache.get(chain, 'json');
+    const first = decodeChainJson(a.bytes);
+    tick(250);
+    const b = cache.get(chain, 'json');
+    expect(b).toBe(a); // same entry, no rebuild
+    expect(counts).toEqual({ hit: 1, miss: 1 });
+    const second = decodeChainJson(b.bytes);
+    expect(second.servedAt).toBe(first.servedAt + 250);
+    expect({ ...second, servedAt: 0 }).toEqual({ ...first, servedAt: 0 });
+  });
+
+  it('rebuilds once after a tick, not once per request', () => {
+    const { s, market, cache, counts } = setup();
+    const chain = s.chains[0]!;
+    const before = cache.get(chain, 'flatbuffers');
+    writeTick(market.table, s, chain.rows[2]!.ce!.slot, { ltp: Math.fround(33.3) });
+    const results = Array.from({ length: 20 }, () => cache.get(chain, 'flatbuffers'));
+    expect(counts.miss).toBe(2);
+    expect(counts.hit).toBe(19);
+    const got = decodeChainFlatbuffer(results[19]!.bytes);
+    expect(got.generation).toBe(before.generation + 1);
+    expect(got.rows[2]!.ce!.ltp).toBe(33.3);
+  });
+
+  it('a spot tick moves every chain of the underlying', () => {
+    const { s, market, cache } = setup();
+    const nifty = s.underlyings[0]!;
+    const gens = nifty.chains.map((c) => cache.get(c, 'json').generation);
+    writeTick(market.table, s, nifty.spot!.slot, { ltp: Math.fround(24410.5), updatedAt: 1786000000001 });
+    nifty.chains.forEach((c, i) => {
+      const e = cache.get(c, 'json');
+      expect(e.generation).toBe(gens[i]! + 1);
+      expect(decodeChainJson(e.bytes).spot!.ltp).toBe(24410.5);
+    });
+    // another underlying's chain is untouched
+    expect(cache.get(s.chains[2]!, 'json').generation).toBe(0);
+  });
+
+  it('rebuilds a body that a tick raced, so a cached body never mixes generations', () => {
+    let raced = false;
+    const { s, cache } = setup((inner, m) => ({
+      format: inner.format,
+      contentType: inner.contentType,
+      patchServedAt: (e, t) => inner.patchServedAt(e, t),
+      encode(market, chain, generation, servedAt) {
+        const out = inner.encode(market, chain, generation, servedAt);
+        if (!raced) {
+          raced = true; // a feed write lands after the rows were read
+          writeTick(m.table, m.skeleton, chain.rows[0]!.ce!.slot, { ltp: Math.fround(7.5) });
+        }
+        return out;
+      },
+    }));
+    const chain = s.chains[0]!;
+    const e = cache.get(chain, 'json');
+    expect(e.generation).toBe(1);
+    expect(decodeChainJson(e.bytes).rows[0]!.ce!.ltp).toBe(7.5);
+    expect(cache.get(chain, 'json')).toBe(e);
+  });
+
+  it(`serves a chain that ticks during every build uncached after ${MAX_BUILD_ATTEMPTS} attempts`, () => {
+    let builds = 0;
+    const { s, cache, counts } = setup((inner, m) => ({
+      format: inner.format,
+      contentType: inner.contentType,
+      patchServedAt: (e, t) => inner.patchServedAt(e, t),
+      encode(market, chain, generation, servedAt) {
+        builds++;
+        const out = inner.encode(market, chain, generation, servedAt);
+        writeTick(m.table, m.skeleton, chain.rows[0]!.ce!.slot, { ltp: builds });
+        return out;
+      },
+    }));
+    const chain = s.chains[0]!;
+    cache.get(chain, 'json');
+    expect(builds).toBe(MAX_BUILD_ATTEMPTS);
+    cache.get(chain, 'json');
+    expect(builds).toBe(2 * MAX_BUILD_ATTEMPTS); // nothing was cached
+    expect(counts.hit).toBe(0);
+  });
+});
