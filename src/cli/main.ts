@@ -9,6 +9,7 @@ type Command = (args: string[]) => Promise<number>;
 
 const commands: Record<string, () => Promise<Command>> = {
   skeleton: async () => (await import('./skeleton-command.js')).skeletonCommand,
+  users: async () => (await import('./users-command.js')).usersCommand,
 };
 
 const usage = `usage: optchain <command> [options]
