@@ -46,6 +46,62 @@ function fixture() {
   return { table, decoder, all, frames, ownFrames };
 }
 
+// The 14 fields the decoder reads from a Full packet, by three methods (why decoder.ts uses DataView).
+const scratchU8 = new Uint8Array(4);
+const scratchF32 = new Float32Array(scratchU8.buffer);
+function f32Manual(b, o) {
+  scratchU8[0] = b[o];
+  scratchU8[1] = b[o + 1];
+  scratchU8[2] = b[o + 2];
+  scratchU8[3] = b[o + 3];
+  return scratchF32[0];
+}
+function u32Manual(b, o) {
+  return (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16)) + b[o + 3] * 0x1000000;
+}
+let sink = 0;
+function readDataView(all) {
+  const dv = new DataView(all.buffer, all.byteOffset, all.byteLength);
+  let s = 0;
+  for (let o = 0; o < all.length; o += FULL) {
+    s += dv.getFloat32(o + 8, true) + dv.getUint32(o + 14, true) + dv.getFloat32(o + 18, true) + dv.getUint32(o + 22, true) + dv.getUint32(o + 34, true)
+      + dv.getFloat32(o + 46, true) + dv.getFloat32(o + 50, true) + dv.getFloat32(o + 54, true) + dv.getFloat32(o + 58, true)
+      + dv.getUint32(o + 62, true) + dv.getUint32(o + 66, true) + dv.getFloat32(o + 74, true) + dv.getFloat32(o + 78, true) + dv.getUint32(o + 4, true);
+  }
+  sink += s;
+}
+function readBufferMethods(all) {
+  let s = 0;
+  for (let o = 0; o < all.length; o += FULL) {
+    s += all.readFloatLE(o + 8) + all.readUInt32LE(o + 14) + all.readFloatLE(o + 18) + all.readUInt32LE(o + 22) + all.readUInt32LE(o + 34)
+      + all.readFloatLE(o + 46) + all.readFloatLE(o + 50) + all.readFloatLE(o + 54) + all.readFloatLE(o + 58)
+      + all.readUInt32LE(o + 62) + all.readUInt32LE(o + 66) + all.readFloatLE(o + 74) + all.readFloatLE(o + 78) + all.readUInt32LE(o + 4);
+  }
+  sink += s;
+}
+function readManual(all) {
+  let s = 0;
+  for (let o = 0; o < all.length; o += FULL) {
+    s += f32Manual(all, o + 8) + u32Manual(all, o + 14) + f32Manual(all, o + 18) + u32Manual(all, o + 22) + u32Manual(all, o + 34)
+      + f32Manual(all, o + 46) + f32Manual(all, o + 50) + f32Manual(all, o + 54) + f32Manual(all, o + 58)
+      + u32Manual(all, o + 62) + u32Manual(all, o + 66) + f32Manual(all, o + 74) + f32Manual(all, o + 78) + u32Manual(all, o + 4);
+  }
+  sink += s;
+}
+
+/** Field-read methods only (no table writes): packets/s for each. */
+export async function runFieldReads({ quick = false } = {}) {
+  const { all } = fixture();
+  const bench = new Bench({ time: quick ? 200 : 1000, warmup: true, warmupTime: quick ? 100 : 300 });
+  bench
+    .add('DataView getFloat32/getUint32', () => readDataView(all))
+    .add('Buffer readFloatLE/readUInt32LE', () => readBufferMethods(all))
+    .add('manual bytes + Float32Array scratch', () => readManual(all));
+  await bench.run();
+  if (Number.isNaN(sink)) throw new Error('field reads produced NaN');
+  return bench.tasks.map((t) => ({ name: t.name, value: Math.round((TOKENS * 1000) / t.result.period), unit: 'packets/s' }));
+}
+
 /** Runs the benchmark; resolves to result rows. */
 export async function run({ quick = false } = {}) {
   const { table, decoder, all, frames, ownFrames } = fixture();
@@ -135,4 +191,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const rows = await run({ quick: process.argv.includes('--quick') });
   console.log(`feed decode (node ${process.version}, ${TOKENS} NSE_FNO tokens, Full packets)`);
   console.table(rows.map((r) => ({ task: r.name, [`per s`]: r.value.toLocaleString('en-US'), unit: r.unit, 'vs raw seqlock writes': `${(r.ratio * 100).toFixed(1)} %` })));
+  const reads = await runFieldReads({ quick: process.argv.includes('--quick') });
+  console.log('field reads (14 fields of a Full packet, no table writes)');
+  console.table(reads.map((r) => ({ method: r.name, 'packets/s': r.value.toLocaleString('en-US') })));
 }

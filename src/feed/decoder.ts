@@ -9,10 +9,11 @@
  * decoder's lookup is skipped; every case is counted and nothing throws, whatever the bytes.
  *
  * Speed: one DataView per backing ArrayBuffer (cached, so consecutive frames cut from the same
- * socket chunk reuse it) and TurboFan-inlined `getFloat32/getUint32` reads — measured here at
- * ~15-40× `Buffer#readFloatLE` and ~10× manual byte assembly (bench/feed-decode.bench.mjs
- * reports the end result). Packet fields are read into locals before `beginWrite`, so the
- * slot stays odd (readers retry) only for the stores themselves. No allocation per packet.
+ * socket chunk reuse it) and TurboFan-inlined `getFloat32/getUint32` reads, measured here
+ * (bench/feed-decode.bench.mjs, "field reads" table) far ahead of `Buffer#readFloatLE` /
+ * `readUInt32LE` and of manual byte assembly through a Float32Array scratch. Packet fields are
+ * read into locals before `beginWrite`, so the slot stays odd (readers retry) only for the
+ * stores themselves. No allocation per packet.
  *
  * Field mapping decisions:
  * - LTT: true Unix seconds = wire value − 19800 (§2.9). A wire LTT of 0 ("no trade") is not
@@ -74,7 +75,7 @@ export interface FeedDecoderOptions {
 }
 
 /**
- * Decoder statistics, all monotonic. Invariants (tested):
+ * Decoder statistics, monotonic except the net wrap counts. Invariants (tested):
  * `packets = applied + unknownToken + unknownCode + layoutMismatch + marketStatus + disconnects`,
  * `packets = Σ byCode`, and every frame ends cleanly or with exactly one of `shortFrame`/`badLength`.
  */
