@@ -9,6 +9,7 @@ type Command = (args: string[]) => Promise<number>;
 
 const commands: Record<string, () => Promise<Command>> = {
   skeleton: async () => (await import('./skeleton-command.js')).skeletonCommand,
+  sim: async () => (await import('./sim-command.js')).simCommand,
   users: async () => (await import('./users-command.js')).usersCommand,
 };
 

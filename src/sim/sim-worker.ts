@@ -1,0 +1,73 @@
+/**
+ * Worker-thread entry of the embedded simulator (src/sim/embedded-sim.ts): starts the
+ * simulator with the options in `workerData`, reports its URLs, then serves fault, stats and
+ * close requests arriving as messages. Runs only from compiled JS in dist/ (project rule).
+ *
+ * Protocol (parent → worker): `{ id, op: 'fault', name, args }`, `{ id, op: 'stats' }`,
+ * `{ id, op: 'close' }`; answers `{ id, ok: true, value }` or `{ id, ok: false, error }`.
+ * At start the worker posts `{ type: 'ready', info }` or `{ type: 'failed', error }`.
+ *
+ * @module
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { startSimulator, type SimFaults, type SimHandle, type SimulatorOptions } from './sim-server.js';
+
+/** A request from the parent. */
+export type SimWorkerRequest =
+  | { readonly id: number; readonly op: 'fault'; readonly name: keyof SimFaults; readonly args: unknown[] }
+  | { readonly id: number; readonly op: 'stats' }
+  | { readonly id: number; readonly op: 'close' };
+
+/** What the worker reports once listening. */
+export interface SimWorkerInfo {
+  readonly urls: SimHandle['urls'];
+  readonly accounts: SimHandle['accounts'];
+  readonly tradingDate: string;
+  readonly clockOffsetMs: number;
+  readonly sessionLengthMs: number;
+  readonly port: number;
+}
+
+const port = parentPort;
+if (port) {
+  let sim: SimHandle | null = null;
+  port.on('message', (msg: SimWorkerRequest) => {
+    void (async () => {
+      try {
+        if (!sim) throw new Error('simulator not started');
+        let value: unknown;
+        if (msg.op === 'stats') value = sim.stats();
+        else if (msg.op === 'close') {
+          await sim.close();
+          value = true;
+        } else {
+          const fn = sim.faults[msg.name] as (...a: unknown[]) => unknown;
+          if (typeof fn !== 'function') throw new Error(`unknown fault ${String(msg.name)}`);
+          value = fn(...msg.args);
+        }
+        port.postMessage({ id: msg.id, ok: true, value });
+        if (msg.op === 'close') port.close();
+      } catch (err) {
+        port.postMessage({ id: msg.id, ok: false, error: err instanceof Error ? err.message : String(err) });
+      }
+    })();
+  });
+  startSimulator(workerData as SimulatorOptions).then(
+    (s) => {
+      sim = s;
+      const info: SimWorkerInfo = {
+        urls: s.urls,
+        accounts: s.accounts,
+        tradingDate: s.tradingDate,
+        clockOffsetMs: s.clockOffsetMs,
+        sessionLengthMs: s.sessionLengthMs,
+        port: s.port,
+      };
+      port.postMessage({ type: 'ready', info });
+    },
+    (err: unknown) => {
+      port.postMessage({ type: 'failed', error: err instanceof Error ? err.message : String(err) });
+      port.close();
+    },
+  );
+}
