@@ -5,13 +5,14 @@
  * skipped, never fatal and never silent; TEST rows are filtered (contract §3).
  *
  * Only the rows the skeleton can use are kept (NSE/BSE options, indices, equities); the rest
- * are counted as ignored.
+ * are counted as ignored. Records come from {@link forEachCsvRecord} (csv-parse for any
+ * quoted record, a measured fast path for the plain lines that make up the real file).
  *
  * @module
  */
-import { parse } from 'csv-parse/sync';
 import { ErrorCodes, MasterError } from '../errors.js';
 import { segmentFromMaster } from '../dhan/segments.js';
+import { forEachCsvRecord } from './csv-lines.js';
 import { DETAILED_COLUMNS, OPTIONAL_COLUMNS, REQUIRED_COLUMNS } from './columns.js';
 import type { Instrument, MasterStats, ParsedMaster } from './instrument.js';
 
@@ -140,8 +141,8 @@ function noteProblem(stats: MasterStats, line: number, reason: string): void {
 }
 
 /**
- * Parses a whole detailed master held in memory (a ~40 MB file parses in one pass; the
- * records are converted one at a time and never held as an array of arrays).
+ * Parses a whole detailed master held in memory (one pass; records are converted one at a
+ * time and never held as an array of arrays).
  */
 export function parseMaster(input: Buffer | string): ParsedMaster {
   const started = performance.now();
@@ -149,40 +150,32 @@ export function parseMaster(input: Buffer | string): ParsedMaster {
   const stats: MasterStats = { rows: 0, kept: 0, ignored: 0, test: 0, malformed: 0, malformedExamples: [], unknownColumns: [], bytes: Buffer.byteLength(text), parseMs: 0 };
   const instruments: Instrument[] = [];
   let idx: ColumnIndex | null = null;
-  let headerSeen = false;
-  parse(text, {
-    relax_column_count: true,
-    relax_quotes: false,
-    skip_empty_lines: true,
-    skip_records_with_error: true,
-    trim: false,
-    on_skip: (err) => {
-      // csv-parse reports the line of the broken record; a broken quote can swallow following lines, each still counted once here.
-      stats.rows++;
-      noteProblem(stats, Number((err as { lines?: number } | undefined)?.lines ?? -1), err ? err.message.replace(/\s+/g, ' ').slice(0, 120) : 'unparseable record');
-      return undefined;
-    },
-    on_record: (record: string[], ctx) => {
-      if (!headerSeen) {
-        headerSeen = true;
-        const h = indexHeader(record);
+  forEachCsvRecord(
+    text,
+    ({ fields, line }) => {
+      if (idx === null) {
+        const h = indexHeader(fields);
         idx = h.idx;
         stats.unknownColumns = h.unknown;
-        return null;
+        return;
       }
       stats.rows++;
-      const out = convertRow(record, idx!, stats);
-      if (out === null) return null;
+      const out = convertRow(fields, idx, stats);
+      if (out === null) return;
       if (out instanceof RowProblem) {
-        noteProblem(stats, ctx.lines, out.reason);
-        return null;
+        noteProblem(stats, line, out.reason);
+        return;
       }
       instruments.push(out);
       stats.kept++;
-      return null;
     },
-  });
-  if (!headerSeen) throw new MasterError(ErrorCodes.MASTER_EMPTY, 'instrument master is empty (no header line)');
+    ({ line, reason }) => {
+      if (idx === null) throw new MasterError(ErrorCodes.MASTER_MISSING_COLUMN, `instrument master header unreadable: ${reason}`);
+      stats.rows++;
+      noteProblem(stats, line, reason);
+    },
+  );
+  if (idx === null) throw new MasterError(ErrorCodes.MASTER_EMPTY, 'instrument master is empty (no header line)');
   stats.parseMs = performance.now() - started;
   return { instruments, stats };
 }

@@ -15,8 +15,8 @@
 import { OptchainError, ErrorCodes } from '../errors.js';
 import { F, FIELD_COUNT, SLOT_BYTES, SLOT_WORDS, tableBytes } from './layout.js';
 
-/** Retries before a reader gives up on a slot that a writer keeps rewriting. */
-const READ_RETRY_LIMIT = 1000;
+/** Retries before a reader gives up on a slot whose writer keeps rewriting it or was descheduled mid-write (~20k spins ≈ 0.2–1 ms). */
+const READ_RETRY_LIMIT = 20_000;
 
 /** The transferable description of a table: hand it to a worker through `workerData`. */
 export interface PriceTableHandle {
