@@ -11,6 +11,7 @@ const commands: Record<string, () => Promise<Command>> = {
   skeleton: async () => (await import('./skeleton-command.js')).skeletonCommand,
   sim: async () => (await import('./sim-command.js')).simCommand,
   users: async () => (await import('./users-command.js')).usersCommand,
+  master: async () => (await import('./master-command.js')).masterCommand,
 };
 
 const usage = `usage: optchain <command> [options]
