@@ -14,6 +14,7 @@
  *
  * @module
  */
+import type { EventLoopUtilization } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
@@ -147,6 +148,7 @@ export class FeedSupervisor {
   /** Previous (at, packets) per connection id, for packets/s. */
   private readonly rate = new Map<number, { at: number; packets: number; perSec: number }>();
   private totalRate = { at: 0, packets: 0, perSec: 0 };
+  private readonly elu = new Map<number, EventLoopUtilization>();
 
   constructor(opts: FeedSupervisorOptions) {
     this.opts = opts;
@@ -181,6 +183,7 @@ export class FeedSupervisor {
     this.epoch++;
     this.running = true;
     this.rate.clear();
+    this.elu.clear();
     this.totalRate = { at: 0, packets: 0, perSec: 0 };
     const log = this.logger;
     log.info(
@@ -251,6 +254,21 @@ export class FeedSupervisor {
           }),
       ),
     );
+  }
+
+  /**
+   * Event-loop utilization of each feed worker since the previous call (0..1; 1 = the thread
+   * never idled, i.e. it is the bottleneck). For benchmarks and diagnostics.
+   */
+  utilization(): number[] {
+    return this.slots.map((s) => {
+      const w = s.worker;
+      if (w === null) return 0;
+      const now = w.performance.eventLoopUtilization();
+      const prev = this.elu.get(s.index);
+      this.elu.set(s.index, now);
+      return prev === undefined ? now.utilization : w.performance.eventLoopUtilization(now, prev).utilization;
+    });
   }
 
   /** The `/health` feed object (contract §5) with detail. */

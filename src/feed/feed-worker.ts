@@ -71,6 +71,17 @@ function run(data: FeedWorkerData): void {
   const plannedPerAccount = new Map<string, number>();
   for (const c of data.connections) plannedPerAccount.set(c.account, (plannedPerAccount.get(c.account) ?? 0) + 1);
 
+  // 805 runs per account: a run ends when no 805 came for 16 × the base 805 delay (the
+  // longest wait is 8×, so a quiet stretch twice that means the intruder is gone).
+  const tooMany = new Map<string, { streak: number; at: number }>();
+  const tooManyStreak = (account: string): number => {
+    const now = Date.now();
+    const prev = tooMany.get(account);
+    const streak = prev !== undefined && now - prev.at < 16 * t.tooManyBackoffMs ? prev.streak + 1 : 0;
+    tooMany.set(account, { streak, at: now });
+    return streak;
+  };
+
   const checks: FirstPacketCheck[] = [];
   const onSubscribed = (conn: UpstreamConnection): void => {
     const check = checks.find((k) => k.conn === conn);
@@ -98,6 +109,7 @@ function run(data: FeedWorkerData): void {
       timings: t,
       decode,
       onSubscribed,
+      tooManyStreak,
       acquireSocket: (account) => {
         const n = sockets.get(account) ?? 0;
         if (n >= Math.min(data.socketsPerAccount, plannedPerAccount.get(account) ?? 0)) return false;

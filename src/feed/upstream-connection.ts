@@ -110,6 +110,11 @@ export interface ConnectionDeps {
   readonly acquireSocket: (account: string) => boolean;
   readonly releaseSocket: (account: string) => void;
   readonly log: (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
+  /**
+   * Records an 805 on `account` and returns how many came before it in the account's current
+   * run (shared by the account's connections in this worker).
+   */
+  readonly tooManyStreak?: (account: string) => number;
   /** Random source for jitter (tests). */
   readonly random?: () => number;
 }
@@ -408,9 +413,12 @@ export class UpstreamConnection {
         this.enterAuthError(reason.text);
         return;
       case 'too-many': {
-        // Another holder of this client id (or a socket Dhan still counts) took a slot: waiting
-        // long is the only move that does not kick a sibling connection in turn (§2.3).
-        const factor = 2 ** Math.min(this.tooManyStreak++, 3);
+        // Another holder of this client id (or a socket Dhan still counts) took a slot. Our
+        // reconnect will kick the account's oldest socket in turn (§2.3), so the wait grows
+        // with the ACCOUNT's run of 805s, not this connection's: a foreign holder then costs
+        // a slowing trickle of reconnects (1×, 2×, 4×, 8×), never a storm.
+        const streak = Math.max(this.tooManyStreak++, this.deps.tooManyStreak?.(this.account) ?? 0);
+        const factor = 2 ** Math.min(streak, 3);
         const d = this.deps.timings.tooManyBackoffMs * factor;
         const random = this.deps.random ?? Math.random;
         this.scheduleReconnect(Math.round(d * (0.75 + random() * 0.5)));

@@ -1,0 +1,457 @@
+/**
+ * Feed end to end (contract §7 rows "feed packets/s end to end" and "tick → visible latency"):
+ * a full ~33k-token universe subscribed through the real FeedSupervisor → feed worker → `ws`
+ * client → FeedDecoder → shared price table, fed over loopback WebSocket at rising offered
+ * rates until the feed stops keeping up.
+ *
+ * The sender is a dedicated blaster in its own worker thread: a minimal WebSocket server that
+ * answers the handshake, reads the (masked) subscribe messages of each connection, and then
+ * writes PRE-ENCODED, PRE-FRAMED Full packets (one packet per WebSocket message, as Dhan sends,
+ * dhan-protocol.md §2.8) for exactly the tokens that connection subscribed, paced to the
+ * offered rate. Pre-framing keeps the sender far cheaper than the receiver, so the receiver's
+ * limit is what is measured. No tick is dropped or coalesced: every frame is a distinct packet
+ * and the decoder's packet count is compared with the sender's.
+ *
+ * Latency: while the load runs, the main thread asks the blaster for a probe about every
+ * 20 ms; the blaster stamps a Full packet for a dedicated token with its send time (µs, in the
+ * depth quantities) and writes it behind whatever is already queued; the main thread spins on
+ * that slot's seqlock version and takes `now − stamp` when the new value is readable. That is
+ * send → readable, an upper bound of frame-arrival → readable (it adds the loopback hop).
+ *
+ * Limits measured in the same run: (1) the blaster's unpaced send rate with the real feed
+ * receiving ("max" row), (2) a bare `ws` client that only counts messages (no decode, no
+ * table) on the same connections, unpaced — the `ws` receive ceiling on this machine.
+ *
+ * Run: `npm run build && node bench/feed-e2e.bench.mjs [--quick]`; `--cpu-prof` as a node flag
+ * profiles all threads. Exports `run()` → rows `{ name, value, unit, baseline, ratio }`.
+ */
+import { createHash } from 'node:crypto';
+import { createServer } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+
+const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11'; // RFC 6455 §1.3
+const FULL = 162;
+const FRAME = FULL + 4; // 0x82, 126, u16 length, payload
+const VARIANTS = 2;
+const HIGH_WATER = 4 * 1024 * 1024;
+
+// ---------------------------------------------------------------------------------------------
+// Blaster (worker thread): minimal WebSocket server writing pre-framed Full packets.
+// ---------------------------------------------------------------------------------------------
+
+async function blaster() {
+  const { encodeFull } = await import('../dist/dhan/packets.js');
+  const { SEGMENT_CODE } = await import('../dist/dhan/segments.js');
+  const { probe: probeToken, base } = workerData;
+  const conns = [];
+  let rate = 0;
+  let unpaced = false;
+  let sent = 0;
+  let rateStart = 0n;
+  let sentAtRateStart = 0;
+  let blocked = 0;
+
+  const fullValues = (v, bidQty = 1625, askQty = 1365) => ({
+    ltp: 100 + v * 0.05, ltq: 75, ltt: 1786000000 + v, atp: 99.5, volume: 1_000_000 + v, totalSellQty: 20000, totalBuyQty: 30000,
+    oi: 3786445 + v, oiHigh: 3800000, oiLow: 3700000, open: 95, close: 98.4, high: 104, low: 93,
+    depth: [{ bidQty, askQty, bidOrders: 12, askOrders: 9, bid: 99.95, ask: 100.05 }],
+  });
+  const frameHeader = (buf, off) => {
+    buf[off] = 0x82;
+    buf[off + 1] = 126;
+    buf.writeUInt16BE(FULL, off + 2);
+  };
+
+  function build(c) {
+    const list = c.subs.filter((s) => !(s.seg === probeToken.seg && s.id === probeToken.id));
+    const buf = Buffer.alloc(Math.max(1, list.length * VARIANTS) * FRAME);
+    let off = 0;
+    for (let v = 0; v < VARIANTS; v++) {
+      for (const s of list) {
+        frameHeader(buf, off);
+        encodeFull(buf, off + 4, s.seg, s.id, fullValues(v + (s.id % 97)));
+        off += FRAME;
+      }
+    }
+    c.frames = buf;
+    c.count = list.length * VARIANTS;
+    c.pos = 0;
+    c.dirty = false;
+  }
+
+  function writeFrames(c, n) {
+    if (c.dirty) build(c);
+    if (c.count === 0) return 0;
+    let left = n;
+    while (left > 0) {
+      const take = Math.min(left, c.count - c.pos);
+      c.socket.write(c.frames.subarray(c.pos * FRAME, (c.pos + take) * FRAME));
+      c.pos = (c.pos + take) % c.count;
+      left -= take;
+    }
+    return n;
+  }
+
+  function onClientData(c, chunk) {
+    c.inbuf = c.inbuf.length === 0 ? chunk : Buffer.concat([c.inbuf, chunk]);
+    for (;;) {
+      const b = c.inbuf;
+      if (b.length < 2) return;
+      const opcode = b[0] & 0x0f;
+      let len = b[1] & 0x7f;
+      let p = 2;
+      if (len === 126) {
+        if (b.length < 4) return;
+        len = b.readUInt16BE(2);
+        p = 4;
+      } else if (len === 127) {
+        if (b.length < 10) return;
+        len = Number(b.readBigUInt64BE(2));
+        p = 10;
+      }
+      const masked = (b[1] & 0x80) !== 0;
+      const maskAt = p;
+      if (masked) p += 4;
+      if (b.length < p + len) return;
+      const payload = Buffer.from(b.subarray(p, p + len));
+      if (masked) for (let i = 0; i < len; i++) payload[i] ^= b[maskAt + (i & 3)];
+      c.inbuf = b.subarray(p + len);
+      if (opcode === 1) {
+        const msg = JSON.parse(payload.toString('utf8'));
+        for (const i of msg.InstrumentList ?? []) c.subs.push({ seg: SEGMENT_CODE[i.ExchangeSegment], id: Number(i.SecurityId) });
+        c.dirty = true;
+      } else if (opcode === 9) {
+        const pong = Buffer.alloc(2 + len);
+        pong[0] = 0x8a;
+        pong[1] = len;
+        payload.copy(pong, 2);
+        c.socket.write(pong);
+      } else if (opcode === 8) {
+        c.socket.end();
+      }
+    }
+  }
+
+  const server = createServer((_req, res) => res.writeHead(404).end());
+  server.on('upgrade', (req, socket) => {
+    const accept = createHash('sha1').update(`${req.headers['sec-websocket-key']}${GUID}`).digest('base64');
+    socket.setNoDelay(true);
+    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+    const c = { socket, subs: [], inbuf: Buffer.alloc(0), frames: null, count: 0, pos: 0, dirty: true, url: req.url };
+    conns.push(c);
+    socket.on('data', (d) => onClientData(c, d));
+    socket.on('error', () => {});
+    socket.on('close', () => conns.splice(conns.indexOf(c), 1));
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+
+  const probeBuf = Buffer.alloc(FRAME);
+  parentPort.on('message', (m) => {
+    if (m.type === 'probe') {
+      const c = conns.find((k) => k.subs.some((s) => s.seg === probeToken.seg && s.id === probeToken.id));
+      if (c === undefined) return;
+      frameHeader(probeBuf, 0);
+      const stamp = Math.round((performance.timeOrigin + performance.now() - base) * 1000);
+      encodeFull(probeBuf, 4, probeToken.seg, probeToken.id, fullValues(m.seq, stamp >>> 0, m.seq));
+      c.socket.write(Buffer.from(probeBuf));
+      sent++;
+    } else if (m.type === 'rate') {
+      rate = m.pps;
+      unpaced = m.pps === Infinity;
+      rateStart = process.hrtime.bigint();
+      sentAtRateStart = sent;
+    } else if (m.type === 'stats') {
+      parentPort.postMessage({ type: 'stats', id: m.id, sent, blocked, conns: conns.length, subscribed: conns.reduce((n, c) => n + c.subs.length, 0) });
+    } else if (m.type === 'close') {
+      rate = 0;
+      for (const c of conns) c.socket.destroy();
+      server.close();
+      parentPort.close();
+    }
+  });
+
+  let lastTick = process.hrtime.bigint();
+  const loop = () => {
+    if (rate > 0 && conns.length > 0) {
+      const now = process.hrtime.bigint();
+      if (unpaced) {
+        // As fast as the receiver drains: top each socket up to the high-water mark.
+        for (const c of conns) {
+          if (c.socket.writableLength < HIGH_WATER) sent += writeFrames(c, 256);
+          else blocked++;
+        }
+      } else if (now - lastTick >= 1_000_000n) {
+        lastTick = now;
+        let due = Math.floor((rate * Number(now - rateStart)) / 1e9) - (sent - sentAtRateStart);
+        // Never more than 20 ms worth in one go: a sender that fell behind reports a lower
+        // achieved rate instead of dumping a burst.
+        due = Math.min(due, Math.ceil(rate / 50));
+        if (due > 0) {
+          const per = Math.floor(due / conns.length);
+          let extra = due - per * conns.length;
+          for (const c of conns) {
+            const n = per + (extra-- > 0 ? 1 : 0);
+            if (n === 0) continue;
+            if (c.socket.writableLength >= HIGH_WATER) {
+              blocked++;
+              continue;
+            }
+            sent += writeFrames(c, n);
+          }
+        }
+      }
+    }
+    // Unpaced: spin (the receiver is the limit); paced or idle: sleep to the next millisecond
+    // so the sender does not steal a core from the receiver on a 2-core machine.
+    if (unpaced && rate > 0) setImmediate(loop);
+    else setTimeout(loop, 1);
+  };
+  loop();
+  parentPort.postMessage({ type: 'ready', port: server.address().port });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bare ws receiver (worker thread): counts messages, decodes nothing — the ws ceiling.
+// ---------------------------------------------------------------------------------------------
+
+async function bareReceiver() {
+  const { default: WebSocket } = await import('ws');
+  const { url, shards } = workerData;
+  let messages = 0;
+  let bytes = 0;
+  const sockets = shards.map((msgs) => {
+    const ws = new WebSocket(url, { perMessageDeflate: false, skipUTF8Validation: true });
+    ws.binaryType = 'nodebuffer';
+    ws.on('open', () => {
+      for (const m of msgs) ws.send(m);
+    });
+    ws.on('message', (d) => {
+      messages++;
+      bytes += d.length;
+    });
+    ws.on('error', () => {});
+    return ws;
+  });
+  parentPort.on('message', (m) => {
+    if (m.type === 'stats') parentPort.postMessage({ type: 'stats', id: m.id, messages, bytes });
+    if (m.type === 'close') {
+      for (const ws of sockets) ws.terminate();
+      parentPort.close();
+    }
+  });
+  parentPort.postMessage({ type: 'ready' });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Main thread.
+// ---------------------------------------------------------------------------------------------
+
+/** A ~33.4k-token universe shaped like market-structure.md §4.2 (3-expiry month). */
+function universe() {
+  const tokens = [];
+  const chainsOfSlot = [];
+  let chain = 0;
+  let fno = 35_000;
+  let bfo = 1_100_000;
+  const underlying = (spotSeg, spotId, optSeg, chains, perChain) => {
+    const spotSlot = tokens.length;
+    tokens.push({ slot: spotSlot, segment: spotSeg, securityId: spotId, kind: 'spot', underlyingIndex: 0 });
+    chainsOfSlot.push([]);
+    for (let c = 0; c < chains; c++, chain++) {
+      chainsOfSlot[spotSlot].push(chain);
+      for (let k = 0; k < perChain; k++) {
+        const id = optSeg === 'BSE_FNO' ? bfo++ : fno++;
+        tokens.push({ slot: tokens.length, segment: optSeg, securityId: id, kind: 'option', underlyingIndex: 0 });
+        chainsOfSlot.push([chain]);
+      }
+    }
+  };
+  underlying('IDX_I', 13, 'NSE_FNO', 6, 164); // NIFTY ≈ 982
+  underlying('IDX_I', 25, 'NSE_FNO', 4, 168); // BANKNIFTY ≈ 670
+  underlying('IDX_I', 51, 'BSE_FNO', 6, 209); // SENSEX ≈ 1252
+  for (let s = 0; s < 208; s++) underlying('NSE_EQ', 100 + s, 'NSE_FNO', 3, 48); // ≈ 29.9k
+  return { tokens, chainsOfSlot, chains: chain };
+}
+
+function percentile(sorted, p) {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function ask(worker, msg) {
+  const id = Math.random();
+  return new Promise((resolve) => {
+    const on = (m) => {
+      if (m.type === 'stats' && m.id === id) {
+        worker.off('message', on);
+        resolve(m);
+      }
+    };
+    worker.on('message', on);
+    worker.postMessage({ ...msg, id });
+  });
+}
+
+/** Runs the benchmark; resolves to result rows. */
+export async function run({ quick = false, log = console.log } = {}) {
+  const { FeedSupervisor } = await import('../dist/feed/feed-supervisor.js');
+  const { PriceTable } = await import('../dist/price-table/price-table.js');
+  const { F } = await import('../dist/price-table/layout.js');
+  const { MarketClock } = await import('../dist/time/market-clock.js');
+  const { SEGMENT_CODE } = await import('../dist/dhan/segments.js');
+  const { planConnections, subscribeMessagesFor } = await import('../dist/feed/connection-plan.js');
+  const { pino } = await import('pino');
+
+  const u = universe();
+  const probeSlot = u.tokens.findIndex((t, i) => i > 10 && t.kind === 'option');
+  const probeToken = { seg: SEGMENT_CODE[u.tokens[probeSlot].segment], id: u.tokens[probeSlot].securityId };
+  const base = Math.floor(performance.timeOrigin + performance.now());
+  const self = new URL(import.meta.url);
+
+  const blast = new Worker(self, { workerData: { role: 'blaster', probe: probeToken, base } });
+  const { port } = await new Promise((r) => blast.once('message', r));
+  const feedUrl = `ws://127.0.0.1:${port}/feed`;
+  const accounts = [{ clientId: '1100000001', accessToken: 'bench-a' }, { clientId: '1100000002', accessToken: 'bench-b' }];
+
+  const table = PriceTable.allocate(u.tokens.length, u.chains);
+  const skeleton = { tradingDate: '2026-08-17', tokens: u.tokens, chainsOfSlot: u.chainsOfSlot, slotCount: u.tokens.length };
+  const supervisor = new FeedSupervisor({
+    skeleton, table, accounts: { kind: 'static', accounts }, feedUrl, clock: new MarketClock(0),
+    config: { feedWorkers: 1, feedWatchdogMs: 30_000, feedFirstPacketMs: 120_000, feedBackoffMaxMs: 5_000 },
+    logger: pino({ level: 'warn' }),
+  });
+  await supervisor.start();
+  const plan = supervisor.connectionPlan;
+  for (let i = 0; i < 100; i++) {
+    const s = await ask(blast, { type: 'stats' });
+    if (s.subscribed === plan.subscribed) break;
+    await sleep(100);
+  }
+  const subscribedAtBlaster = (await ask(blast, { type: 'stats' })).subscribed;
+  log(`feed e2e: ${u.tokens.length} tokens, ${plan.connections.length} connections (${plan.accounts.length} accounts), ${plan.workers} worker; blaster sees ${subscribedAtBlaster} subscriptions`);
+
+  const decoded = async () => {
+    await supervisor.refresh();
+    return supervisor.status().packets;
+  };
+
+  let seq = 1;
+  async function step(pps, seconds) {
+    blast.postMessage({ type: 'rate', pps });
+    await sleep(quick ? 300 : 700);
+    supervisor.utilization();
+    const s0 = await ask(blast, { type: 'stats' });
+    const d0 = await decoded();
+    const t0 = performance.now();
+    const lat = [];
+    let lost = 0;
+    while (performance.now() - t0 < seconds * 1000) {
+      const v0 = table.version(probeSlot);
+      const want = seq++;
+      blast.postMessage({ type: 'probe', seq: want });
+      const deadline = performance.now() + 2000;
+      let seen = false;
+      while (performance.now() < deadline) {
+        if (table.version(probeSlot) !== v0 && table.readField(probeSlot, F.ASK_QTY) === want) {
+          seen = true;
+          break;
+        }
+      }
+      const now = performance.timeOrigin + performance.now();
+      if (seen) lat.push(now - base - table.readField(probeSlot, F.BID_QTY) / 1000);
+      else lost++;
+      await sleep(20);
+    }
+    const elapsed = (performance.now() - t0) / 1000;
+    const s1 = await ask(blast, { type: 'stats' });
+    const d1 = await decoded();
+    const elu = supervisor.utilization()[0] ?? 0;
+    lat.sort((a, b) => a - b);
+    return {
+      offered: pps,
+      sentPerSec: (s1.sent - s0.sent) / elapsed,
+      decodedPerSec: (d1 - d0) / elapsed,
+      backlog: s1.sent - d1,
+      blocked: s1.blocked - s0.blocked,
+      p50: percentile(lat, 50),
+      p99: percentile(lat, 99),
+      max: lat.at(-1),
+      probes: lat.length,
+      probesLost: lost,
+      workerElu: elu,
+    };
+  }
+
+  const rates = quick ? [100_000, 300_000] : [50_000, 100_000, 200_000, 300_000, 400_000, 500_000, 600_000, 800_000, 1_000_000];
+  const seconds = quick ? 1.5 : 4;
+  const steps = [];
+  for (const r of rates) {
+    const s = await step(r, seconds);
+    steps.push(s);
+    log(`  offered ${r.toLocaleString('en-US')}/s: sent ${Math.round(s.sentPerSec).toLocaleString('en-US')}/s, decoded ${Math.round(s.decodedPerSec).toLocaleString('en-US')}/s, backlog ${s.backlog}, p50 ${s.p50?.toFixed(3)} ms, p99 ${s.p99?.toFixed(3)} ms (${s.probes} probes), worker ELU ${(s.workerElu * 100).toFixed(0)} %`);
+    // Let the backlog drain before the next step.
+    blast.postMessage({ type: 'rate', pps: 0 });
+    for (let i = 0; i < 50; i++) {
+      const sent = (await ask(blast, { type: 'stats' })).sent;
+      if ((await decoded()) >= sent) break;
+      await sleep(100);
+    }
+    if (s.decodedPerSec < 0.97 * r || s.backlog > r / 2) break;
+  }
+  const max = await step(Infinity, seconds);
+  steps.push(max);
+  log(`  unpaced: sent ${Math.round(max.sentPerSec).toLocaleString('en-US')}/s, decoded ${Math.round(max.decodedPerSec).toLocaleString('en-US')}/s, p50 ${max.p50?.toFixed(3)} ms, p99 ${max.p99?.toFixed(3)} ms, worker ELU ${(max.workerElu * 100).toFixed(0)} %`);
+  blast.postMessage({ type: 'rate', pps: 0 });
+  await sleep(500);
+  const final = supervisor.status();
+  const sentTotal = (await ask(blast, { type: 'stats' })).sent;
+  await supervisor.refresh();
+  const decodedTotal = supervisor.status().packets;
+  await supervisor.stop();
+  if (final.decodeErrors !== 0) throw new Error(`decode errors during the bench: ${JSON.stringify(final.errors)}`);
+
+  // The ws ceiling: the same connections and subscriptions, a client that only counts.
+  const shards = plan.connections.map((c) => subscribeMessagesFor(c.instruments));
+  const bare = new Worker(self, { workerData: { role: 'bare', url: `${feedUrl}?bare=1`, shards } });
+  await new Promise((r) => bare.once('message', r));
+  await sleep(500);
+  blast.postMessage({ type: 'rate', pps: Infinity });
+  await sleep(quick ? 300 : 700);
+  const b0 = await ask(bare, { type: 'stats' });
+  const tb = performance.now();
+  await sleep(seconds * 1000);
+  const b1 = await ask(bare, { type: 'stats' });
+  const bareRate = (b1.messages - b0.messages) / ((performance.now() - tb) / 1000);
+  log(`  bare ws client (count only): ${Math.round(bareRate).toLocaleString('en-US')} messages/s`);
+  blast.postMessage({ type: 'rate', pps: 0 });
+  bare.postMessage({ type: 'close' });
+  blast.postMessage({ type: 'close' });
+  await sleep(200);
+
+  const sustained = steps.filter((s) => s.offered !== Infinity && s.decodedPerSec >= 0.97 * s.offered && s.backlog <= s.offered / 2);
+  const best = sustained.at(-1);
+  const at300 = steps.find((s) => s.offered === 300_000);
+  return [
+    { name: 'feed e2e sustained packets/s (highest offered rate kept up with)', value: Math.round(best?.decodedPerSec ?? 0), unit: 'packets/s', baseline: 'bare ws client messages/s', ratio: (best?.decodedPerSec ?? 0) / bareRate },
+    { name: 'feed e2e max packets/s (unpaced sender)', value: Math.round(max.decodedPerSec), unit: 'packets/s', baseline: 'bare ws client messages/s', ratio: max.decodedPerSec / bareRate },
+    { name: 'limit: bare ws client messages/s (no decode)', value: Math.round(bareRate), unit: 'messages/s', baseline: 'bare ws client messages/s', ratio: 1 },
+    ...(at300 ? [
+      { name: 'tick → readable p50 @300k/s offered', value: at300.p50, unit: 'ms', baseline: 'target 1 ms (p99)', ratio: at300.p50 / 1 },
+      { name: 'tick → readable p99 @300k/s offered', value: at300.p99, unit: 'ms', baseline: 'target 1 ms (p99)', ratio: at300.p99 / 1 },
+    ] : []),
+    { name: 'packets sent = packets decoded (nothing lost or coalesced)', value: decodedTotal, unit: `decoded of ${sentTotal} sent`, baseline: 'sent', ratio: decodedTotal / sentTotal },
+  ].map((r) => ({ ...r, steps }));
+}
+
+if (!isMainThread && workerData?.role === 'blaster') await blaster();
+else if (!isMainThread && workerData?.role === 'bare') await bareReceiver();
+else if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const rows = await run({ quick: process.argv.includes('--quick') });
+  console.log(`\nfeed end to end (node ${process.version}, loopback WebSocket, Full packets, 1 packet per frame)`);
+  console.table(rows.map((r) => ({ row: r.name, value: typeof r.value === 'number' && r.value < 100 ? r.value.toFixed(3) : r.value.toLocaleString('en-US'), unit: r.unit, 'vs baseline': `${(r.ratio * 100).toFixed(1)} % of ${r.baseline}` })));
+  process.exit(0);
+}
