@@ -13,6 +13,9 @@
 import type { ChainJson, LegJson, RowJson } from '../client/index.js';
 import * as fmt from './format.js';
 
+/** How long an LTP cell shows its tick direction before fading (ms). */
+const FLASH_MS = 450;
+
 /** A leg not updated for longer than this is greyed as stale (ms). */
 export const STALE_AFTER_MS = 60_000;
 
@@ -107,6 +110,7 @@ export class ChainTable {
   private spotIndex = -1;
   private maxOi = { ce: -1, pe: -1 };
   private flashing: HTMLTableCellElement[] = [];
+  private flashTimer: ReturnType<typeof setTimeout> | null = null;
   private lastStats: ChainStats = { atmStrike: null, ceOi: 0, peOi: 0, pcr: null };
 
   constructor(scroller: HTMLElement) {
@@ -166,7 +170,7 @@ export class ChainTable {
     this.atmIndex = -1;
     this.spotIndex = -1;
     this.maxOi = { ce: -1, pe: -1 };
-    this.flashing = [];
+    this.unflash();
     for (const c of this.totals) if (c.className !== 'strike') c.textContent = '';
   }
 
@@ -232,8 +236,7 @@ export class ChainTable {
       this.rebuild(chain);
     }
     this.chain = chain;
-    for (const c of this.flashing) c.classList.remove('up', 'down');
-    this.flashing = [];
+    this.unflash();
     const spot = chain.spot?.ltp ?? null;
     let ceOi = 0;
     let peOi = 0;
@@ -270,8 +273,20 @@ export class ChainTable {
     this.totals[colIndex('pe', 'volume')].textContent = fmt.compact(peVol);
     this.placeSpot(chain, spot);
     this.ages(serverNow);
+    if (this.flashing.length > 0) this.flashTimer = setTimeout(() => this.unflash(), FLASH_MS);
     this.lastStats = { atmStrike: this.atmIndex >= 0 ? this.rows[this.atmIndex].strike : null, ceOi, peOi, pcr: ceOi > 0 ? peOi / ceOi : null };
     return rebuilt;
+  }
+
+  /**
+   * Ends the tick-direction flashes of the last update (CSS fades them out). One timer per
+   * update, not per cell: the flash is a short cue, not a state.
+   */
+  private unflash(): void {
+    if (this.flashTimer !== null) clearTimeout(this.flashTimer);
+    this.flashTimer = null;
+    for (const c of this.flashing) c.classList.remove('up', 'down');
+    this.flashing = [];
   }
 
   /** Moves the spot divider and the ATM marker (nearest strike to spot). */

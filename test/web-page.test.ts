@@ -1,0 +1,452 @@
+/**
+ * The live chain page in a real browser (Debian's Chromium through playwright-core) against
+ * the server in sim mode: `node bin/optchain.js serve` as a child process on free ports, the
+ * embedded simulator making a live market. Checks what a trader sees (peers.md §2.8) against
+ * the JSON route (contract §5), live updates, the underlying picker and expiry tabs, the
+ * health badge, recovery from a server restart, and the static serving headers. Writes
+ * screenshots to test/artifacts/ (git-ignored) for a human look.
+ *
+ * Needs `npm run build` (npm test does it): the server runs from dist/ and the page from
+ * dist/web/. Skipped, saying why, only when /usr/bin/chromium is missing.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ChainJson, HealthReport, SkeletonSummaryJson } from '../src/client/index.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const haveChromium = existsSync(CHROMIUM);
+const repo = fileURLToPath(new URL('..', import.meta.url));
+const artifacts = join(repo, 'test', 'artifacts');
+/** Pinned so expiries and strikes are the same on every run (contract §4 OPTCHAIN_TRADING_DATE). */
+const TRADING_DATE = '2026-08-17';
+const START_TIMEOUT_MS = 30_000;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** A running optchain server the page talks to, restartable on the same port. */
+interface TestServer {
+  readonly url: string;
+  readonly log: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  dispose(): Promise<void>;
+}
+
+/** Polls until the NIFTY chain has a live spot. */
+async function waitReady(url: string, alive: () => string | null, log: () => string): Promise<void> {
+  const end = Date.now() + START_TIMEOUT_MS;
+  while (Date.now() < end) {
+    const dead = alive();
+    if (dead !== null) throw new Error(`${dead}:\n${log()}`);
+    try {
+      const res = await fetch(`${url}/v1/chains/NIFTY`, { signal: AbortSignal.timeout(2000) });
+      if (res.ok && ((await res.json()) as ChainJson).spot?.ltp != null) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(200);
+  }
+  throw new Error(`server not ready within ${START_TIMEOUT_MS} ms:\n${log()}`);
+}
+
+/** `optchain serve` in a child process, restartable on the same ports. */
+class ServeProcess implements TestServer {
+  readonly url: string;
+  private child: ChildProcess | null = null;
+  private output = '';
+  private readonly env: NodeJS.ProcessEnv;
+
+  constructor(port: number, simPort: number, dataDir: string) {
+    this.url = `http://127.0.0.1:${port}`;
+    this.env = {
+      ...process.env,
+      OPTCHAIN_HOST: '127.0.0.1',
+      OPTCHAIN_PORT: String(port),
+      OPTCHAIN_SIM_PORT: String(simPort),
+      OPTCHAIN_DATA_DIR: dataDir,
+      OPTCHAIN_TRADING_DATE: TRADING_DATE,
+      OPTCHAIN_DHAN_ACCOUNTS: '',
+    };
+  }
+
+  /** Recent output, for failure messages. */
+  get log(): string {
+    return this.output.slice(-2000);
+  }
+
+  /** Starts the server and resolves once the NIFTY chain has a live spot. */
+  async start(): Promise<void> {
+    const child = spawn(process.execPath, [join(repo, 'bin', 'optchain.js'), 'serve'], { cwd: repo, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = child;
+    const keep = (b: Buffer): void => {
+      this.output = (this.output + b.toString('utf8')).slice(-20_000);
+    };
+    child.stdout!.on('data', keep);
+    child.stderr!.on('data', keep);
+    await waitReady(this.url, () => (child.exitCode !== null ? `optchain serve exited with ${child.exitCode}` : null), () => this.log);
+  }
+
+  dispose(): Promise<void> {
+    return this.stop();
+  }
+
+  /** Stops the server (SIGTERM, then SIGKILL after 5 s) and waits for the exit. */
+  async stop(): Promise<void> {
+    const child = this.child;
+    this.child = null;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Until `optchain serve` exists: the same parts assembled in-process (simulator → master →
+ * skeleton → feed supervisor → price table → OptchainServer + the web routes). A restart
+ * closes and re-opens the HTTP server on the same port; the feed keeps running.
+ */
+class InProcessServe implements TestServer {
+  readonly url: string;
+  private readonly port: number;
+  private parts: { close(): Promise<void>; listen(): Promise<void> } | null = null;
+  private http: { close(): Promise<void> } | null = null;
+
+  constructor(port: number) {
+    this.port = port;
+    this.url = `http://127.0.0.1:${port}`;
+  }
+
+  get log(): string {
+    return '(in-process server)';
+  }
+
+  async start(): Promise<void> {
+    if (!this.parts) {
+      const [{ startSimulator }, { loadMaster }, { buildSkeleton }, { PriceTable }, { FeedSupervisor }, { MarketClock }, { OptchainServer }, { registerWebRoutes }, { pino }] = await Promise.all([
+        import('../src/sim/sim-server.js'),
+        import('../src/master/load-master.js'),
+        import('../src/skeleton/build-skeleton.js'),
+        import('../src/price-table/price-table.js'),
+        import('../src/feed/feed-supervisor.js'),
+        import('../src/time/market-clock.js'),
+        import('../src/http/optchain-server.js'),
+        import('../src/web/serve-static.js'),
+        import('pino'),
+      ]);
+      const sim = await startSimulator({ host: '127.0.0.1', port: 0, tradingDate: TRADING_DATE, seed: 7 });
+      const master = await loadMaster({ source: sim.urls.master, tradingDate: TRADING_DATE, dataDir: null, progress: false });
+      const skeleton = buildSkeleton(master.instruments, TRADING_DATE);
+      const table = PriceTable.allocate(skeleton.tokens.length, skeleton.chains.length);
+      const sup = new FeedSupervisor({
+        skeleton,
+        table,
+        accounts: { kind: 'static', accounts: sim.accounts },
+        feedUrl: sim.urls.feed,
+        clock: new MarketClock(sim.clockOffsetMs),
+        config: { feedWorkers: 1, feedWatchdogMs: 5000, feedFirstPacketMs: 60_000, feedBackoffMaxMs: 1000 },
+        logger: pino({ level: 'silent' }),
+      });
+      await sup.start();
+      const listen = async (): Promise<void> => {
+        const server = new OptchainServer({
+          mode: 'sim',
+          health: (market) => {
+            const f = sup.status();
+            return {
+              status: market ? (f.problems.length > 0 ? 'degraded' : 'ok') : 'starting',
+              tradingDate: TRADING_DATE,
+              mode: 'sim',
+              skeleton: { underlyings: skeleton.totals.underlyings, chains: skeleton.totals.chains, contracts: skeleton.totals.contracts },
+              feed: { connections: f.connections.map((c) => ({ account: c.account, index: c.index, state: c.state, tokens: c.tokens, lastPacketAt: c.lastPacketAt })), subscribed: f.subscribed, unsubscribed: f.unsubscribed, withData: f.withData, packets: f.packets },
+            };
+          },
+        });
+        server.setMarket(skeleton, table);
+        registerWebRoutes(server.http);
+        await server.listen('127.0.0.1', this.port);
+        this.http = server;
+      };
+      this.parts = {
+        listen,
+        close: async () => {
+          await sup.stop();
+          await sim.close();
+        },
+      };
+    }
+    await this.parts.listen();
+    await waitReady(this.url, () => null, () => this.log);
+  }
+
+  async stop(): Promise<void> {
+    await this.http?.close();
+    this.http = null;
+  }
+
+  async dispose(): Promise<void> {
+    await this.stop();
+    await this.parts?.close();
+  }
+}
+
+/** `optchain serve` when the CLI has it, else the in-process assembly. */
+async function startServer(dataDir: string): Promise<TestServer> {
+  const port = await freePort();
+  const proc = new ServeProcess(port, await freePort(), dataDir);
+  try {
+    await proc.start();
+    return proc;
+  } catch (err) {
+    if (!/unknown command 'serve'/.test(String(err))) throw err;
+  }
+  const inproc = new InProcessServe(port);
+  await inproc.start();
+  return inproc;
+}
+
+async function getJson<T>(url: string): Promise<T> {
+  const res = await fetch(url);
+  expect(res.status, url).toBe(200);
+  return (await res.json()) as T;
+}
+
+/** Strikes of the rows the page shows, in order. */
+function pageStrikes(page: Page): Promise<number[]> {
+  return page.$$eval('#scroller tbody tr.row', (trs) => trs.map((tr) => Number((tr as HTMLElement).dataset.strike)));
+}
+
+/** The text of every chain cell (what changes when quotes move). */
+function tableText(page: Page): Promise<string> {
+  return page.$eval('#scroller tbody', (tb) => (tb as HTMLElement).innerText);
+}
+
+async function waitChain(page: Page, key: string): Promise<void> {
+  await page.waitForFunction((k) => window.optchainPage?.chain === k, key, { timeout: 10_000 });
+}
+
+declare global {
+  interface Window {
+    optchainPage: { chain: string; renders: number; skips: number; generation: number; recoveries: number; rows: number };
+  }
+}
+
+describe.skipIf(!haveChromium)(haveChromium ? 'web page in Chromium' : `web page in Chromium — SKIPPED: ${CHROMIUM} is missing (apt-get install chromium)`, () => {
+  let server: TestServer;
+  let context: BrowserContext;
+  let page: Page;
+  let dataDir: string;
+  let profileDir: string;
+  const chainRequests: { accept: string; contentType: string }[] = [];
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    if (!existsSync(join(repo, 'dist', 'web', 'index.html')) || !existsSync(join(repo, 'dist', 'cli', 'main.js'))) {
+      throw new Error('run `npm run build` first: the server and the page are served from dist/');
+    }
+    mkdirSync(artifacts, { recursive: true });
+    dataDir = mkdtempSync(join(tmpdir(), 'optchain-web-data-'));
+    profileDir = mkdtempSync(join(tmpdir(), 'optchain-web-chromium-'));
+    const launching = chromium.launchPersistentContext(profileDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      viewport: { width: 1400, height: 900 },
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    [server, context] = await Promise.all([startServer(dataDir), launching]);
+    page = context.pages()[0] ?? (await context.newPage());
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    page.on('response', (res) => {
+      if (res.url().includes('/v1/chains/')) chainRequests.push({ accept: res.request().headers()['accept'] ?? '', contentType: res.headers()['content-type'] ?? '' });
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await context?.close();
+    await server?.dispose();
+    for (const d of [dataDir, profileDir]) if (d) rmSync(d, { recursive: true, force: true });
+  }, 20_000);
+
+  it('serves the page and hashed assets with content types, caching headers, ETag/304 and 404', async () => {
+    const index = await fetch(`${server.url}/`);
+    expect(index.status).toBe(200);
+    expect(index.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(index.headers.get('cache-control')).toBe('no-cache');
+    const etag = index.headers.get('etag');
+    expect(etag).toMatch(/^".+"$/);
+    const html = await index.text();
+    expect(html).not.toMatch(/https?:\/\//); // nothing from the internet
+    const again = await fetch(`${server.url}/`, { headers: { 'if-none-match': etag! } });
+    expect(again.status).toBe(304);
+
+    const js = /src="(\/assets\/app-[A-Z0-9]+\.js)"/.exec(html)?.[1];
+    const css = /href="(\/assets\/app-[A-Z0-9]+\.css)"/.exec(html)?.[1];
+    expect(js, 'index.html references the hashed bundle').toBeDefined();
+    expect(css, 'index.html references the hashed stylesheet').toBeDefined();
+    const jsRes = await fetch(`${server.url}${js}`);
+    expect(jsRes.status).toBe(200);
+    expect(jsRes.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(jsRes.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    const cssRes = await fetch(`${server.url}${css}`);
+    expect(cssRes.headers.get('content-type')).toBe('text/css; charset=utf-8');
+    expect((await cssRes.text()).length).toBeGreaterThan(500);
+    expect((await jsRes.text()).length).toBeGreaterThan(5000);
+
+    const missing = await fetch(`${server.url}/assets/nope-ABCDEFGH.js`);
+    expect(missing.status).toBe(404);
+    expect(((await missing.json()) as { error: { code: string } }).error.code).toBe('NOT_FOUND');
+  });
+
+  it('renders the NIFTY chain with a row for every strike, centred on the marked ATM strike, ITM shaded', async () => {
+    await page.goto(`${server.url}/`);
+    await page.waitForSelector('#scroller tbody tr.row', { timeout: 10_000 });
+    const json = await getJson<ChainJson>(`${server.url}/v1/chains/NIFTY`);
+    await waitChain(page, `NSE:NIFTY:${json.expiry}:${TRADING_DATE}`);
+    expect(await pageStrikes(page)).toEqual(json.rows.map((r) => r.strike));
+
+    // One consistent read of spot, ATM, ITM classes and geometry.
+    const view = await page.evaluate(() => {
+      const spot = Number(document.getElementById('spot')!.textContent!.replace(/,/g, ''));
+      const rows = [...document.querySelectorAll<HTMLTableRowElement>('#scroller tbody tr.row')];
+      const atm = rows.filter((r) => r.classList.contains('atm'));
+      const scroller = document.getElementById('scroller')!.getBoundingClientRect();
+      const atmBox = atm[0]?.getBoundingClientRect();
+      const spotLine = document.querySelector('#scroller tr.spot-line');
+      return {
+        spot,
+        strikes: rows.map((r) => Number(r.dataset.strike)),
+        atm: atm.map((r) => Number(r.dataset.strike)),
+        ceItm: rows.map((r) => r.classList.contains('ce-itm')),
+        peItm: rows.map((r) => r.classList.contains('pe-itm')),
+        atmCentre: atmBox ? atmBox.top + atmBox.height / 2 : -1,
+        scrollerTop: scroller.top,
+        scrollerBottom: scroller.bottom,
+        spotLineText: spotLine?.textContent ?? '',
+        spotLineAfter: Number((spotLine?.previousElementSibling as HTMLElement | null)?.dataset.strike ?? NaN),
+      };
+    });
+    expect(view.spot).toBeGreaterThan(1000);
+    expect(view.atm).toHaveLength(1);
+    const nearest = view.strikes.reduce((best, k) => (Math.abs(k - view.spot) < Math.abs(best - view.spot) ? k : best));
+    expect(view.atm[0]).toBe(nearest);
+    view.strikes.forEach((k, i) => {
+      expect(view.ceItm[i], `CE ${k} ITM iff strike < spot ${view.spot}`).toBe(k < view.spot);
+      expect(view.peItm[i], `PE ${k} ITM iff strike > spot ${view.spot}`).toBe(k > view.spot);
+    });
+    expect(view.spotLineText).toContain('NIFTY');
+    expect(view.spotLineAfter).toBeLessThanOrEqual(view.spot);
+    // Opened centred on ATM: the ATM row sits in the middle third of the scroll area.
+    const third = (view.scrollerBottom - view.scrollerTop) / 3;
+    expect(view.atmCentre).toBeGreaterThan(view.scrollerTop + third);
+    expect(view.atmCentre).toBeLessThan(view.scrollerBottom - third);
+    // Untouched fields are blank, never 0 (contract §5): a leg whose prevClose is null shows no change.
+    const nullPrevClose = json.rows.filter((r) => r.ce && r.ce.prevClose === null).map((r) => r.strike);
+    if (nullPrevClose.length > 0) {
+      const chg = await page.$$eval('#scroller tbody tr.row', (trs, ks) => trs.filter((tr) => ks.includes(Number((tr as HTMLElement).dataset.strike))).map((tr) => tr.querySelector('td.ce.f-chg')!.textContent), nullPrevClose);
+      expect(new Set(chg)).toEqual(new Set(['']));
+    }
+  });
+
+  it('updates live from the FlatBuffers route: values and generation move between two reads', async () => {
+    const before = await tableText(page);
+    const s0 = await page.evaluate(() => ({ ...window.optchainPage }));
+    await sleep(3500);
+    const after = await tableText(page);
+    const s1 = await page.evaluate(() => ({ ...window.optchainPage }));
+    expect(after).not.toBe(before);
+    expect(s1.generation).toBeGreaterThan(s0.generation);
+    expect(s1.renders).toBeGreaterThan(s0.renders);
+    // Every ~1 s, not a busy loop: 3.5 s gives a handful of polls.
+    const polls = s1.renders + s1.skips - (s0.renders + s0.skips);
+    expect(polls).toBeGreaterThanOrEqual(2);
+    expect(polls).toBeLessThanOrEqual(6);
+    expect(chainRequests.length).toBeGreaterThan(2);
+    for (const r of chainRequests) {
+      expect(r.accept).toContain('application/x-flatbuffers');
+      expect(r.contentType).toContain('application/x-flatbuffers');
+    }
+    // Each leg shows its age.
+    const ages = await page.$$eval('#scroller tbody tr.row td.ce.f-age', (tds) => tds.map((t) => t.textContent ?? ''));
+    expect(ages.some((a) => /^\d+[smh]$/.test(a))).toBe(true);
+    await page.screenshot({ path: join(artifacts, 'web-page.png') });
+  });
+
+  it('shows the feed-health badge from /health', async () => {
+    const health = await getJson<HealthReport>(`${server.url}/health`);
+    await page.waitForFunction(() => document.getElementById('health')!.dataset.status !== 'unknown', undefined, { timeout: 5000 });
+    const badge = await page.$eval('#health', (el) => ({ text: el.textContent ?? '', status: (el as HTMLElement).dataset.status ?? '', title: (el as HTMLElement).title }));
+    expect(badge.text).toMatch(/^(ok|degraded|starting) · sim · \d+ conn/);
+    expect(['ok', 'warn', 'degraded', 'starting']).toContain(badge.status);
+    expect(badge.text).toContain(`${health.feed.connections.length} conn`);
+    expect(badge.title).toContain(`trading date ${TRADING_DATE}`);
+  });
+
+  it('switches underlying through the search picker and expiry through the tabs', async () => {
+    const summary = await getJson<SkeletonSummaryJson>(`${server.url}/v1/underlyings`);
+    expect(summary.underlyings.length).toBeGreaterThan(150);
+    await page.click('#underlying');
+    const all = await page.$$eval('#underlying-list li', (lis) => lis.length);
+    expect(all).toBe(summary.underlyings.length);
+    await page.keyboard.type('banknif');
+    expect(await page.$$eval('#underlying-list li .sym', (s) => s.map((x) => x.textContent))).toEqual(['BANKNIFTY']);
+    await page.keyboard.press('Enter');
+    const bank = await getJson<ChainJson>(`${server.url}/v1/chains/BANKNIFTY`);
+    await waitChain(page, `NSE:BANKNIFTY:${bank.expiry}:${TRADING_DATE}`);
+    expect(await pageStrikes(page)).toEqual(bank.rows.map((r) => r.strike));
+    expect(page.url()).toContain('#NSE:BANKNIFTY');
+
+    const expiries = summary.underlyings.find((u) => u.symbol === 'BANKNIFTY')!.expiries;
+    const tabs = await page.$$eval('#expiries button', (bs) => bs.map((b) => ({ expiry: (b as HTMLElement).dataset.expiry, text: b.textContent ?? '', selected: b.getAttribute('aria-selected') })));
+    expect(tabs.map((t) => t.expiry)).toEqual(expiries.map((e) => e.expiry));
+    expect(tabs[0]!.selected).toBe('true');
+    tabs.forEach((t, i) => {
+      expect(t.text).toMatch(/(\d+d|expiry day)$/); // days to expiry
+      if (expiries[i]!.tags.includes('monthly')) expect(t.text).toContain('M');
+    });
+
+    const second = expiries[1]!.expiry;
+    await page.click(`#expiries button[data-expiry="${second}"]`);
+    await waitChain(page, `NSE:BANKNIFTY:${second}:${TRADING_DATE}`);
+    const bank2 = await getJson<ChainJson>(`${server.url}/v1/chains/BANKNIFTY?expiry=${second}`);
+    expect(await pageStrikes(page)).toEqual(bank2.rows.map((r) => r.strike));
+    expect(await page.getAttribute(`#expiries button[data-expiry="${second}"]`, 'aria-selected')).toBe('true');
+    expect(page.url()).toContain(`#NSE:BANKNIFTY/${second}`);
+    await page.waitForSelector('#scroller tr.atm');
+    await page.screenshot({ path: join(artifacts, 'web-page-banknifty.png') });
+  });
+
+  it('keeps working through a server restart: says it is reconnecting, then recovers by itself', async () => {
+    const recoveries = await page.evaluate(() => window.optchainPage.recoveries);
+    await server.stop();
+    await page.waitForSelector('#banner:not([hidden])', { timeout: 10_000 });
+    expect(await page.textContent('#banner')).toMatch(/Reconnecting/);
+    await page.screenshot({ path: join(artifacts, 'web-page-reconnecting.png') });
+    await server.start();
+    await page.waitForSelector('#banner', { state: 'hidden', timeout: 20_000 });
+    await page.waitForFunction((n) => window.optchainPage.recoveries > n, recoveries, { timeout: 5000 });
+    const g = await page.evaluate(() => window.optchainPage.generation);
+    await page.waitForFunction((g0) => window.optchainPage.generation !== g0, g, { timeout: 10_000 });
+    expect(await page.$$eval('#scroller tbody tr.row', (r) => r.length)).toBeGreaterThan(10);
+    expect(await page.$eval('#scroller table', (t) => t.classList.contains('disconnected'))).toBe(false);
+    expect(pageErrors).toEqual([]);
+  }, 45_000);
+});
