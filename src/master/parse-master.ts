@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { isAscii } from 'node:buffer';
 import { ErrorCodes, MasterError } from '../errors.js';
 import { segmentFromMaster } from '../dhan/segments.js';
 import { forEachCsvRecord } from './csv-lines.js';
@@ -135,6 +136,23 @@ export function tickToRupees(paise: number): number {
   return paise >= 1 && paise <= 10000 ? paise / 100 : 0.05;
 }
 
+/** INSTRUMENT values whose rows are kept (the rest are counted as ignored unsplit). */
+const KEPT_INSTRUMENTS = ['OPTIDX', 'OPTSTK', 'INDEX', 'EQUITY'];
+
+/**
+ * Scans an unquoted line in place: the start of field `field` and the number of fields, capped.
+ * No substring is made, which is what keeps the ~200k ignored lines cheap.
+ */
+function fieldStart(text: string, start: number, end: number, field: number): number {
+  let p = start;
+  for (let f = 0; f < field; f++) {
+    const c = text.indexOf(',', p);
+    if (c === -1 || c >= end) return -1;
+    p = c + 1;
+  }
+  return p;
+}
+
 function noteProblem(stats: MasterStats, line: number, reason: string): void {
   stats.malformed++;
   if (stats.malformedExamples.length < MAX_EXAMPLES) stats.malformedExamples.push({ line, reason });
@@ -146,10 +164,27 @@ function noteProblem(stats: MasterStats, line: number, reason: string): void {
  */
 export function parseMaster(input: Buffer | string): ParsedMaster {
   const started = performance.now();
-  const text = typeof input === 'string' ? input : input.toString('utf8');
+  // The real file is ASCII; latin1 decoding is much cheaper than UTF-8 and identical for it.
+  const text = typeof input === 'string' ? input : isAscii(input) ? input.toString('latin1') : input.toString('utf8');
   const stats: MasterStats = { rows: 0, kept: 0, ignored: 0, test: 0, malformed: 0, malformedExamples: [], unknownColumns: [], bytes: Buffer.byteLength(text), parseMs: 0 };
   const instruments: Instrument[] = [];
   let idx: ColumnIndex | null = null;
+  let lastNeeded = 0;
+  let instrumentField = 0;
+  // A line whose INSTRUMENT is not one we keep is counted as ignored without being split,
+  // unless it is too short to be a row at all (then it is malformed).
+  const skipLine = (t: string, start: number, end: number, lineNo: number): boolean => {
+    const at = fieldStart(t, start, end, instrumentField);
+    if (at !== -1) {
+      for (const k of KEPT_INSTRUMENTS) {
+        if (t.startsWith(k, at) && (at + k.length === end || t.charCodeAt(at + k.length) === 44)) return false;
+      }
+    }
+    stats.rows++;
+    if (at !== -1 && fieldStart(t, start, end, lastNeeded) !== -1) stats.ignored++;
+    else noteProblem(stats, lineNo, 'row has too few fields');
+    return true;
+  };
   forEachCsvRecord(
     text,
     ({ fields, line }) => {
@@ -157,6 +192,8 @@ export function parseMaster(input: Buffer | string): ParsedMaster {
         const h = indexHeader(fields);
         idx = h.idx;
         stats.unknownColumns = h.unknown;
+        lastNeeded = Math.max(...Object.values(h.idx));
+        instrumentField = h.idx.INSTRUMENT;
         return;
       }
       stats.rows++;
@@ -174,6 +211,7 @@ export function parseMaster(input: Buffer | string): ParsedMaster {
       stats.rows++;
       noteProblem(stats, line, reason);
     },
+    skipLine,
   );
   if (idx === null) throw new MasterError(ErrorCodes.MASTER_EMPTY, 'instrument master is empty (no header line)');
   stats.parseMs = performance.now() - started;

@@ -15,7 +15,7 @@ import { ErrorCodes, MasterError } from '../errors.js';
 import type { Instrument } from '../master/instrument.js';
 import { selectExpiries, type ExpiryInfo, type SelectedExpiry } from '../universe/expiry-selection.js';
 import { selectUniverse, type UniverseEntry } from '../universe/universe.js';
-import type { Segment } from '../dhan/segments.js';
+import { SEGMENT_CODE, instrumentKey, type Segment } from '../dhan/segments.js';
 import type { Chain, ChainRow, Contract, Skeleton, SlotToken, Spot, Underlying } from './types.js';
 
 /** Recursively freezes plain objects and arrays. */
@@ -46,7 +46,7 @@ export function buildSkeleton(instruments: readonly Instrument[], tradingDate: s
   const chains: Chain[] = [];
   const tokens: SlotToken[] = [];
   const chainsOfSlot: number[][] = [];
-  const seenTokens = new Set<string>();
+  const seenTokens = new Set<number>();
   let contractCount = 0;
   let spotCount = 0;
 
@@ -63,13 +63,13 @@ export function buildSkeleton(instruments: readonly Instrument[], tradingDate: s
     const underlyingIndex = underlyings.length;
     let spot: Spot | null = null;
     if (entry.spot) {
-      const key = `${entry.spot.segment}:${entry.spot.securityId}`;
+      const key = instrumentKey(SEGMENT_CODE[entry.spot.segment], entry.spot.securityId);
       if (!seenTokens.has(key)) {
         seenTokens.add(key);
         spot = { segment: entry.spot.segment, securityId: entry.spot.securityId, slot: addToken(entry.spot.segment, entry.spot.securityId, 'spot', underlyingIndex) };
         spotCount++;
       } else {
-        warnings.push(`${entry.exchange}:${entry.symbol}: spot ${key} already belongs to another underlying`);
+        warnings.push(`${entry.exchange}:${entry.symbol}: spot ${entry.spot.segment}:${entry.spot.securityId} already belongs to another underlying`);
       }
     }
     const underlyingChains = buildChains(entry, selected, underlyingIndex, chains.length, addToken, seenTokens, warnings);
@@ -115,7 +115,7 @@ function buildChains(
   underlyingIndex: number,
   firstChainIndex: number,
   addToken: (segment: Segment, securityId: number, kind: 'option' | 'spot', underlyingIndex: number) => number,
-  seenTokens: Set<string>,
+  seenTokens: Set<number>,
   warnings: string[],
 ): Chain[] {
   const wanted = new Map(selected.map((s) => [s.date, s]));
@@ -134,9 +134,9 @@ function buildChains(
     // Sort by strike, then side, then id so slot assignment is independent of master row order.
     rows.sort((a, b) => a.strike - b.strike || (a.optionType === b.optionType ? a.securityId - b.securityId : a.optionType === 'CE' ? -1 : 1));
     for (const o of rows) {
-      const tokenKey = `${o.segment}:${o.securityId}`;
+      const tokenKey = instrumentKey(SEGMENT_CODE[o.segment], o.securityId);
       if (seenTokens.has(tokenKey)) {
-        warnings.push(`duplicate token ${tokenKey} (${o.symbolName}) skipped`);
+        warnings.push(`duplicate token ${o.segment}:${o.securityId} (${o.symbolName}) skipped`);
         continue;
       }
       const s = strikes.get(o.strike) ?? { ce: null, pe: null };
