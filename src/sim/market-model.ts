@@ -77,6 +77,8 @@ const RISK_FREE = 0.065;
 /** Trading seconds in a year for the underlying random walk (252 sessions of 6 h 15 min). */
 const TRADING_SECONDS_PER_YEAR = 252 * 22_500;
 const MIN_T = 5 * 60_000 / YEAR_MS;
+/** Horizon below which activity distance stops shrinking (see `activity`): 30 days. */
+const ACTIVITY_T = 30 / 365;
 const U16_MAX = 0xffff;
 
 // --- small inline PRNG on a Uint32Array slot (mulberry32) ------------------------------------
@@ -524,7 +526,18 @@ export class MarketModel {
     if (!this.pScoped[p]) this.stepProcess(p, wallMs);
   }
 
-  /** Base updates/s of instrument `i` at rate 1 (0 = never). */
+  /**
+   * How far from the money option `i` trades, for activity (tick rate, liquidity, OI): log
+   * moneyness in standard deviations of at least a month, so a chain's activity spans the
+   * strikes traders use even on expiry eve. Signed: > 0 above the forward.
+   */
+  private activity(i: number, S: number, T: number): number {
+    const p = this.procOfInstrument[i]!;
+    const F = S * Math.exp(RISK_FREE * T);
+    return Math.log(this.strike[i]! / F) / (this.pVol[p]! * Math.sqrt(T > ACTIVITY_T ? T : ACTIVITY_T));
+  }
+
+  /** Base updates/s of instrument `i` at rate 1 (0 = never); `x` = {@link activity}. */
   private baseRate(i: number, x: number): number {
     const p = this.procOfInstrument[i]!;
     const liq = this.baseLiq[i]!;
@@ -539,19 +552,26 @@ export class MarketModel {
       return 0.5 + 3.5 * liq;
     }
     const peak = this.pIndex[p] ? (sym === 'BANKNIFTY' ? 4 : 6) : 0.2 + 2 * liq;
+    const w = this.expiryWeight[i]!;
     const ax = Math.abs(x);
-    let lam = peak * this.expiryWeight[i]! * Math.exp(-(ax * ax) / 4.5);
-    // Far wings: a floor so most of them still print now and then; a share never does (as on a real day).
-    if (ax > 2.5 && this.neverDraw[i]! < 0.55) return 0;
+    const itm = this.isCall[i] === 1 ? x < 0 : x > 0;
+    let lam = peak * w * Math.exp(-(ax * ax) / 2) * (itm ? 0.5 : 1);
+    // Away from the money a share of contracts never trades all day, more of them the thinner
+    // the underlying and the later the expiry (as on a real day); the rest print now and then.
+    if (ax > (this.pIndex[p] ? 1.5 : 0.8) && this.neverDraw[i]! < this.neverShare(i)) return 0;
     if (lam < 0.004) lam = 0.004;
     return lam;
+  }
+
+  /** Share of far-from-the-money contracts of `i`'s chain that never trade. */
+  private neverShare(i: number): number {
+    return (1 - this.baseLiq[i]! * this.expiryWeight[i]!) * 0.6;
   }
 
   private refreshRate(i: number, session: number, wallMs: number, rate: number): void {
     const p = this.procOfInstrument[i]!;
     const S = this.pSpot[p]!;
-    const T = this.timeToExpiry(i, session);
-    const x = moneyness(S * Math.exp(RISK_FREE * T), this.strike[i]!, T, this.pVol[p]!);
+    const x = this.activity(i, S, this.timeToExpiry(i, session));
     const before = this.lambda[i]!;
     const lam = this.baseRate(i, x);
     this.lambda[i] = lam;
@@ -594,8 +614,7 @@ export class MarketModel {
     let openFair: number;
     let x = 0;
     if (kind === Kind.OPTION) {
-      const T = this.timeToExpiry(i, session);
-      x = moneyness(S * Math.exp(RISK_FREE * T), this.strike[i]!, T, this.pVol[p]!);
+      x = this.activity(i, S, this.timeToExpiry(i, session));
       fair = this.optionValue(i, S, session);
       prevFair = this.optionValue(i, this.pPrev[p]!, session - this.prevDays * 86_400_000 - elapsed * 1000);
       openFair = this.optionValue(i, this.pOpen[p]!, this.clock.openMs);
@@ -619,8 +638,8 @@ export class MarketModel {
       this.oiHigh[i] = this.oi[i]!;
     }
 
-    // About half of the never-trading contracts show an empty book too.
-    this.emptyBook[i] = never && this.neverDraw[i]! < 0.3 ? 1 : 0;
+    // Some of the never-trading contracts show an empty book too (no quotes at all).
+    this.emptyBook[i] = never && this.neverDraw[i]! < this.neverShare(i) * 0.4 ? 1 : 0;
     this.makeBook(i, fair, liq);
 
     if (never) {
@@ -677,9 +696,8 @@ export class MarketModel {
     const p = this.procOfInstrument[i]!;
     const base = this.baseLiq[i]!;
     if (this.kind[i] !== Kind.OPTION) return base;
-    const T = this.timeToExpiry(i, session);
-    const x = moneyness(S * Math.exp(RISK_FREE * T), this.strike[i]!, T, this.pVol[p]!);
-    return base * Math.sqrt(this.expiryWeight[i]!) * Math.exp(-Math.abs(x) / 3);
+    const x = this.activity(i, S, this.timeToExpiry(i, session));
+    return base * Math.sqrt(this.expiryWeight[i]!) * Math.exp(-Math.abs(x) / 2);
   }
 
   /** Best bid/ask around `fair` on the tick grid, and 5 levels of depth. */
@@ -768,8 +786,7 @@ export class MarketModel {
     let x = 0;
     let fair: number;
     if (kind === Kind.OPTION) {
-      const T = this.timeToExpiry(i, session);
-      x = moneyness(S * Math.exp(RISK_FREE * T), this.strike[i]!, T, this.pVol[p]!);
+      x = this.activity(i, S, this.timeToExpiry(i, session));
       fair = this.optionValue(i, S, session);
       this.lambda[i] = this.baseRate(i, x);
     } else {
