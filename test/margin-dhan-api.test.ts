@@ -91,20 +91,42 @@ describe('canonical position set', () => {
 });
 
 describe('token bucket', () => {
-  it('allows a burst of capacity, then paces and refuses waits past the bound', async () => {
+  it('allows a burst, then paces, and refuses waits past the bound', async () => {
     let t = 0;
-    const lim = new TokenBucketLimiter([{ capacity: 10, perMs: 1000 }, { capacity: 12, perMs: 60_000 }], () => t);
-    for (let i = 0; i < 10; i++) expect(lim.tryTake()).toBe(true);
+    const lim = new TokenBucketLimiter([{ burst: 5, perSecond: 5 }, { burst: 7, perSecond: 1 / 60 }], () => t);
+    for (let i = 0; i < 5; i++) expect(lim.tryTake()).toBe(true);
     expect(lim.tryTake()).toBe(false);
-    expect(lim.waitMs()).toBeCloseTo(100, 5);
-    t += 100;
+    expect(lim.waitMs()).toBeCloseTo(200, 5);
+    t += 200;
     expect(lim.tryTake()).toBe(true);
-    t += 100;
-    expect(lim.tryTake()).toBe(true); // 12 of the minute bucket used
+    t += 200;
+    expect(lim.tryTake()).toBe(true); // 7 of the slow bucket used
     t += 1000;
-    expect(lim.tryTake()).toBe(false); // the per-minute bucket is the bound now
-    expect(lim.waitMs()).toBeGreaterThan(3000);
+    expect(lim.tryTake()).toBe(false); // the slow bucket is the bound now
+    expect(lim.waitMs()).toBeGreaterThan(30_000);
     expect(await lim.take(100)).toBe(false);
     expect(lim.refused).toBe(1);
+  });
+
+  it('never lets the default buckets exceed 10 calls in any 1 s window or 250 in any 60 s window', () => {
+    let t = 0;
+    const lim = new TokenBucketLimiter(undefined, () => t);
+    const times: number[] = [];
+    // a client that calls as often as it is allowed, for 5 simulated minutes
+    while (t < 300_000) {
+      if (lim.tryTake()) times.push(t);
+      else t += Math.max(1, Math.ceil(lim.waitMs()));
+    }
+    const maxIn = (w: number) => {
+      let best = 0;
+      for (let i = 0, j = 0; i < times.length; i++) {
+        while (times[i]! - times[j]! >= w) j++;
+        best = Math.max(best, i - j + 1);
+      }
+      return best;
+    };
+    expect(maxIn(1000)).toBeLessThanOrEqual(10);
+    expect(maxIn(60_000)).toBeLessThanOrEqual(250);
+    expect(times.length).toBeGreaterThan(900); // and it is not needlessly slow: ~200/min sustained
   });
 });

@@ -25,14 +25,18 @@ import { writeTick } from './helpers/tiny-skeleton.js';
 
 export const TRADING_DATE = '2026-08-17';
 
-/** NIFTY weekly (lot 65, freeze 1756, band 0.05–500) and a monthly, from the real builder. */
-export function makeMarket(): { skeleton: Skeleton; skeletonIndex: SkeletonIndex; table: PriceTable; weekly: Contract[] } {
-  const rows = [
+/** The test master: NIFTY weekly (lot 65, freeze 1756, band 0.05–500) and a monthly. Also served by the simulator (`masterCsv`) so ids agree. */
+export function masterCsv(): string {
+  return toCsv([
     indexRow('NSE', 13, 'NIFTY', 'Nifty 50'),
     ...chainRows({ symbol: 'NIFTY', underlyingId: 26000, expiry: '2026-08-18', strikes: strikes(24000, 100, 10), flag: 'W', firstId: 1000 }),
     ...chainRows({ symbol: 'NIFTY', underlyingId: 26000, expiry: '2026-08-25', strikes: strikes(24000, 100, 10), flag: 'M', firstId: 2000 }),
-  ];
-  const skeleton = buildSkeleton(parseMaster(toCsv(rows)).instruments, TRADING_DATE);
+  ]);
+}
+
+/** The skeleton of {@link masterCsv} from the real parser and builder; `weekly` = 24000 CE, 24000 PE, 24100 CE, … */
+export function makeMarket(): { skeleton: Skeleton; skeletonIndex: SkeletonIndex; table: PriceTable; weekly: Contract[] } {
+  const skeleton = buildSkeleton(parseMaster(masterCsv()).instruments, TRADING_DATE);
   const skeletonIndex = new SkeletonIndex(skeleton);
   const table = PriceTable.allocate(skeleton.slotCount, skeleton.chains.length);
   const weekly = skeleton.chains[0]!.rows.flatMap((r) => [r.ce, r.pe].filter((c): c is Contract => c !== null));
@@ -145,6 +149,7 @@ export interface PaperHarness {
   readonly config: Config;
   readonly market: ReturnType<typeof makeMarket>;
   readonly routes: PaperRoutes;
+  readonly server: HttpServer;
   /** Creates a user, returns its key. */
   user(name: string, funds?: number): string;
   /** JSON request; returns status and parsed body. */
@@ -152,7 +157,9 @@ export interface PaperHarness {
   close(): Promise<void>;
 }
 
-export async function startPaperServer(opts: { apiUrl: string; account: { clientId: string; accessToken: string } | null; env?: Record<string, string>; marginBackend?: MarginBackend; clock?: () => number }): Promise<PaperHarness> {
+type Account = { clientId: string; accessToken: string };
+
+export async function startPaperServer(opts: { apiUrl: string; account: Account | null | (() => Account | null); env?: Record<string, string>; marginBackend?: MarginBackend; clock?: () => number }): Promise<PaperHarness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'optchain-paper-'));
   const config = loadConfig({ OPTCHAIN_DATA_DIR: dataDir, OPTCHAIN_LOG_LEVEL: 'silent', ...opts.env });
   const db = openPaperDb(dataDir);
@@ -163,14 +170,14 @@ export async function startPaperServer(opts: { apiUrl: string; account: { client
     config,
     db,
     marginApiUrl: opts.apiUrl,
-    marginAccount: async () => opts.account,
+    marginAccount: async () => (typeof opts.account === 'function' ? opts.account() : opts.account),
     ...(opts.marginBackend ? { marginBackend: opts.marginBackend } : {}),
     ...(opts.clock ? { clock: opts.clock } : {}),
   });
   const port = await server.listen('127.0.0.1', 0);
   const base = `http://127.0.0.1:${port}`;
   return {
-    base, db, dataDir, config, market, routes,
+    base, db, dataDir, config, market, routes, server,
     user: (name, funds = 1_000_000) => createUser(db, name, funds).key,
     async call(method, path, key, body) {
       const headers: Record<string, string> = {};

@@ -134,7 +134,7 @@ export class MarginService {
       }
       attempts++;
       try {
-        const margin = await this.once(task.account, body, Math.min(this.opts.timeoutMs, Math.max(1, deadline - performance.now())));
+        const margin = await this.once(task.account, body, Math.ceil(Math.min(this.opts.timeoutMs, Math.max(1, deadline - performance.now()))));
         const computedAt = this.opts.now();
         this.cache.set(task.userId, task.setHash, { margin, computedAt });
         return { ok: true, result: { ...margin, source: 'dhan', computedAt } };

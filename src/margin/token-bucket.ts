@@ -1,28 +1,34 @@
 /**
  * A multi-bucket token limiter for Dhan REST calls (dhan-protocol.md §5). Each bucket holds up
- * to `capacity` tokens and refills continuously at `capacity / perMs`; a call takes one token
- * from every bucket. Waiting is bounded: when the wait would exceed `maxWaitMs` the caller is
+ * to `burst` tokens and refills continuously at `perSecond`; a call takes one token from every
+ * bucket. In any window of T seconds a bucket lets through at most `burst + perSecond × T`
+ * calls, which is how the buckets below are sized against Dhan's per-second and per-minute caps
+ * whether Dhan counts in fixed or sliding windows. Waiting is bounded: when the wait would exceed `maxWaitMs` the caller is
  * told at once (and answers 503 MARGIN_RATE_LIMITED) instead of queueing without end.
  *
  * @module
  */
 
-/** One bucket: `capacity` calls per `perMs` window, refilled continuously. */
+/** One bucket: at most `burst` at once, refilled at `perSecond`. */
 export interface BucketSpec {
-  readonly capacity: number;
-  readonly perMs: number;
+  readonly burst: number;
+  readonly perSecond: number;
 }
 
 /**
  * Default buckets for the margin calculator. Dhan does not say which limit family it counts
  * under (dhan-protocol.md §5, §9 item 11): "Non-trading" (20/s) is plausible, "Order" (10/s,
- * 250/min) is the strictest candidate. We take the strictest so our own calls can never be what
- * trips a 429 for the account, whichever family Dhan uses: 10 per second and 250 per minute.
- * (The hourly/daily order caps are not enforced here; a 429 past them is still mapped.)
+ * 250/min, 1000/h, 7000/day) is the strictest candidate. We size for the strictest so our own
+ * calls never trip a 429 whichever family Dhan uses:
+ * - burst 5 + 5/s ⇒ at most 10 in any 1 s window (the Order per-second cap);
+ * - burst 50 + 200/min ⇒ at most 250 in any 60 s window (the Order per-minute cap).
+ * The hourly and daily Order caps are left to Dhan: this account makes no other REST calls, so
+ * passing them would only refuse margin calls, which a DH-904/429 already maps to 503
+ * MARGIN_RATE_LIMITED; enforcing them locally would refuse the same calls earlier.
  */
 export const DHAN_MARGIN_BUCKETS: readonly BucketSpec[] = Object.freeze([
-  { capacity: 10, perMs: 1000 },
-  { capacity: 250, perMs: 60_000 },
+  { burst: 5, perSecond: 5 },
+  { burst: 50, perSecond: 200 / 60 },
 ]);
 
 /** Token-bucket limiter over one or more buckets. Not thread-safe: one instance per thread. */
@@ -38,7 +44,7 @@ export class TokenBucketLimiter {
 
   constructor(specs: readonly BucketSpec[] = DHAN_MARGIN_BUCKETS, now: () => number = () => performance.now()) {
     this.specs = specs;
-    this.tokens = specs.map((s) => s.capacity);
+    this.tokens = specs.map((s) => s.burst);
     this.now = now;
     this.last = now();
   }
@@ -50,7 +56,7 @@ export class TokenBucketLimiter {
     this.last = t;
     for (let i = 0; i < this.specs.length; i++) {
       const s = this.specs[i]!;
-      this.tokens[i] = Math.min(s.capacity, this.tokens[i]! + (dt * s.capacity) / s.perMs);
+      this.tokens[i] = Math.min(s.burst, this.tokens[i]! + (dt * s.perSecond) / 1000);
     }
   }
 
@@ -61,7 +67,7 @@ export class TokenBucketLimiter {
     for (let i = 0; i < this.specs.length; i++) {
       const s = this.specs[i]!;
       const missing = 1 - this.tokens[i]!;
-      if (missing > 0) wait = Math.max(wait, (missing * s.perMs) / s.capacity);
+      if (missing > 0) wait = Math.max(wait, (missing * 1000) / s.perSecond);
     }
     return wait;
   }
