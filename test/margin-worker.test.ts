@@ -131,9 +131,10 @@ describe('margin worker against the simulator', () => {
       const took = Date.now() - t0;
       expect(e).toMatchObject({ status: 503, code: 'MARGIN_UNAVAILABLE' });
       expect((e as MarginError).message).toMatch(/timed out/);
-      // deadline 2 × 1000 ms (+ scheduling), far below the 3 s the server takes per attempt
-      expect(took).toBeLessThan(2800);
-      expect(maxLag).toBeLessThan(150);
+      // deadline 2 × 1000 ms (+ scheduling on a loaded 2-core box), below the 3 s one answer takes
+      expect(took).toBeLessThan(2900);
+      // the main thread never waited on the socket: a blocked loop would lag ≥ 1 s
+      expect(maxLag).toBeLessThan(500);
     } finally {
       sim.faults.setRestLatency(0);
     }

@@ -156,7 +156,9 @@ describe('a slow or failing margin service', () => {
         expect((await h.call('GET', '/v1/paper/positions', key)).status).toBe(200);
       }
       lat.sort((a, b) => a - b);
-      expect(lat[lat.length - 2]!).toBeLessThan(100);
+      // while the margin answer takes 2.5 s: the median probe is fast and none waited on it
+      expect(lat[lat.length >> 1]!).toBeLessThan(100);
+      expect(lat[lat.length - 1]!).toBeLessThan(1000);
       const r = await pending;
       // the default marginTimeoutMs (5 s) lets a 2.5 s answer through
       expect(r.status).toBe(201);
