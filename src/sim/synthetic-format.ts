@@ -19,22 +19,6 @@ const pad = (n: number, width: number): string => {
   return s.length >= width ? s : '0'.repeat(width - s.length) + s;
 };
 
-/** `29150.00000` from 2_915_000_000 (strike in 1e-5 units). */
-export function strikeField(units: number): string {
-  return `${Math.floor(units / STRIKE_UNIT)}.${pad(units % STRIKE_UNIT, 5)}`;
-}
-
-/**
- * The strike as it appears in trading symbols and display names: `29150`, `1402.5`, `88.25`
- * (no trailing zeros).
- */
-export function strikeText(units: number): string {
-  const int = Math.floor(units / STRIKE_UNIT);
-  const frac = units % STRIKE_UNIT;
-  if (frac === 0) return String(int);
-  return `${int}.${pad(frac, 5).replace(/0+$/, '')}`;
-}
-
 /** `20.1000` from 201_000 (band in 1e-4 units). */
 export function bandField(units: number): string {
   return `${Math.floor(units / BAND_UNIT)}.${pad(units % BAND_UNIT, 4)}`;
