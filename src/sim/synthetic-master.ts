@@ -13,9 +13,14 @@
  *   pairs usually but not always on adjacent ids;
  * - distractors: five other derivative indices, equities, futures, MCX, currency, TEST rows.
  *
- * Security ids of option and futures contracts are a pure function of the contract (underlying,
- * contract month or week, strike, side) and the seed, so a contract keeps its id from one day's
- * master to the next, as Dhan's do; they are unique within each segment by construction.
+ * NSE_FNO/BSE_FNO security ids (options and futures) are a pure function of the contract
+ * (underlying, contract month or week, strike, side) and the seed, so a contract keeps its id
+ * from one day's master to the next, as Dhan's do (paper positions survive a day boundary); they
+ * are unique within each segment by construction. Equity ids depend on the seed only. MCX and
+ * currency ids (distractors) are allocated per day.
+ *
+ * Speed: ~250k rows / ~42 MB in about 0.3–0.5 s of CPU (rows are written as bytes, see
+ * synthetic-bytes.ts).
  *
  * @module
  */
