@@ -6,7 +6,8 @@
  * - per underlying, the basket is revalued (Black-76, the model's own smile) under 16
  *   scenarios: price moves of 0, ±⅓, ±⅔, ±1 price-scan range with volatility up and down, and
  *   ±2 ranges (at 35 %) for short deep-OTM risk; SPAN = the worst loss, at least a short-option
- *   minimum charge;
+ *   minimum charge, less the value of the bought options (paid for in full, so they cover
+ *   their own risk, as SPAN's net option value does);
  * - exposure margin on short options: 2 % of notional for index options, 3.5 % for stock
  *   options (NSE's ELM levels);
  * - bought options pay their premium (price × quantity) and nothing else;
@@ -100,7 +101,10 @@ export function basketMargin(model: MarketModel, legs: readonly MarginLeg[], ses
     let netShort = 0;
     for (const leg of g) netShort += leg.side === 'SELL' ? leg.quantity : -leg.quantity;
     const minimum = Math.max(0, netShort) * u.spot * (u.isIndex ? 0.03 : 0.075);
-    res.span += Math.max(worst, minimum);
+    // Bought options are paid for in full: their value covers their own risk (SPAN's net option value).
+    let longValue = 0;
+    for (const leg of g) if (leg.side === 'BUY') longValue += model.optionValue(leg.index, u.spot, sessionMs) * leg.quantity;
+    res.span += Math.max(0, Math.max(worst, minimum) - longValue);
   }
   res.fo = res.span + res.exposure + res.premium;
   res.total = res.fo + res.equity;

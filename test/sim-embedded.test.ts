@@ -1,0 +1,69 @@
+/**
+ * Sim mode plumbing: the simulator running in a worker thread (spawned from dist/, as every
+ * worker is) answers on its URLs and takes fault controls by message; `optchain sim` prints
+ * its URLs and accounts one per line and exits 0 on SIGTERM.
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startEmbeddedSimulator, type EmbeddedSimHandle } from '../src/sim/embedded-sim.js';
+import { MarketClock } from '../src/time/market-clock.js';
+import { connectFeed, feedUrl, subMsg } from './helpers/sim-client.js';
+
+let sim: EmbeddedSimHandle | null = null;
+
+afterAll(async () => {
+  await sim?.close();
+});
+
+describe('embedded simulator (worker thread)', () => {
+  it('starts off the main thread, serves the feed and takes faults and stats by message', async () => {
+    sim = await startEmbeddedSimulator({ tradingDate: '2026-08-17', seed: 3 });
+    expect(sim.accounts).toHaveLength(2);
+    expect(sim.urls.api).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v2$/);
+    // The session clock says the market is open, whatever the wall clock says.
+    expect(new MarketClock(sim.clockOffsetMs).isSessionOpen()).toBe(true);
+    const head = await fetch(sim.urls.master, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    const c = connectFeed(feedUrl(sim.urls.feed, sim.accounts[0]!));
+    await c.opened;
+    c.send(subMsg(15, [{ seg: 'IDX_I', id: '13' }]));
+    await c.waitFor(() => c.packets.some((p) => p.type === 'index'), 5000, 'index packets');
+    const stats = await sim.stats();
+    expect(stats.feed.connectionsOpen).toBe(1);
+    expect(await sim.faults.dropConnections()).toBe(1);
+    expect((await c.closed).code).toBe(1006);
+    const fresh = await sim.faults.expireToken(sim.accounts[0]!.clientId);
+    expect(sim.accounts[0]!.accessToken).toBe(fresh.accessToken);
+    await sim.close();
+    await expect(sim.stats()).rejects.toThrow();
+    await expect(fetch(sim.urls.master, { method: 'HEAD' })).rejects.toThrow();
+    sim = null;
+  });
+});
+
+describe('optchain sim', () => {
+  it('prints master, feed, api and account lines, then exits 0 on SIGTERM', async () => {
+    const bin = fileURLToPath(new URL('../bin/optchain.js', import.meta.url));
+    const child = spawn(process.execPath, [bin, 'sim', '--port', '0'], { env: { ...process.env, OPTCHAIN_TRADING_DATE: '2026-08-17' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const start = Date.now();
+    while (out.split('\n').filter((l) => l.startsWith('account ')).length < 2) {
+      if (Date.now() - start > 25_000) throw new Error(`no output: ${out} ${err}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const lines = out.trim().split('\n');
+    expect(lines[0]).toMatch(/^master http:\/\/127\.0\.0\.1:\d+\/api-data\/api-scrip-master-detailed\.csv$/);
+    expect(lines[1]).toMatch(/^feed ws:\/\/127\.0\.0\.1:\d+$/);
+    expect(lines[2]).toMatch(/^api http:\/\/127\.0\.0\.1:\d+\/v2$/);
+    expect(lines.slice(3).every((l) => /^account \d+ \S+$/.test(l))).toBe(true);
+    const res = await fetch(lines[0]!.slice('master '.length), { method: 'HEAD' });
+    expect(res.status).toBe(200);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+});
