@@ -4,7 +4,7 @@
  * this reader takes a few hundred ms because the simulator's file is one it generated itself:
  * no quoted fields, one record per line. It keeps exactly what `parseMaster` keeps (NSE/BSE
  * options, indices, equities; TEST rows dropped) with the same field conversions, and hands
- * anything with a quote character to `parseMaster` instead. test/sim-master.test.ts checks the
+ * anything with a quote character to `parseMaster` instead. test/sim-instruments.test.ts checks the
  * two agree on a generated master.
  *
  * @module
