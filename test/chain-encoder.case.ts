@@ -198,6 +198,23 @@ export function runChainEncoderSuite(name: string, under: EncoderUnderTest): voi
       expect(first.bytes).toEqual(copy);
     });
 
+    it('writes into the memory of a reused body when it fits, and allocates when it does not', () => {
+      const m = tiny();
+      fillRandom(m, 6);
+      const enc = under.make();
+      const [a, b] = [m.skeleton.chains[0]!, m.skeleton.chains[2]!]; // 3 rows, then 1 row
+      const first = enc.encode(m, a, 1, SERVED_AT);
+      const fresh = Uint8Array.from(enc.encode(m, b, 2, SERVED_AT).bytes);
+      const reused = enc.encode(m, b, 2, SERVED_AT, first.bytes);
+      expect(reused.bytes.buffer).toBe(first.bytes.buffer);
+      expect(reused.bytes).toEqual(fresh);
+      expect(JSON.stringify(under.decode(reused.bytes))).toBe(JSON.stringify(referenceChain(m, b, 2, SERVED_AT)));
+      const small = enc.encode(m, b, 2, SERVED_AT);
+      const grown = enc.encode(m, a, 1, SERVED_AT, small.bytes.subarray(0, 8));
+      expect(grown.bytes.buffer).not.toBe(small.bytes.buffer);
+      expect(JSON.stringify(under.decode(grown.bytes))).toBe(JSON.stringify(referenceChain(m, a, 1, SERVED_AT)));
+    });
+
     it('decodes to the same object as the JSON encoder for the same chain and generation', () => {
       const m = tiny();
       fillRandom(m, 9);

@@ -12,6 +12,8 @@
  *   {@link MAX_BUILD_ATTEMPTS} times) so a cached body never mixes two generations'
  *   worth of ticks under one label; after that the last build is served uncached.
  *
+ * - A rebuild writes into the memory of the body it replaces (see ChainEncoder.encode).
+ *
  * One cache belongs to one {@link Market}; a rollover makes a new market and a new cache.
  *
  * @module
@@ -70,9 +72,14 @@ export class ChainCache {
       return cached;
     }
     const t0 = performance.now();
+    // The stale entry's memory is reused for the new body (no fresh allocation per tick), so
+    // the entry is dropped first: it must never describe bytes it no longer holds.
+    let reuse = cached?.bytes;
+    entries[chain.index] = undefined;
     let built: EncodedChain | undefined;
     for (let attempt = 0; attempt < MAX_BUILD_ATTEMPTS; attempt++) {
-      built = encoder.encode(this.market, chain, generation, servedAt);
+      built = encoder.encode(this.market, chain, generation, servedAt, reuse);
+      reuse = built.bytes;
       const after = table.generation(chain.index);
       if (after === generation) {
         entries[chain.index] = built;

@@ -1,13 +1,14 @@
 /**
  * Chain → FlatBuffers (schemas/chain.fbs, root `Chain`, file identifier "OCHN"), served for
  * `Accept: application/x-flatbuffers` or `?format=fb` (contract §5). One reused Builder per
- * encoder (engineering.md §3.3); the finished bytes are copied out so they can be cached.
+ * encoder (engineering.md §3.3); the finished bytes are copied out (into a reused buffer when
+ * the caller offers one) so they can be cached.
  *
  * @module
  */
 import * as flatbuffers from 'flatbuffers';
 import type { Chain } from '../skeleton/types.js';
-import { CONTENT_TYPES, type ChainEncoder, type EncodedChain } from './chain-encoder.js';
+import { CONTENT_TYPES, copyInto, type ChainEncoder, type EncodedChain } from './chain-encoder.js';
 import { Chain as FbChain } from './fbs/chain_generated.js';
 import { FlatbuffersChainWriter, type FlatbuffersChainWriterOptions } from './flatbuffers-chain-writer.js';
 import type { Market } from './market.js';
@@ -25,12 +26,12 @@ export class FlatbuffersChainEncoder implements ChainEncoder {
     this.writer = new FlatbuffersChainWriter(options);
   }
 
-  encode(market: Market, chain: Chain, generation: number, servedAt: number): EncodedChain {
+  encode(market: Market, chain: Chain, generation: number, servedAt: number, reuse?: Uint8Array): EncodedChain {
     const b = this.builder;
     b.clear();
     FbChain.finishChainBuffer(b, this.writer.writeChain(b, market, chain, generation, servedAt));
     // Offset 0: the generated mutator locates served_at itself (see patchServedAt).
-    return { format: 'flatbuffers', bytes: b.asUint8Array().slice(), generation, servedAt, servedAtOffset: 0 };
+    return { format: 'flatbuffers', bytes: copyInto(b.asUint8Array(), reuse), generation, servedAt, servedAtOffset: 0 };
   }
 
   patchServedAt(encoded: EncodedChain, servedAt: number): boolean {

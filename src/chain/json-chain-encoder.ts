@@ -11,7 +11,7 @@
  */
 import type { Chain } from '../skeleton/types.js';
 import { FIELD_COUNT } from '../price-table/layout.js';
-import { CONTENT_TYPES, type ChainEncoder, type EncodedChain } from './chain-encoder.js';
+import { CONTENT_TYPES, copyInto, type ChainEncoder, type EncodedChain } from './chain-encoder.js';
 import {
   MAX_NUMBER_BYTES,
   compileLiteral,
@@ -72,7 +72,7 @@ export class JsonChainEncoder implements ChainEncoder {
     this.out = new Uint8Array(initialBytes);
   }
 
-  encode(market: Market, chain: Chain, generation: number, servedAt: number): EncodedChain {
+  encode(market: Market, chain: Chain, generation: number, servedAt: number, reuse?: Uint8Array): EncodedChain {
     const t = this.template(market, chain);
     const table = market.table;
     const scratch = this.scratch;
@@ -118,7 +118,7 @@ export class JsonChainEncoder implements ChainEncoder {
     out[pos++] = 125; // }
     return {
       format: 'json',
-      bytes: out.slice(0, pos),
+      bytes: copyInto(out.subarray(0, pos), reuse),
       generation,
       servedAt,
       servedAtOffset: Number.isSafeInteger(servedAt) && servedAt >= 0 ? servedAtOffset : -1,

@@ -345,8 +345,11 @@ export class HttpServer {
     const start = res.getWriteOffset();
     const [ok, done] = res.tryEnd(body, total);
     if (done) return true;
-    // The body may be a view into a reused builder: keep a private copy of what is left.
-    const rest = body.slice();
+    // The body may be a view into a reused builder: keep a private copy of only what uWS has
+    // not taken yet (onWritable offsets count from the response's first byte).
+    const taken = res.getWriteOffset() - start;
+    const rest = body.slice(taken);
+    const restStart = start + taken;
     const s = state ?? { aborted: false, done: true };
     if (!state) {
       res.onAborted(() => {
@@ -358,7 +361,7 @@ export class HttpServer {
     if (!ok) {
       res.onWritable((offset) => {
         if (s.aborted) return true;
-        const [ok2, done2] = res.tryEnd(rest.subarray(offset - start), total);
+        const [ok2, done2] = res.tryEnd(rest.subarray(offset - restStart), total);
         if (done2) this.inflight.delete(res);
         return ok2;
       });
