@@ -41,6 +41,12 @@ const HEADINGS: Record<Field, [label: string, title: string]> = {
   askQty: ['Ask Qty', 'Quantity at the best ask'],
 };
 
+/** The number a cell shows (NaN for null), compared before formatting so Intl runs only on change. */
+function raw(field: Exclude<Field, 'age'>, leg: LegJson): number {
+  const v = field === 'chg' ? (leg.ltp === null || leg.prevClose === null ? null : leg.ltp - leg.prevClose) : leg[field];
+  return v === null ? Number.NaN : v;
+}
+
 function format(field: Exclude<Field, 'age'>, leg: LegJson): string {
   switch (field) {
     case 'oi': return fmt.compact(leg.oi);
@@ -56,6 +62,8 @@ function format(field: Exclude<Field, 'age'>, leg: LegJson): string {
 
 /** Per-side row state kept to avoid redundant class writes. */
 interface SideState {
+  /** False where the skeleton has no contract on this side. */
+  listed: boolean;
   itm: boolean;
   stale: boolean;
   none: boolean;
@@ -69,6 +77,8 @@ interface RowView {
   readonly strike: number;
   readonly cells: HTMLTableCellElement[];
   readonly text: string[];
+  /** Last shown number per cell (NaN = blank); starts as undefined-like so the first pass writes. */
+  readonly vals: Float64Array;
   readonly ce: SideState;
   readonly pe: SideState;
 }
@@ -83,7 +93,7 @@ export interface ChainStats {
 }
 
 function newSide(): SideState {
-  return { itm: false, stale: false, none: false, ltp: null, updatedAt: null };
+  return { listed: true, itm: false, stale: false, none: false, ltp: null, updatedAt: null };
 }
 
 function colIndex(side: 'ce' | 'pe', field: Field): number {
@@ -117,17 +127,28 @@ export class ChainTable {
     this.scroller = scroller;
     this.table = document.createElement('table');
     this.table.className = 'chain';
+    // The rows are laid out as flex boxes (app.css), which drops implicit table semantics.
+    this.table.setAttribute('role', 'table');
     this.table.innerHTML = this.headHtml();
     this.tbody = this.table.createTBody();
+    this.tbody.setAttribute('role', 'rowgroup');
     const foot = this.table.createTFoot();
+    foot.setAttribute('role', 'rowgroup');
     const tr = foot.insertRow();
     tr.className = 'totals';
-    for (let c = 0; c < COLS; c++) this.totals.push(tr.insertCell());
+    tr.setAttribute('role', 'row');
+    for (let c = 0; c < COLS; c++) {
+      const td = tr.insertCell();
+      td.setAttribute('role', 'cell');
+      td.className = c < STRIKE_COL ? `ce f-${CE_FIELDS[c]}` : c > STRIKE_COL ? `pe f-${PE_FIELDS[c - STRIKE_COL - 1]}` : 'strike';
+      this.totals.push(td);
+    }
     this.totals[STRIKE_COL].textContent = 'Total';
-    this.totals[STRIKE_COL].className = 'strike';
     this.spotRow = document.createElement('tr');
     this.spotRow.className = 'spot-line';
+    this.spotRow.setAttribute('role', 'row');
     const spotCell = this.spotRow.insertCell();
+    spotCell.setAttribute('role', 'cell');
     spotCell.colSpan = COLS;
     this.spotLabel = document.createElement('span');
     spotCell.append(this.spotLabel);
@@ -141,23 +162,21 @@ export class ChainTable {
   }
 
   private headHtml(): string {
-    const th = (f: Field, side: string): string => `<th class="${side} f-${f}" title="${HEADINGS[f][1]}">${HEADINGS[f][0]}</th>`;
-    const col = (f: Field): string => `<col class="c-${f}">`;
+    const th = (f: Field, side: string): string => `<th role="columnheader" class="${side} f-${f}" title="${HEADINGS[f][1]}">${HEADINGS[f][0]}</th>`;
     return (
-      `<colgroup>${CE_FIELDS.map(col).join('')}<col class="c-strike">${PE_FIELDS.map(col).join('')}</colgroup>` +
-      '<thead>' +
-      `<tr class="sides"><th colspan="${SIDE_COLS}" class="ce">CALLS</th><th class="strike"></th><th colspan="${SIDE_COLS}" class="pe">PUTS</th></tr>` +
-      `<tr class="cols">${CE_FIELDS.map((f) => th(f, 'ce')).join('')}<th class="strike">Strike</th>${PE_FIELDS.map((f) => th(f, 'pe')).join('')}</tr>` +
+      '<thead role="rowgroup">' +
+      `<tr role="row" class="sides"><th role="columnheader" colspan="${SIDE_COLS}" class="ce">CALLS</th><th role="columnheader" class="strike"></th><th role="columnheader" colspan="${SIDE_COLS}" class="pe">PUTS</th></tr>` +
+      `<tr role="row" class="cols">${CE_FIELDS.map((f) => th(f, 'ce')).join('')}<th role="columnheader" class="strike">Strike</th>${PE_FIELDS.map((f) => th(f, 'pe')).join('')}</tr>` +
       '</thead>'
     );
   }
 
   /** Builds the rows for a chain whose strikes differ from what is shown. */
   private rebuild(chain: ChainJson): void {
-    const ceCells = CE_FIELDS.map((f) => `<td class="ce f-${f}"></td>`).join('');
-    const peCells = PE_FIELDS.map((f) => `<td class="pe f-${f}"></td>`).join('');
+    const ceCells = CE_FIELDS.map((f) => `<td role="cell" class="ce f-${f}"></td>`).join('');
+    const peCells = PE_FIELDS.map((f) => `<td role="cell" class="pe f-${f}"></td>`).join('');
     let html = '';
-    for (const r of chain.rows) html += `<tr class="row" data-strike="${r.strike}">${ceCells}<td class="strike">${fmt.strike(r.strike)}</td>${peCells}</tr>`;
+    for (const r of chain.rows) html += `<tr role="row" class="row" data-strike="${r.strike}">${ceCells}<td role="rowheader" class="strike">${fmt.strike(r.strike)}</td>${peCells}</tr>`;
     this.spotRow.remove();
     this.tbody.innerHTML = html;
     const trs = this.tbody.rows;
@@ -165,7 +184,9 @@ export class ChainTable {
       const tr = trs[i];
       const cells = Array.from(tr.cells);
       const text = cells.map((c) => c.textContent ?? '');
-      return { tr, strike: r.strike, cells, text, ce: newSide(), pe: newSide() };
+      // A sentinel no quote can equal, so the first pass writes every cell.
+      const vals = new Float64Array(COLS).fill(Number.NEGATIVE_INFINITY);
+      return { tr, strike: r.strike, cells, text, vals, ce: newSide(), pe: newSide() };
     });
     this.atmIndex = -1;
     this.spotIndex = -1;
@@ -202,14 +223,21 @@ export class ChainTable {
     }
     if (leg === null) {
       // Not listed on this side (contract §5: null only where the skeleton has none).
-      if (!row.tr.classList.contains(`${side}-unlisted`)) row.tr.classList.add(`${side}-unlisted`);
+      if (st.listed) row.tr.classList.add(`${side}-unlisted`);
+      st.listed = false;
       for (let j = 0; j < SIDE_COLS; j++) this.set(row, base + j, '');
       st.updatedAt = null;
       return;
     }
     for (let j = 0; j < SIDE_COLS; j++) {
       const f = fields[j];
-      if (f !== 'age') this.set(row, base + j, format(f, leg));
+      if (f === 'age') continue;
+      const v = raw(f, leg);
+      const col = base + j;
+      // Object.is: NaN equals NaN (still blank), and a value that did not move is not re-formatted.
+      if (Object.is(v, row.vals[col])) continue;
+      row.vals[col] = v;
+      this.set(row, col, format(f, leg));
     }
     const chgCell = row.cells[CHG_COL[side]];
     const dir = leg.ltp !== null && leg.prevClose !== null ? Math.sign(leg.ltp - leg.prevClose) : 0;
@@ -328,7 +356,7 @@ export class ChainTable {
     for (const row of this.rows) {
       for (const side of ['ce', 'pe'] as const) {
         const st = row[side];
-        const listed = !row.tr.classList.contains(`${side}-unlisted`);
+        const listed = st.listed;
         const a = st.updatedAt === null ? null : serverNow - st.updatedAt;
         this.set(row, AGE_COL[side], listed ? fmt.age(a) : '');
         const stale = a !== null && a > STALE_AFTER_MS;
@@ -347,7 +375,10 @@ export class ChainTable {
     const head = this.table.tHead?.offsetHeight ?? 0;
     const foot = this.table.tFoot?.offsetHeight ?? 0;
     const visible = this.scroller.clientHeight - head - foot;
-    this.scroller.scrollTop = Math.max(0, row.tr.offsetTop - head - (visible - row.tr.offsetHeight) / 2);
+    const box = row.tr.getBoundingClientRect();
+    const top = this.scroller.getBoundingClientRect().top + this.scroller.clientTop;
+    // Where the row is now relative to where a centred row would be, in scroll pixels.
+    this.scroller.scrollTop += box.top - (top + head + (visible - box.height) / 2);
   }
 
   /** Stats of the last update for the toolbar. */
