@@ -71,6 +71,18 @@ describe('with the tiny skeleton', () => {
     expect(r.status).toBe(200);
     expect(r.headers['content-type']).toMatch(/^application\/json/);
     expect(r.json()).toEqual(summarizeSkeleton(skeleton));
+    // spelled out, in the key order of contract §2.1
+    expect(r.text()).toContain(JSON.stringify({
+      symbol: 'NIFTY', exchange: 'NSE', kind: 'index', spot: { segment: 'IDX_I', securityId: 13 },
+      expiries: [
+        { expiry: '2026-08-18', tags: ['weekly'], strikes: 3, contracts: 6 },
+        { expiry: '2026-08-25', tags: ['monthly'], strikes: 3, contracts: 4 },
+      ],
+    }));
+    const body = r.json() as { underlyings: { symbol: string; exchange: string; spot: unknown }[]; totals: unknown };
+    expect(body.underlyings.map((u) => `${u.exchange}:${u.symbol}`)).toEqual(['NSE:NIFTY', 'NSE:NOSPOT', 'NSE:RELIANCE', 'BSE:RELIANCE']);
+    expect(body.underlyings[1]!.spot).toBeNull();
+    expect(r.text()).toMatch(/"totals":\{"underlyings":4,"chains":6,"contracts":21,"spots":3\}\}$/);
   });
 
   it('GET /v1/chains/NIFTY serves the nearest expiry in the contract JSON', async () => {
