@@ -631,7 +631,8 @@ export class FeedServer {
   /** Writes ready-made frames to the connection's socket (see the module note on why not ws.send). */
   private write(conn: Conn, chunk: Buffer): void {
     const s = conn.socket;
-    if (conn.retired || !s || s.destroyed || !s.writable) return;
+    // Once either side started the close handshake no data frame may follow the close frame.
+    if (conn.retired || conn.ws.readyState !== 1 || !s || s.destroyed || !s.writable) return;
     if (s.writableLength > this.opts.maxBufferedBytes) {
       this.counters.slowConsumerDrops++;
       this.retire(conn);
