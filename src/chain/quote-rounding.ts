@@ -20,8 +20,9 @@ export const LEG_FIELD_COUNT = LEG_FIELDS.length;
 /** Bit i set = leg field i is a price (rounded to 2 dp); clear = an integer. ltp, bid, ask, prevClose. */
 export const PRICE_FIELD_MASK = (1 << 0) | (1 << 1) | (1 << 2) | (1 << 7);
 
-/** Index of `ltp` / `updatedAt` within a slot copy (for the spot). */
+/** Index of `ltp` within a slot copy (for the spot). */
 export const FIELD_LTP = 0;
+/** Index of `updatedAt` within a slot copy (for the spot). */
 export const FIELD_UPDATED_AT = 9;
 
 /**

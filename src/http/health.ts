@@ -8,6 +8,7 @@
 import type { Market } from '../chain/market.js';
 import type { HealthReport } from '../client/types.js';
 
+/** The contract's health report shape (defined with the other wire types in src/client/types.ts). */
 export type { HealthReport } from '../client/types.js';
 
 /** Produces the health report; `market` is the one being served (null before the first). */

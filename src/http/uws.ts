@@ -8,6 +8,7 @@
 import uWS from '@trufflesuite/uws-js-unofficial';
 import { ErrorCodes, OptchainError } from '../errors.js';
 
+/** uWS request/response/app/listen-socket types under project names. */
 export type { HttpRequest as UwsRequest, HttpResponse as UwsResponse, TemplatedApp as UwsApp, us_listen_socket as UwsListenSocket } from '@trufflesuite/uws-js-unofficial';
 
 /** The module shape this code needs. */
