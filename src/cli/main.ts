@@ -8,6 +8,7 @@ import { isOptchainError } from '../errors.js';
 type Command = (args: string[]) => Promise<number>;
 
 const commands: Record<string, () => Promise<Command>> = {
+  serve: async () => (await import('./serve-command.js')).serveCommand,
   skeleton: async () => (await import('./skeleton-command.js')).skeletonCommand,
   sim: async () => (await import('./sim-command.js')).simCommand,
   users: async () => (await import('./users-command.js')).usersCommand,

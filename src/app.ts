@@ -1,0 +1,181 @@
+/**
+ * The main thread's wiring, and nothing else: config → (simulator in sim mode) → master →
+ * skeleton → price table → feed workers → HTTP. Each step lives in its own module; this file
+ * only connects them and owns the trading-date rollover.
+ *
+ * @module
+ */
+import { isSimMode, type Config } from './config/config.js';
+import { FeedSupervisor } from './feed/feed-supervisor.js';
+import { registerFeedMetrics } from './feed/feed-metrics.js';
+import { loadAccounts, type AccountsSource } from './feed/accounts.js';
+import type { HealthReport } from './http/health.js';
+import { OptchainServer } from './http/optchain-server.js';
+import type { Logger } from './log/logger.js';
+import { loadMaster } from './master/load-master.js';
+import { registerPaperRoutes, type PaperRoutes } from './paper/paper-routes.js';
+import { PriceTable } from './price-table/price-table.js';
+import { buildSkeleton } from './skeleton/build-skeleton.js';
+import type { Skeleton } from './skeleton/types.js';
+import { startEmbeddedSimulator, type EmbeddedSimHandle } from './sim/embedded-sim.js';
+import { MarketClock } from './time/market-clock.js';
+import { dueTradingDate, tradingDateFor } from './time/trading-date.js';
+import { registerWebRoutes } from './web/serve-static.js';
+
+/** A running server. */
+export interface App {
+  readonly url: string;
+  readonly port: number;
+  readonly mode: 'sim' | 'live';
+  readonly tradingDate: () => string | null;
+  readonly server: OptchainServer;
+  readonly sim: EmbeddedSimHandle | null;
+  /** Stops everything: listen socket, feed workers, margin worker, simulator. */
+  close(): Promise<void>;
+}
+
+/** How often the rollover rule is checked (it switches at 08:30 IST, trading-date.ts). */
+const ROLLOVER_CHECK_MS = 60_000;
+
+interface Upstream {
+  masterUrl: string;
+  feedUrl: string;
+  apiUrl: string;
+  accounts: AccountsSource;
+  clock: MarketClock;
+}
+
+/** Starts the server. Resolves once it listens and the first day's market is live. */
+export async function startApp(config: Config, log: Logger): Promise<App> {
+  const mode = isSimMode(config) ? 'sim' : 'live';
+  const fixedDate = config.tradingDate;
+  let tradingDate: string | null = null;
+  let feed: FeedSupervisor | null = null;
+  let sim: EmbeddedSimHandle | null = null;
+  let rolloverTimer: NodeJS.Timeout | null = null;
+  let closed = false;
+
+  const server = new OptchainServer({ mode, maxBodyBytes: config.httpMaxBodyBytes, logger: log, defaultMetrics: true });
+  server.setHealthProvider((market) => health(mode, market ? market.skeleton : null, feed));
+  registerWebRoutes(server.http);
+
+  let upstream: Upstream;
+  if (mode === 'sim') {
+    const date = fixedDate ?? tradingDateFor(Date.now());
+    sim = await startEmbeddedSimulator({ host: '127.0.0.1', port: config.simPort, tradingDate: date, seed: config.simSeed, rate: config.simRate });
+    log.info({ master: sim.urls.master, feed: sim.urls.feed, api: sim.urls.api, accounts: sim.accounts.map((a) => a.clientId) }, 'sim mode: no Dhan accounts configured, started the built-in simulator');
+    upstream = { masterUrl: sim.urls.master, feedUrl: sim.urls.feed, apiUrl: sim.urls.api, accounts: { kind: 'static', accounts: sim.accounts }, clock: new MarketClock(sim.clockOffsetMs) };
+  } else {
+    const accounts: AccountsSource = { kind: 'file', path: config.dhanAccounts! };
+    await loadAccounts(accounts); // fail fast on a bad accounts file; re-read on every reconnect later
+    upstream = { masterUrl: config.dhanMasterUrl, feedUrl: config.dhanFeedUrl, apiUrl: config.dhanApiUrl, accounts, clock: new MarketClock(0) };
+  }
+
+  const firstSim = sim;
+  const paper: PaperRoutes = registerPaperRoutes(server.http, {
+    getMarket: () => server.market,
+    config,
+    logger: log,
+    // Quote freshness compares with the feed's receive time, which is wall-clock (not the sim's session clock).
+    marginApiUrl: upstream.apiUrl,
+    ...(firstSim ? { marginAccount: async () => firstSim.accounts[0]! } : {}),
+  });
+
+  const port = await server.listen(config.host, config.port);
+  const url = `http://${config.host}:${port}`;
+
+  /** Builds one trading date's skeleton and table and puts them live. */
+  const installDay = async (date: string): Promise<void> => {
+    const master = await loadMaster({ source: upstream.masterUrl, tradingDate: date, dataDir: mode === 'sim' ? null : config.dataDir });
+    const s = master.stats;
+    log.info({ origin: master.origin, rows: s.rows, kept: s.kept, ignored: s.ignored, test: s.test, malformed: s.malformed, malformedExamples: s.malformedExamples.slice(0, 5), unknownColumns: s.unknownColumns, ms: Math.round(master.loadMs) }, 'instrument master loaded');
+    const skeleton = buildSkeleton(master.instruments, date);
+    for (const w of skeleton.warnings.slice(0, 20)) log.warn({ tradingDate: date }, w);
+    log.info({ tradingDate: date, ...skeleton.totals, slots: skeleton.slotCount, fingerprint: skeleton.fingerprint.slice(0, 16) }, 'skeleton built');
+    const table = PriceTable.allocate(skeleton.slotCount, skeleton.chains.length);
+    if (feed === null) {
+      feed = new FeedSupervisor({ skeleton, table, accounts: upstream.accounts, feedUrl: upstream.feedUrl, clock: upstream.clock, config, logger: log });
+      const started = feed;
+      registerFeedMetrics(server.registry, () => started.status());
+      server.setMarket(skeleton, table);
+      await feed.start();
+    } else {
+      // Stop the old day's workers before the new market is served: no old slot can leak.
+      await feed.swap(skeleton, table);
+      server.setMarket(skeleton, table);
+    }
+    tradingDate = date;
+    const st = feed.status();
+    if (st.unsubscribed > 0) log.error({ unsubscribed: st.unsubscribed, capacity: st.capacity, examples: st.unsubscribedExamples }, 'the configured Dhan accounts cannot hold the whole skeleton; add an account');
+  };
+
+  try {
+    await installDay(fixedDate ?? (sim ? sim.tradingDate : tradingDateFor(upstream.clock.now())));
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+
+  if (fixedDate === null && mode === 'live') {
+    let busy = false;
+    rolloverTimer = setInterval(() => {
+      const due = dueTradingDate(tradingDate, upstream.clock.now());
+      if (busy || closed || due === tradingDate) return;
+      busy = true;
+      log.info({ from: tradingDate, to: due }, 'trading date rollover');
+      installDay(due)
+        .catch((err: unknown) => log.error({ err, tradingDate: due }, 'rollover failed; retrying at the next check'))
+        .finally(() => {
+          busy = false;
+        });
+    }, ROLLOVER_CHECK_MS);
+    rolloverTimer.unref();
+  }
+
+  async function closeAll(): Promise<void> {
+    if (closed) return;
+    closed = true;
+    if (rolloverTimer) clearInterval(rolloverTimer);
+    const steps: [string, () => Promise<void>][] = [
+      ['http', () => server.close()],
+      ['feed', () => (feed ? feed.stop() : Promise.resolve())],
+      ['paper', () => paper.close()],
+      ['sim', () => (sim ? sim.close() : Promise.resolve())],
+    ];
+    for (const [name, step] of steps) {
+      try {
+        await step();
+      } catch (err) {
+        log.error({ err, step: name }, 'shutdown step failed');
+      }
+    }
+  }
+
+  return { url, port, mode, tradingDate: () => tradingDate, server, sim, close: closeAll };
+}
+
+/** The /health report: `starting` until a market and feed run, `ok` when the feed reports no problem. */
+function health(mode: 'sim' | 'live', skeleton: Skeleton | null, feed: FeedSupervisor | null): HealthReport {
+  const skeletonCounts = skeleton ? { underlyings: skeleton.totals.underlyings, chains: skeleton.totals.chains, contracts: skeleton.totals.contracts } : { underlyings: 0, chains: 0, contracts: 0 };
+  if (!skeleton || !feed) {
+    return { status: 'starting', tradingDate: skeleton ? skeleton.tradingDate : null, mode, skeleton: skeletonCounts, feed: { connections: [], subscribed: 0, unsubscribed: 0, withData: 0, packets: 0 } };
+  }
+  const st = feed.status();
+  return {
+    status: st.problems.length === 0 && st.running ? 'ok' : 'degraded',
+    tradingDate: skeleton.tradingDate,
+    mode,
+    skeleton: skeletonCounts,
+    feed: {
+      connections: st.connections.map((c) => {
+        const detail = { packetsPerSec: c.packetsPerSec, reconnects: c.reconnects, lastError: c.lastError };
+        return { account: c.account, index: c.index, state: c.state, tokens: c.tokens, lastPacketAt: c.lastPacketAt, ...detail };
+      }),
+      subscribed: st.subscribed,
+      unsubscribed: st.unsubscribed,
+      withData: st.withData,
+      packets: st.packets,
+      ...{ packetsPerSec: st.packetsPerSec, decodeErrors: st.decodeErrors, missingAfterOpen: st.missingAfterOpen.count, problems: st.problems },
+    } as HealthReport['feed'],
+  };
+}
