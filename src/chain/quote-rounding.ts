@@ -17,8 +17,8 @@ export const LEG_FIELDS = Object.freeze(['ltp', 'bid', 'ask', 'bidQty', 'askQty'
 /** Number of leg fields shown (a prefix of the slot's fields). */
 export const LEG_FIELD_COUNT = LEG_FIELDS.length;
 
-/** Bit i set = leg field i is a price (rounded to 2 dp); clear = an integer. ltp, bid, ask, prevClose. */
-export const PRICE_FIELD_MASK = (1 << 0) | (1 << 1) | (1 << 2) | (1 << 7);
+/** The price fields (rounded to 2 dp); every other leg field is an integer. */
+export const PRICE_FIELDS: readonly string[] = Object.freeze(['ltp', 'bid', 'ask', 'prevClose']);
 
 /** Index of `ltp` within a slot copy (for the spot). */
 export const FIELD_LTP = 0;
@@ -36,9 +36,4 @@ export function roundPrice(x: number): number {
 /** An integer field (quantities, volume, OI, seconds, ms); NaN stays NaN. */
 export function roundInt(x: number): number {
   return Math.round(x) + 0;
-}
-
-/** Rounds leg field `i` (see {@link LEG_FIELDS}) by its kind. */
-export function roundLegField(i: number, x: number): number {
-  return (PRICE_FIELD_MASK >> i) & 1 ? roundPrice(x) : roundInt(x);
 }

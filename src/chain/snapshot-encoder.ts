@@ -34,13 +34,14 @@ export class SnapshotEncoder {
     const b = this.builder;
     const table = market.table;
     b.clear();
+    this.writer.begin();
     const offsets = this.offsets;
     offsets.length = 0;
     for (const chain of chains) {
       offsets.push(this.writer.writeChain(b, market, chain, table.generation(chain.index), servedAt));
     }
     const chainsVector = FbSnapshot.createChainsVector(b, offsets);
-    const tradingDate = b.createSharedString(market.skeleton.tradingDate);
+    const tradingDate = b.createString(market.skeleton.tradingDate);
     b.finish(FbSnapshot.createSnapshot(b, tradingDate, servedAt, chainsVector), SNAPSHOT_FILE_IDENTIFIER);
     return b.asUint8Array();
   }
