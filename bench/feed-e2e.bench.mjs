@@ -220,7 +220,8 @@ async function blaster() {
 
 async function bareReceiver() {
   const { default: WebSocket } = await import('ws');
-  const { url, shards } = workerData;
+  const { url, shards, probe, flag } = workerData;
+  const seen = new Int32Array(flag);
   let messages = 0;
   let bytes = 0;
   const sockets = shards.map((msgs) => {
@@ -232,6 +233,11 @@ async function bareReceiver() {
     ws.on('message', (d) => {
       messages++;
       bytes += d.length;
+      // The probe token: publish (stamp, seq) the way a table write would be seen by the main thread.
+      if (d.length === 162 && d[3] === probe.seg && d.readUInt32LE(4) === probe.id) {
+        Atomics.store(seen, 1, d.readUInt32LE(62));
+        Atomics.store(seen, 0, d.readUInt32LE(66));
+      }
     });
     ws.on('error', () => {});
     return ws;
@@ -364,7 +370,7 @@ async function simPhase({ seconds, log }) {
 }
 
 /** Runs the benchmark; resolves to result rows. */
-export async function run({ quick = false, log = console.log } = {}) {
+export async function run({ quick = false, log = console.log, rates: onlyRates = null, sim = !quick, unpaced = true } = {}) {
   const { FeedSupervisor } = await import('../dist/feed/feed-supervisor.js');
   const { PriceTable } = await import('../dist/price-table/price-table.js');
   const { F } = await import('../dist/price-table/layout.js');
@@ -407,6 +413,47 @@ export async function run({ quick = false, log = console.log } = {}) {
   };
 
   let seq = 1;
+  /**
+   * Probes for `seconds`: ask the blaster for a stamped packet, spin until `seenSeq()` shows it,
+   * record now − stamp. Returns sorted latencies (ms) and the number of probes never seen.
+   */
+  async function probe(seconds, seenSeq, stampUs) {
+    const t0 = performance.now();
+    const lat = [];
+    let lost = 0;
+    while (performance.now() - t0 < seconds * 1000) {
+      const want = seq++;
+      blast.postMessage({ type: 'probe', seq: want });
+      const deadline = performance.now() + 2000;
+      let ok = false;
+      while (performance.now() < deadline) {
+        if (seenSeq() === want) {
+          ok = true;
+          break;
+        }
+      }
+      const now = performance.timeOrigin + performance.now();
+      if (ok) lat.push(now - base - stampUs() / 1000);
+      else lost++;
+      await sleep(PROBE_GAP_MS);
+    }
+    lat.sort((a, b) => a - b);
+    return { lat, lost };
+  }
+
+  // The feed's probe slot: readable once its seqlock version moved and the copy is consistent.
+  let lastVersion = table.version(probeSlot);
+  let lastSeq = 0;
+  const feedSeq = () => {
+    const v = table.version(probeSlot);
+    if (v !== lastVersion) {
+      lastVersion = v;
+      lastSeq = table.readField(probeSlot, F.ASK_QTY);
+    }
+    return lastSeq;
+  };
+  const feedStamp = () => table.readField(probeSlot, F.BID_QTY);
+
   async function step(pps, seconds) {
     blast.postMessage({ type: 'rate', pps });
     await sleep(quick ? 300 : 700);
@@ -414,30 +461,11 @@ export async function run({ quick = false, log = console.log } = {}) {
     const s0 = await ask(blast, { type: 'stats' });
     const d0 = await decoded();
     const t0 = performance.now();
-    const lat = [];
-    let lost = 0;
-    while (performance.now() - t0 < seconds * 1000) {
-      const v0 = table.version(probeSlot);
-      const want = seq++;
-      blast.postMessage({ type: 'probe', seq: want });
-      const deadline = performance.now() + 2000;
-      let seen = false;
-      while (performance.now() < deadline) {
-        if (table.version(probeSlot) !== v0 && table.readField(probeSlot, F.ASK_QTY) === want) {
-          seen = true;
-          break;
-        }
-      }
-      const now = performance.timeOrigin + performance.now();
-      if (seen) lat.push(now - base - table.readField(probeSlot, F.BID_QTY) / 1000);
-      else lost++;
-      await sleep(PROBE_GAP_MS);
-    }
+    const { lat, lost } = await probe(seconds, feedSeq, feedStamp);
     const elapsed = (performance.now() - t0) / 1000;
     const s1 = await ask(blast, { type: 'stats' });
     const d1 = await decoded();
     const elu = supervisor.utilization()[0] ?? 0;
-    lat.sort((a, b) => a - b);
     return {
       offered: pps,
       sentPerSec: (s1.sent - s0.sent) / elapsed,
@@ -453,7 +481,7 @@ export async function run({ quick = false, log = console.log } = {}) {
     };
   }
 
-  const rates = quick ? [100_000, 300_000] : [50_000, 100_000, 200_000, 300_000, 400_000, 500_000, 600_000, 800_000, 1_000_000];
+  const rates = onlyRates ?? (quick ? [100_000, 300_000] : [50_000, 100_000, 200_000, 300_000, 400_000, 500_000, 600_000, 800_000, 1_000_000]);
   const seconds = quick ? 1.5 : 4;
   const steps = [];
   // Latency floor: probes only, no background traffic (what the machine and the path cost).
@@ -472,8 +500,8 @@ export async function run({ quick = false, log = console.log } = {}) {
     }
     if (s.decodedPerSec < 0.97 * r || s.backlog > r / 2) break;
   }
-  const max = await step(Infinity, seconds);
-  steps.push(max);
+  const max = unpaced ? await step(Infinity, seconds) : { decodedPerSec: NaN, sentPerSec: NaN, p50: NaN, p99: NaN, workerElu: NaN };
+  if (unpaced) steps.push(max);
   log(`  unpaced: sent ${Math.round(max.sentPerSec).toLocaleString('en-US')}/s, decoded ${Math.round(max.decodedPerSec).toLocaleString('en-US')}/s, p50 ${max.p50?.toFixed(3)} ms, p99 ${max.p99?.toFixed(3)} ms, worker ELU ${(max.workerElu * 100).toFixed(0)} %`);
   blast.postMessage({ type: 'rate', pps: 0 });
   await sleep(500);
@@ -484,11 +512,21 @@ export async function run({ quick = false, log = console.log } = {}) {
   await supervisor.stop();
   if (final.decodeErrors !== 0) throw new Error(`decode errors during the bench: ${JSON.stringify(final.errors)}`);
 
-  // The ws ceiling: the same connections and subscriptions, a client that only counts.
+  // The ws ceiling: the same connections and subscriptions, a client that only counts (and
+  // publishes the probe through an Atomics store, so its latency is the path without our code).
   const shards = plan.connections.map((c) => subscribeMessagesFor(c.instruments));
-  const bare = new Worker(self, { workerData: { role: 'bare', url: `${feedUrl}?bare=1`, shards } });
+  const flag = new SharedArrayBuffer(8);
+  const seenBare = new Int32Array(flag);
+  const bare = new Worker(self, { workerData: { role: 'bare', url: `${feedUrl}?bare=1`, shards, probe: probeToken, flag } });
   await new Promise((r) => bare.once('message', r));
-  await sleep(500);
+  await sleep(1000);
+  const bareSeq = () => Atomics.load(seenBare, 0);
+  const bareStamp = () => Atomics.load(seenBare, 1) >>> 0;
+  const bareIdle = await probe(seconds, bareSeq, bareStamp);
+  blast.postMessage({ type: 'rate', pps: 300_000 });
+  await sleep(quick ? 300 : 700);
+  const bare300 = await probe(seconds, bareSeq, bareStamp);
+  log(`  bare ws client + Atomics publish: idle p50 ${percentile(bareIdle.lat, 50).toFixed(3)} ms p99 ${percentile(bareIdle.lat, 99).toFixed(3)} ms; @300k/s p50 ${percentile(bare300.lat, 50).toFixed(3)} ms p99 ${percentile(bare300.lat, 99).toFixed(3)} ms`);
   blast.postMessage({ type: 'rate', pps: Infinity });
   await sleep(quick ? 300 : 700);
   const b0 = await ask(bare, { type: 'stats' });
@@ -496,13 +534,13 @@ export async function run({ quick = false, log = console.log } = {}) {
   await sleep(seconds * 1000);
   const b1 = await ask(bare, { type: 'stats' });
   const bareRate = (b1.messages - b0.messages) / ((performance.now() - tb) / 1000);
-  log(`  bare ws client (count only): ${Math.round(bareRate).toLocaleString('en-US')} messages/s`);
+  log(`  bare ws client (count only), unpaced: ${Math.round(bareRate).toLocaleString('en-US')} messages/s`);
   blast.postMessage({ type: 'rate', pps: 0 });
   bare.postMessage({ type: 'close' });
   blast.postMessage({ type: 'close' });
   await sleep(200);
 
-  const simRows = quick ? [] : await simPhase({ seconds, log });
+  const simRows = sim ? await simPhase({ seconds, log }) : [];
   const env = { node: process.version, cpu: (await import('node:os')).cpus()[0]?.model, cores: (await import('node:os')).cpus().length, loadavg: (await import('node:os')).loadavg() };
   log(`  load average at the end: ${env.loadavg.map((x) => x.toFixed(2)).join(' ')} on ${env.cores} cores (${env.cpu})`);
 
@@ -519,6 +557,9 @@ export async function run({ quick = false, log = console.log } = {}) {
     ] : []),
     { name: 'tick → readable p50, no background traffic (floor)', value: idle.p50, unit: 'ms', baseline: 'target 1 ms (p99)', ratio: idle.p50 / 1 },
     { name: 'tick → readable p99, no background traffic (floor)', value: idle.p99, unit: 'ms', baseline: 'target 1 ms (p99)', ratio: idle.p99 / 1 },
+    { name: 'limit: bare ws + Atomics publish p50 @300k/s', value: percentile(bare300.lat, 50), unit: 'ms', baseline: 'target 1 ms (p99)', ratio: percentile(bare300.lat, 50) },
+    { name: 'limit: bare ws + Atomics publish p99 @300k/s', value: percentile(bare300.lat, 99), unit: 'ms', baseline: 'target 1 ms (p99)', ratio: percentile(bare300.lat, 99) },
+    { name: 'limit: bare ws + Atomics publish p99, idle', value: percentile(bareIdle.lat, 99), unit: 'ms', baseline: 'target 1 ms (p99)', ratio: percentile(bareIdle.lat, 99) },
     ...simRows,
     { name: 'packets sent = packets decoded (nothing lost or coalesced)', value: decodedTotal, unit: `decoded of ${sentTotal} sent`, baseline: 'sent', ratio: decodedTotal / sentTotal },
   ].map((r) => ({ ...r, steps, env }));
@@ -527,7 +568,10 @@ export async function run({ quick = false, log = console.log } = {}) {
 if (!isMainThread && workerData?.role === 'blaster') await blaster();
 else if (!isMainThread && workerData?.role === 'bare') await bareReceiver();
 else if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const rows = await run({ quick: process.argv.includes('--quick') });
+  // --rates=300000,600000 runs only those steps (e.g. under --cpu-prof); --no-sim skips the simulator phase, --no-max the unpaced step.
+  const ratesArg = process.argv.find((a) => a.startsWith('--rates='));
+  const quick = process.argv.includes('--quick');
+  const rows = await run({ quick, rates: ratesArg ? ratesArg.slice(8).split(',').map(Number) : null, sim: !quick && !process.argv.includes('--no-sim'), unpaced: !process.argv.includes('--no-max') });
   console.log(`\nfeed end to end (node ${process.version}, loopback WebSocket, Full packets, 1 packet per frame)`);
   console.table(rows.map((r) => ({ row: r.name, value: typeof r.value === 'number' && r.value < 100 ? r.value.toFixed(3) : r.value.toLocaleString('en-US'), unit: r.unit, 'vs baseline': `${(r.ratio * 100).toFixed(1)} % of ${r.baseline}` })));
   process.exit(0);
