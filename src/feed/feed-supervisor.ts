@@ -145,6 +145,8 @@ export class FeedSupervisor {
   private epoch = 0;
   private running = false;
   private stopping: Promise<void> | null = null;
+  /** Bumped by start() and stop(): a start whose number is stale when its await returns gives up. */
+  private startGeneration = 0;
   /** Previous (at, packets) per connection id, for packets/s. */
   private readonly rate = new Map<number, { at: number; packets: number; perSec: number }>();
   private totalRate = { at: 0, packets: 0, perSec: 0 };
@@ -176,7 +178,10 @@ export class FeedSupervisor {
   async start(): Promise<void> {
     if (this.running) return;
     if (this.stopping !== null) await this.stopping;
+    const generation = ++this.startGeneration;
     const accounts = await loadAccounts(this.opts.accounts);
+    // stop() (or another start) while the accounts were being read: this start is void.
+    if (generation !== this.startGeneration || this.running) return;
     if (accounts.length === 0) throw new FeedError(ErrorCodes.FEED_ACCOUNTS_INVALID, 'no Dhan account configured for the feed');
     const plan = planConnections(this.skeleton.tokens, accounts.map((a) => a.clientId), this.opts.config.feedWorkers, this.opts.limits);
     this.plan = plan;
@@ -207,6 +212,7 @@ export class FeedSupervisor {
 
   /** Stops every worker (sockets closed cleanly, then the threads end). Idempotent. */
   stop(): Promise<void> {
+    this.startGeneration++;
     if (this.stopping !== null) return this.stopping;
     if (!this.running) return Promise.resolve();
     this.running = false;
