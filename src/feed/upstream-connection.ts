@@ -153,7 +153,7 @@ export class UpstreamConnection {
   private socketError: string | null = null;
 
   /** Server receive time of the last binary frame (wall clock). */
-  lastPacketAt = 0;
+  private lastPacketAt = 0;
   private lastPongAt = 0;
   private openedAt = 0;
   private subscribedAt = 0;
