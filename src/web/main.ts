@@ -244,6 +244,8 @@ async function chainLoop(): Promise<never> {
         table.setDisconnected(true);
         delay = backoff.fail();
         const starting = err instanceof OptchainClientError && err.status === 503;
+        // Say so at once rather than at the next health poll.
+        if (!(err instanceof OptchainClientError)) badge.unreachable(describe(reason));
         banner(`${starting ? 'Server is starting' : 'Reconnecting'}… attempt ${backoff.attempts}, next try in ${(delay / 1000).toFixed(1)} s (${describe(reason)})`);
         table.ages(serverNow());
       }
