@@ -15,7 +15,7 @@ let sim: SimHandle;
 let skeleton: Skeleton;
 
 beforeAll(async () => {
-  ({ sim, skeleton } = await simWithSkeleton());
+  ({ sim, skeleton } = await simWithSkeleton({ stocks: 20 }));
 }, 40_000);
 
 afterAll(async () => {

@@ -13,11 +13,24 @@ import type { Skeleton } from '../../src/skeleton/types.js';
 /** A Monday in a normal week (2-expiry month): ~29.7k tokens in the synthetic master. */
 export const TRADING_DATE = '2026-08-17';
 
-/** Starts the simulator and builds the day's skeleton from the master it serves. */
-export async function simWithSkeleton(opts: Partial<SimulatorOptions> = {}): Promise<{ sim: SimHandle; skeleton: Skeleton }> {
-  const sim = await startSimulator({ host: '127.0.0.1', port: 0, tradingDate: TRADING_DATE, seed: 7, ...opts });
+/**
+ * Starts the simulator and builds the day's skeleton from the master it serves. With `stocks`,
+ * the skeleton keeps the three indices and only the first `stocks` stock underlyings (by
+ * symbol): the behaviour tests that do not need the whole ~30k universe stay fast on a busy
+ * 2-core machine (the simulator only animates what is subscribed).
+ */
+export async function simWithSkeleton(opts: Partial<SimulatorOptions> & { stocks?: number } = {}): Promise<{ sim: SimHandle; skeleton: Skeleton }> {
+  const { stocks, ...simOpts } = opts;
+  const sim = await startSimulator({ host: '127.0.0.1', port: 0, tradingDate: TRADING_DATE, seed: 7, ...simOpts });
   const master = await loadMaster({ source: sim.urls.master, tradingDate: TRADING_DATE, dataDir: null, progress: false });
-  return { sim, skeleton: buildSkeleton(master.instruments, TRADING_DATE) };
+  let instruments = master.instruments;
+  if (stocks !== undefined) {
+    const indices = new Set(['NIFTY', 'BANKNIFTY', 'SENSEX']);
+    const symbols = [...new Set(instruments.filter((i) => i.instrument === 'OPTSTK').map((i) => i.underlyingSymbol))].sort().slice(0, stocks);
+    const keep = new Set([...indices, ...symbols]);
+    instruments = instruments.filter((i) => i.optionType === null || keep.has(i.underlyingSymbol));
+  }
+  return { sim, skeleton: buildSkeleton(instruments, TRADING_DATE) };
 }
 
 /** The project's logger (with its redaction), its JSON lines kept for assertions. */
