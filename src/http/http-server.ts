@@ -86,6 +86,7 @@ export type FastHandler = (req: UwsRequest) => FastReply;
 /** Minimal logger interface (pino-compatible). */
 export interface HttpLogger {
   error(obj: object, msg?: string): void;
+  warn?(obj: object, msg?: string): void;
 }
 
 /** Options of an {@link HttpServer}. */
@@ -397,7 +398,11 @@ export class HttpServer {
   }
 
   private errorReply(err: unknown, pattern: string): WireReply {
-    if (!isOptchainError(err) || err.status >= 500) this.logger?.error({ err, route: pattern }, 'request failed');
+    // A refusal the contract defines is an answer, not a server fault: log only what is not one
+    // of ours (a bug) as an error, and our own 5xx (upstream margin failures) as a warning;
+    // NOT_READY during start-up is expected and not logged at all.
+    if (!isOptchainError(err)) this.logger?.error({ err, route: pattern }, 'request failed');
+    else if (err.status >= 500 && err.code !== ErrorCodes.NOT_READY) this.logger?.warn?.({ err, route: pattern }, 'request failed');
     return errorWire(err);
   }
 }
