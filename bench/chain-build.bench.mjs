@@ -8,8 +8,9 @@
  *   (targets: FlatBuffers <= 30 µs, JSON <= 120 µs);
  * - baseline: the naive path, plain objects read from the table + `JSON.stringify` + UTF-8
  *   bytes (and, for reference, `JSON.stringify` of prebuilt objects alone);
- * - limit: a raw copy of the same bytes (`Uint8Array.slice` of the cached body), and the cache
- *   hit path (ChainCache.get at an unchanged generation: servedAt patched in place);
+ * - limit: a raw copy of the same bytes (into a preallocated Buffer), and the cache hit path (ChainCache.get at an unchanged generation: servedAt patched in place);
+ * - the common uncached case: a JSON rebuild after 5 ticks on the chain, through the JSON
+ *   encoder's leg cache (the tick writes alone are timed too, to subtract);
  * - the whole-universe snapshot in one FlatBuffers message (target <= 15 ms), with the raw
  *   copy of its bytes as the limit.
  *
@@ -95,7 +96,7 @@ export function syntheticSkeleton() {
 }
 
 /** Every field of every slot delivered, with float32 prices as Dhan sends them. */
-function fillTable(skeleton, table) {
+export function fillTable(skeleton, table) {
   const f = Math.fround;
   for (let s = 0; s < skeleton.slotCount; s++) {
     const p = 5 + ((s * 7919) % 40000) / 20;
@@ -135,29 +136,37 @@ const enc = new TextEncoder();
 let sink = 0;
 
 const T = {
-  json: 'chain JSON (byte encoder, reused buffer)',
+  json: 'chain JSON, full build (byte encoder, reused buffer)',
+  jsonTicks: 'chain JSON, rebuild after 5 ticks (leg cache)',
+  ticksOnly: 'reference: the 5 tick writes alone',
   fb: 'chain FlatBuffers (row structs, reused buffer)',
   jsonFresh: 'chain JSON, fresh buffer per build',
   fbFresh: 'chain FlatBuffers, fresh buffer per build',
   naive: 'baseline: objects + JSON.stringify + UTF-8',
   stringify: 'reference: JSON.stringify of prebuilt objects',
-  copyJson: 'limit: raw copy of the JSON bytes',
-  copyFb: 'limit: raw copy of the FlatBuffers bytes',
+  copyJson: 'limit: raw copy of the same JSON bytes',
+  copyFb: 'limit: raw copy of the same FlatBuffers bytes',
   hitJson: 'cache hit JSON (servedAt patched)',
   hitFb: 'cache hit FlatBuffers (servedAt patched)',
   snap: 'snapshot: whole universe, FlatBuffers',
-  copySnap: 'limit: raw copy of the snapshot bytes',
+  copySnap: 'limit: raw copy of the same snapshot bytes',
 };
 
-/** Runs the benchmark; resolves to result rows. */
-export async function run({ quick = false } = {}) {
+/**
+ * Runs the benchmark; resolves to result rows. `bench` overrides tinybench options (e.g.
+ * `{ time: 50, iterations: 8 }` for bench/run.mjs's smoke run).
+ */
+export async function run({ quick = false, bench: override = {} } = {}) {
   const skeleton = syntheticSkeleton();
   const table = PriceTable.allocate(skeleton.slotCount, skeleton.chains.length);
   fillTable(skeleton, table);
   const market = new Market(skeleton, table);
   const chain = skeleton.chains[0]; // NIFTY weekly, 250 rows
   const gen = table.generation(chain.index);
-  const json = new JsonChainEncoder();
+  // Full builds re-read and re-print every leg; the leg cache would turn a rebuild of an
+  // unchanged chain into copies, so it is off for the "full build" rows.
+  const json = new JsonChainEncoder({ legCache: false });
+  const jsonLegs = new JsonChainEncoder();
   const fb = new FlatbuffersChainEncoder();
   const snapshot = new SnapshotEncoder();
   const jsonBody = json.encode(market, chain, gen, NOW).bytes;
@@ -168,29 +177,49 @@ export async function run({ quick = false } = {}) {
   const snapBytes = snapshot.encode(market, skeleton.chains, NOW).slice();
   if (decodeSnapshot(snapBytes).chains.length !== skeleton.chains.length) throw new Error('snapshot lost chains');
 
+  // The limits copy into preallocated Buffers, as the encoders write into reused memory: a
+  // fresh allocation per copy would time page faults, not the copy.
+  const copyJsonTo = Buffer.alloc(jsonBody.length);
+  const copyFbTo = Buffer.alloc(fbBody.length);
+  const copySnapTo = Buffer.alloc(snapBytes.length);
   const time = quick ? 300 : 2000;
   let jsonReuse = json.encode(market, chain, gen, NOW);
+  let jsonLegsReuse = jsonLegs.encode(market, chain, gen, NOW);
+  const chainSlots = chain.rows.flatMap((r) => (r.pe ? [r.ce.slot, r.pe.slot] : [r.ce.slot]));
+  let tickNo = 0;
+  const tick5 = () => {
+    for (let k = 0; k < 5; k++) {
+      const slot = chainSlots[(tickNo++ * 7919) % chainSlots.length];
+      table.beginWrite(slot);
+      table.f64[slot * SLOT_WORDS + 1] = Math.fround(100 + (tickNo % 1000) / 20);
+      table.f64[slot * SLOT_WORDS + 10] = NOW + tickNo;
+      table.endWrite(slot);
+      table.bumpGeneration(chain.index);
+    }
+  };
   let fbReuse = fb.encode(market, chain, gen, NOW);
   let clock = NOW;
   const cache = new ChainCache(market, { json, flatbuffers: fb }, { now: () => ++clock });
-  const chainBench = new Bench({ time, warmup: true, warmupTime: quick ? 100 : 500 });
+  const chainBench = new Bench({ time, warmup: true, warmupTime: quick ? 100 : 500, ...override });
   chainBench
     .add(T.json, () => { jsonReuse = json.encode(market, chain, gen, NOW, jsonReuse.bytes); sink += jsonReuse.bytes.length; })
+    .add(T.jsonTicks, () => { tick5(); jsonLegsReuse = jsonLegs.encode(market, chain, gen, NOW, jsonLegsReuse.bytes); sink += jsonLegsReuse.bytes.length; })
+    .add(T.ticksOnly, () => { tick5(); sink += 1; })
     .add(T.fb, () => { fbReuse = fb.encode(market, chain, gen, NOW, fbReuse.bytes); sink += fbReuse.bytes.length; })
     .add(T.jsonFresh, () => { sink += json.encode(market, chain, gen, NOW).bytes.length; })
     .add(T.fbFresh, () => { sink += fb.encode(market, chain, gen, NOW).bytes.length; })
     .add(T.naive, () => { sink += enc.encode(JSON.stringify(naiveObjects(market, chain, gen, NOW))).length; })
     .add(T.stringify, () => { sink += JSON.stringify(prebuilt).length; })
-    .add(T.copyJson, () => { sink += jsonBody.slice().length; })
-    .add(T.copyFb, () => { sink += fbBody.slice().length; })
+    .add(T.copyJson, () => { sink += copyJsonTo.set(jsonBody) ?? jsonBody.length; })
+    .add(T.copyFb, () => { sink += copyFbTo.set(fbBody) ?? fbBody.length; })
     .add(T.hitJson, () => { sink += cache.get(chain, 'json').bytes.length; })
     .add(T.hitFb, () => { sink += cache.get(chain, 'flatbuffers').bytes.length; });
   await chainBench.run();
 
-  const snapBench = new Bench({ time: quick ? 500 : 3000, warmup: true, warmupTime: quick ? 200 : 1000 });
+  const snapBench = new Bench({ time: quick ? 500 : 3000, warmup: true, warmupTime: quick ? 200 : 1000, ...override });
   snapBench
     .add(T.snap, () => { sink += snapshot.encode(market, skeleton.chains, NOW).length; })
-    .add(T.copySnap, () => { sink += snapBytes.slice().length; });
+    .add(T.copySnap, () => { sink += copySnapTo.set(snapBytes) ?? snapBytes.length; });
   await snapBench.run();
 
   // Medians head the table: on a shared 2-core box a descheduled sample inflates the mean.
@@ -204,6 +233,8 @@ export async function run({ quick = false } = {}) {
   const push = (name, bytes, against, baseline, target) =>
     rows.push({ name, value: st[name].p50, mean: st[name].mean, p99: st[name].p99, unit: 'µs', bytes, baseline, ratio: st[name].p50 / st[against].p50, target });
   push(T.json, jsonBody.length, T.naive, 'naive JSON.stringify', 120);
+  push(T.jsonTicks, jsonBody.length, T.json, 'JSON full build');
+  push(T.ticksOnly, 0, T.jsonTicks, 'rebuild after 5 ticks');
   push(T.fb, fbBody.length, T.naive, 'naive JSON.stringify', 30);
   push(T.jsonFresh, jsonBody.length, T.json, 'reused buffer');
   push(T.fbFresh, fbBody.length, T.fb, 'reused buffer');

@@ -11,6 +11,7 @@
  */
 import type { Chain } from '../skeleton/types.js';
 import { FIELD_COUNT } from '../price-table/layout.js';
+import type { PriceTable } from '../price-table/price-table.js';
 import { CONTENT_TYPES, copyInto, type ChainEncoder, type EncodedChain } from './chain-encoder.js';
 import {
   MAX_NUMBER_BYTES,
@@ -25,7 +26,10 @@ import {
 import type { Market } from './market.js';
 import { FIELD_LTP, FIELD_UPDATED_AT } from './quote-rounding.js';
 
-/** The static bytes of one chain. */
+/**
+ * The static bytes of one chain, plus the rendered bytes of each leg keyed by the slot's
+ * seqlock version (the leg cache, see {@link JsonChainEncoder}).
+ */
 interface JsonTemplate {
   /** `{"symbol":…,"tradingDate":"…","generation":` */
   readonly head: Uint8Array;
@@ -39,6 +43,14 @@ interface JsonTemplate {
   /** Slot per row and side, -1 where the skeleton has no contract. */
   readonly ceSlot: Int32Array;
   readonly peSlot: Int32Array;
+  /** Leg cache: the table the cached bytes were read from (a new table resets the cache). */
+  table: PriceTable | null;
+  /** Leg cache, index 2·row (CE) / 2·row+1 (PE): the even slot version rendered, -1 = none. */
+  readonly legVersion: Int32Array;
+  /** Leg cache: the rendered values of each leg (views into `arena`). */
+  readonly legBytes: (Uint8Array | undefined)[];
+  /** Leg cache storage, LEG_MAX_BYTES per leg, allocated on first use. */
+  arena: Uint8Array | null;
 }
 
 const K_SERVED_AT = compileLiteral(',"servedAt":');
@@ -59,23 +71,46 @@ const LEG_KEY_BYTES = ',"bid":,"ask":,"bidQty":,"askQty":,"volume":,"oi":,"prevC
 /** Upper bound of one leg's values and keys after its head. */
 const LEG_MAX_BYTES = LEG_KEY_BYTES + 10 * MAX_NUMBER_BYTES;
 
-/** Byte-level JSON chain encoder; one instance per thread (it reuses its buffers). */
+/** Options of a {@link JsonChainEncoder}. */
+export interface JsonChainEncoderOptions {
+  /** Starting size of the reused output buffer (it grows as needed). Default 256 KiB. */
+  readonly initialBytes?: number;
+  /** Reuse the rendered bytes of legs whose slot did not change (default true). */
+  readonly legCache?: boolean;
+}
+
+/**
+ * Byte-level JSON chain encoder; one instance per thread (it reuses its buffers).
+ *
+ * Leg cache: most rebuilds follow a handful of ticks on a chain of hundreds of legs, and
+ * printing ~5,000 numbers dominates a full build. Each leg's rendered bytes are kept with the
+ * slot's seqlock version; a leg whose version has not moved is copied instead of re-read and
+ * re-printed. The version is even and equal before and after the read, so the cached bytes
+ * are exactly those of that version (a slot has one writer and its version only grows,
+ * engineering.md §2.2). Output is byte-identical with and without the cache.
+ */
 export class JsonChainEncoder implements ChainEncoder {
   readonly format = 'json' as const;
   readonly contentType = CONTENT_TYPES.json;
   private out: Uint8Array;
   private readonly scratch = new Float64Array(FIELD_COUNT);
   private readonly templates = new WeakMap<Chain, JsonTemplate>();
+  private readonly legCache: boolean;
 
-  /** @param initialBytes starting size of the reused output buffer (it grows as needed). */
-  constructor(initialBytes = 256 * 1024) {
-    this.out = new Uint8Array(initialBytes);
+  constructor(options: JsonChainEncoderOptions = {}) {
+    this.out = new Uint8Array(options.initialBytes ?? 256 * 1024);
+    this.legCache = options.legCache ?? true;
   }
 
   encode(market: Market, chain: Chain, generation: number, servedAt: number, reuse?: Uint8Array): EncodedChain {
     const t = this.template(market, chain);
     const table = market.table;
     const scratch = this.scratch;
+    const cacheLegs = this.legCache;
+    if (cacheLegs && t.table !== table) {
+      t.table = table;
+      t.legVersion.fill(-1);
+    }
     let out = this.ensure(0, t.head.length + 64 + (t.spotHead ? t.spotHead.length : 0) + 4 * MAX_NUMBER_BYTES);
     let pos = writeBytes(out, 0, t.head);
     pos = writeIntField(out, pos, generation);
@@ -102,14 +137,20 @@ export class JsonChainEncoder implements ChainEncoder {
       pos = writeBytes(out, pos, rowHead);
       const ce = t.ceSlot[r]!;
       if (ce >= 0) {
-        table.readSlot(ce, scratch, 0);
-        pos = writeLeg(out, pos, scratch);
+        if (cacheLegs) pos = writeCachedLeg(out, pos, table, t, 2 * r, ce, scratch);
+        else {
+          table.readSlot(ce, scratch, 0);
+          pos = writeLeg(out, pos, scratch);
+        }
       }
       pos = writeBytes(out, pos, peHead);
       const pe = t.peSlot[r]!;
       if (pe >= 0) {
-        table.readSlot(pe, scratch, 0);
-        pos = writeLeg(out, pos, scratch);
+        if (cacheLegs) pos = writeCachedLeg(out, pos, table, t, 2 * r + 1, pe, scratch);
+        else {
+          table.readSlot(pe, scratch, 0);
+          pos = writeLeg(out, pos, scratch);
+        }
       }
       out[pos++] = 125; // } of the row
     }
@@ -149,6 +190,24 @@ export class JsonChainEncoder implements ChainEncoder {
     }
     return t;
   }
+}
+
+/** A leg through the leg cache (see {@link JsonChainEncoder}). */
+function writeCachedLeg(out: Uint8Array, pos: number, table: PriceTable, t: JsonTemplate, i: number, slot: number, scratch: Float64Array): number {
+  const v = table.version(slot);
+  if (v === t.legVersion[i] && (v & 1) === 0) return writeBytes(out, pos, t.legBytes[i]!);
+  table.readSlot(slot, scratch, 0);
+  const start = pos;
+  pos = writeLeg(out, pos, scratch);
+  // Only a read that began and ended at the same even version describes that version.
+  if ((v & 1) === 0 && table.version(slot) === v) {
+    const arena = (t.arena ??= new Uint8Array(t.legVersion.length * LEG_MAX_BYTES));
+    const at = i * LEG_MAX_BYTES;
+    arena.set(out.subarray(start, pos), at);
+    t.legBytes[i] = arena.subarray(at, at + (pos - start));
+    t.legVersion[i] = v;
+  }
+  return pos;
 }
 
 /** Writes a leg's values after its head (which ends in `"ltp":`), then `}`. */
@@ -197,5 +256,8 @@ function buildTemplate(market: Market, chain: Chain): JsonTemplate {
     ceSlot[r] = row.ce ? row.ce.slot : -1;
     peSlot[r] = row.pe ? row.pe.slot : -1;
   }
-  return { head, spotHead, spotSlot: u.spot ? u.spot.slot : -1, rowHead, peHead, ceSlot, peSlot };
+  return {
+    head, spotHead, spotSlot: u.spot ? u.spot.slot : -1, rowHead, peHead, ceSlot, peSlot,
+    table: null, legVersion: new Int32Array(2 * n).fill(-1), legBytes: new Array<Uint8Array | undefined>(2 * n), arena: null,
+  };
 }
