@@ -143,8 +143,10 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
       ['sim', () => (sim ? sim.close() : Promise.resolve())],
     ];
     for (const [name, step] of steps) {
+      const t0 = performance.now();
       try {
         await step();
+        log.info({ step: name, ms: Math.round(performance.now() - t0) }, 'stopped');
       } catch (err) {
         log.error({ err, step: name }, 'shutdown step failed');
       }

@@ -32,7 +32,13 @@ export async function serveCommand(args: string[]): Promise<number> {
       }, SHUTDOWN_DEADLINE_MS);
       deadline.unref();
       app.close().then(
-        () => resolve(0),
+        () => {
+          // Everything we own is closed; uWS's own loop timer would keep the process around
+          // for a few more seconds (engineering.md §1.3 rule 9), so leave now.
+          process.exitCode = 0;
+          setImmediate(() => process.exit(0));
+          resolve(0);
+        },
         (err: unknown) => {
           log.error({ err }, 'shutdown failed');
           resolve(1);
