@@ -115,7 +115,7 @@ describe('generic routes', () => {
   it('answers 405 with every allowed method, 404 elsewhere', async () => {
     const r = await call('DELETE', '/echo/1');
     expect(r.status).toBe(405);
-    expect(r.headers.allow).toBe('GET, POST, PUT');
+    expect(r.headers.allow).toBe('GET, HEAD, POST, PUT');
     expect(r.json().error.code).toBe('METHOD_NOT_ALLOWED');
     expect((await call('GET', '/nothing-here')).status).toBe(404);
     expect(() => server.route('GET', '/echo/:id', () => ({}))).toThrow(/registered twice/);

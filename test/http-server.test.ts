@@ -132,10 +132,31 @@ describe('with the tiny skeleton', () => {
     expectError(await get('/'), 404, 'NOT_FOUND');
     const post = await get('/v1/chains/NIFTY', { 'content-type': 'application/json' }, 'POST');
     expectError(post, 405, 'METHOD_NOT_ALLOWED');
-    expect(post.headers.allow).toBe('GET');
+    expect(post.headers.allow).toBe('GET, HEAD');
     const del = await get('/health', {}, 'DELETE');
     expectError(del, 405, 'METHOD_NOT_ALLOWED');
-    expect(del.headers.allow).toBe('GET');
+    expect(del.headers.allow).toBe('GET, HEAD');
+  });
+
+  it('answers HEAD like GET without a body, keeping the connection usable', async () => {
+    const one = new Agent({ connections: 1, pipelining: 1 });
+    try {
+      const full = await request(`${base}/v1/chains/NIFTY`, { dispatcher: one });
+      const length = (await full.body.arrayBuffer()).byteLength;
+      for (const path of ['/v1/chains/NIFTY', '/health', '/v1/underlyings', '/metrics']) {
+        const h = await request(`${base}${path}`, { method: 'HEAD', dispatcher: one });
+        expect(h.statusCode, path).toBe(200);
+        expect((await h.body.arrayBuffer()).byteLength).toBe(0);
+        if (path === '/v1/chains/NIFTY') expect(Number(h.headers['content-length'])).toBe(length);
+      }
+      const missing = await request(`${base}/nope`, { method: 'HEAD', dispatcher: one });
+      expect(missing.statusCode).toBe(404);
+      await missing.body.arrayBuffer();
+      const after = await request(`${base}/v1/chains/NIFTY`, { dispatcher: one });
+      expect(decodeChainJson(new Uint8Array(await after.body.arrayBuffer())).symbol).toBe('NIFTY');
+    } finally {
+      await one.close();
+    }
   });
 
   it('serves FlatBuffers for Accept: application/x-flatbuffers and ?format=fb, equal to the JSON', async () => {

@@ -34,7 +34,8 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 
 /** What a generic route handler sees: copies, valid after any await. */
 export interface RouteRequest {
-  readonly method: HttpMethod;
+  /** The request method; a GET route also sees HEAD (its body is then not sent). */
+  readonly method: HttpMethod | 'HEAD';
   /** Path without the query string, as sent (not decoded). */
   readonly path: string;
   /** Decoded query parameters (first occurrence wins). */
@@ -109,6 +110,8 @@ interface WireReply {
 interface ResponseState {
   aborted: boolean;
   done: boolean;
+  /** A HEAD request: headers only. */
+  head?: boolean;
 }
 
 /** The server. Create one, register routes, `listen`, `close`. */
@@ -118,7 +121,7 @@ export class HttpServer {
   private readonly app: UwsApp;
   private readonly maxBodyBytes: number;
   private readonly logger: HttpLogger | undefined;
-  private readonly methodsByPattern = new Map<string, Set<HttpMethod>>();
+  private readonly methodsByPattern = new Map<string, Set<string>>();
   private readonly inflight = new Set<UwsResponse>();
   private listenSocket: UwsListenSocket | null = null;
   private boundPort = 0;
@@ -139,7 +142,7 @@ export class HttpServer {
     this.app.any('/*', (res, req) => {
       const method = req.getCaseSensitiveMethod();
       const reply = errorWire(new HttpError(404, ErrorCodes.NOT_FOUND, `no route ${method} ${req.getUrl()}`));
-      this.sendNow(res, reply, false);
+      this.sendNow(res, reply, false, undefined, req.getMethod() === 'head');
       this.metrics.request('unmatched', method, 404);
     });
   }
@@ -158,8 +161,8 @@ export class HttpServer {
   route(method: HttpMethod, pattern: string, handler: RouteHandler, options: RouteOptions = {}): this {
     const names = paramNames(pattern);
     const limit = options.maxBodyBytes ?? this.maxBodyBytes;
-    this.register(method, pattern, (res, req) => {
-      const state: ResponseState = { aborted: false, done: false };
+    this.register(method, pattern, (res, req, head) => {
+      const state: ResponseState = { aborted: false, done: false, head };
       let path: string;
       let query: Record<string, string>;
       const headers: Record<string, string> = Object.create(null) as Record<string, string>;
@@ -175,8 +178,8 @@ export class HttpServer {
         query = parseQuery(rawQuery);
       } catch (err) {
         const reply = this.errorReply(err, pattern);
-        this.sendNow(res, reply, false);
-        this.metrics.request(pattern, method, reply.status);
+        this.sendNow(res, reply, false, undefined, head);
+        this.metrics.request(pattern, head ? 'HEAD' : method, reply.status);
         return;
       }
       res.onAborted(() => {
@@ -184,7 +187,7 @@ export class HttpServer {
         this.inflight.delete(res);
       });
       this.inflight.add(res);
-      const base = { method, path, query, headers, params };
+      const base = { method: head ? ('HEAD' as const) : method, path, query, headers, params };
       if (!BODY_METHODS.has(method)) {
         this.invoke(res, state, handler, { ...base, body: undefined, rawBody: null }, pattern);
         return;
@@ -222,7 +225,7 @@ export class HttpServer {
    * contract's error answers.
    */
   fastRoute(method: HttpMethod, pattern: string, handler: FastHandler): this {
-    this.register(method, pattern, (res, req) => {
+    this.register(method, pattern, (res, req, head) => {
       let reply: WireReply;
       try {
         const r = handler(req);
@@ -230,8 +233,8 @@ export class HttpServer {
       } catch (err) {
         reply = this.errorReply(err, pattern);
       }
-      this.sendNow(res, reply, false);
-      this.metrics.request(pattern, method, reply.status);
+      this.sendNow(res, reply, false, undefined, head);
+      this.metrics.request(pattern, head ? 'HEAD' : method, reply.status);
     });
     return this;
   }
@@ -273,7 +276,11 @@ export class HttpServer {
     if (typeof app.close === 'function') app.close();
   }
 
-  private register(method: HttpMethod, pattern: string, handler: (res: UwsResponse, req: UwsRequest) => void): void {
+  /**
+   * Registers `handler` for `method` on `pattern`; a GET route also answers HEAD (same
+   * status and headers, no body: uWS 20.30 would send the body, so sendNow handles it).
+   */
+  private register(method: HttpMethod, pattern: string, handler: (res: UwsResponse, req: UwsRequest, head: boolean) => void): void {
     let methods = this.methodsByPattern.get(pattern);
     if (!methods) {
       methods = new Set();
@@ -286,13 +293,17 @@ export class HttpServer {
         const allow = [...allowed].sort().join(', ');
         const reply = errorWire(new HttpError(405, ErrorCodes.METHOD_NOT_ALLOWED, `${m} is not allowed on ${pattern}; allowed: ${allow}`));
         reply.headers = [['allow', allow]];
-        this.sendNow(res, reply, false);
+        this.sendNow(res, reply, false, undefined, req.getMethod() === 'head');
         this.metrics.request(pattern, m, 405);
       });
     }
     if (methods.has(method)) throw new OptchainError(ErrorCodes.INTERNAL, `route ${method} ${pattern} registered twice`);
     methods.add(method);
-    this.app[UWS_METHOD[method]](pattern, handler);
+    this.app[UWS_METHOD[method]](pattern, (res, req) => handler(res, req, false));
+    if (method === 'GET') {
+      methods.add('HEAD');
+      this.app.head(pattern, (res, req) => handler(res, req, true));
+    }
   }
 
   private invoke(res: UwsResponse, state: ResponseState, handler: RouteHandler, req: RouteRequest, pattern: string): void {
@@ -319,7 +330,7 @@ export class HttpServer {
     state.done = true;
     let complete = true;
     res.cork(() => {
-      complete = this.sendNow(res, reply, closeConnection, state);
+      complete = this.sendNow(res, reply, closeConnection, state, state.head);
     });
     if (complete) this.inflight.delete(res);
     this.metrics.request(pattern, method, reply.status);
@@ -329,11 +340,18 @@ export class HttpServer {
    * Writes status, headers and body. Returns false when a large body is still streaming; the
    * response then stays tracked until it completes or aborts.
    */
-  private sendNow(res: UwsResponse, reply: WireReply, closeConnection: boolean, state?: ResponseState): boolean {
+  private sendNow(res: UwsResponse, reply: WireReply, closeConnection: boolean, state?: ResponseState, head = false): boolean {
     res.writeStatus(statusLine(reply.status));
     res.writeHeader('content-type', reply.contentType);
     for (const [k, v] of reply.headers) res.writeHeader(k, v);
     const body = reply.body;
+    if (head) {
+      // endWithoutBody(length) never completes the response on 20.30 (measured); without a
+      // length it writes no Content-Length, so we write it.
+      res.writeHeader('content-length', String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength));
+      res.endWithoutBody(); // any argument, even undefined, hits the same 20.30 bug (measured)
+      return true;
+    }
     if (typeof body === 'string' || body.byteLength < STREAM_THRESHOLD || closeConnection) {
       res.end(body, closeConnection);
       return true;
