@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Instrument } from '../src/master/instrument.js';
 import { startSimulator, type SimHandle } from '../src/sim/sim-server.js';
-import { loadSimInstruments } from '../src/sim/sim-instruments.js';
+import { parseMaster } from '../src/master/parse-master.js';
 import { connectFeed, feedUrl, sleep, subMsg, type SimFeedClient } from './helpers/sim-client.js';
 
 let sim: SimHandle;
@@ -18,7 +18,7 @@ beforeAll(async () => {
   // Short keep-alive timings so the 10 s / 40 s rules of §2.10 can be watched in a second or two.
   sim = await startSimulator({ tradingDate: '2026-08-17', seed: 7, pingIntervalMs: 200, silentTimeoutMs: 900 });
   const text = await (await fetch(sim.urls.master)).text();
-  options = loadSimInstruments(text).filter((x) => x.segment === 'NSE_FNO');
+  options = parseMaster(text).instruments.filter((x) => x.segment === 'NSE_FNO');
 });
 
 afterAll(async () => {

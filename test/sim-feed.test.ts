@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DecodedPacket } from '../src/dhan/packets.js';
 import type { Instrument } from '../src/master/instrument.js';
 import { startSimulator, type SimHandle } from '../src/sim/sim-server.js';
-import { loadSimInstruments } from '../src/sim/sim-instruments.js';
+import { parseMaster } from '../src/master/parse-master.js';
 import { onTickGrid } from '../src/sim/market-model.js';
 import { connectFeed, feedUrl, sleep, subMsg, type SimFeedClient } from './helpers/sim-client.js';
 
@@ -23,7 +23,7 @@ beforeAll(async () => {
   expect(res.status).toBe(200);
   const text = await res.text();
   expect(Number(res.headers.get('content-length'))).toBe(Buffer.byteLength(text));
-  instruments = loadSimInstruments(text);
+  instruments = parseMaster(text).instruments;
   for (const x of instruments) byKey.set(`${x.segment}:${x.securityId}`, x);
 });
 

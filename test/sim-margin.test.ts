@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Instrument } from '../src/master/instrument.js';
 import { startSimulator, type SimHandle } from '../src/sim/sim-server.js';
-import { loadSimInstruments } from '../src/sim/sim-instruments.js';
+import { parseMaster } from '../src/master/parse-master.js';
 
 let sim: SimHandle;
 let chain: Instrument[];
@@ -16,7 +16,7 @@ let equity: Instrument;
 
 beforeAll(async () => {
   sim = await startSimulator({ tradingDate: '2026-08-17', seed: 11, restLatencyMs: [30, 40] });
-  const all = loadSimInstruments(await (await fetch(sim.urls.master)).text());
+  const all = parseMaster(await (await fetch(sim.urls.master)).text()).instruments;
   const monthly = all.filter((x) => x.underlyingSymbol === 'NIFTY' && x.optionType && x.expiryFlag === 'M').map((x) => x.expiry).sort()[0];
   chain = all.filter((x) => x.underlyingSymbol === 'NIFTY' && x.optionType && x.expiry === monthly);
   const strikes = [...new Set(chain.map((x) => x.strike))].sort((a, b) => a - b);

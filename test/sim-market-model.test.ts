@@ -9,7 +9,7 @@ import { black76, normCdf } from '../src/sim/black76.js';
 import { Kind, MarketModel, onTickGrid, UpdateFlag } from '../src/sim/market-model.js';
 import { lttOf, SessionClock } from '../src/sim/session-clock.js';
 import { generateMaster, type GeneratedMaster } from '../src/sim/synthetic-master.js';
-import { loadSimInstruments } from '../src/sim/sim-instruments.js';
+import { parseMaster } from '../src/master/parse-master.js';
 import type { Instrument } from '../src/master/instrument.js';
 import { istMinuteOfDay, istTime } from '../src/time/ist.js';
 
@@ -20,7 +20,7 @@ let instruments: Instrument[];
 
 beforeAll(() => {
   master = generateMaster(DATE, { seed: 42 });
-  instruments = loadSimInstruments(master.csv);
+  instruments = parseMaster(master.buffer).instruments;
 });
 
 function makeModel(seed = 42, rate = 1): MarketModel {

@@ -22,7 +22,7 @@ import { FeedServer, type ConnectionSelector, type FeedStats, type MalformedKind
 import { MarginApi, type EndpointStats } from './margin-api.js';
 import { MarketModel } from './market-model.js';
 import { SessionClock } from './session-clock.js';
-import { loadSimInstruments } from './sim-instruments.js';
+import { parseMaster } from '../master/parse-master.js';
 import { DisconnectReason } from '../dhan/packets.js';
 
 /** Dhan's path of the detailed master (dhan-protocol.md §1.1), served by the simulator. */
@@ -124,16 +124,11 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimHandle>
   const seed = opts.seed ?? 42;
   const host = opts.host ?? '127.0.0.1';
   const tradingDate = opts.tradingDate;
-  let csv: string;
-  let underlyings: ReturnType<typeof generateMaster>['underlyings'];
-  {
-    const g = generateMaster(tradingDate, { seed });
-    csv = opts.masterCsv ?? g.csv;
-    underlyings = g.underlyings;
-  }
-  const masterBytes = Buffer.from(csv, 'latin1');
-  const instruments = loadSimInstruments(csv);
-  csv = '';
+  const g = generateMaster(tradingDate, { seed });
+  const underlyings = g.underlyings;
+  const masterBytes = opts.masterCsv === undefined ? g.buffer : Buffer.from(opts.masterCsv, 'latin1');
+  // The same parser the server uses: the simulator streams any instrument it serves.
+  const instruments = parseMaster(masterBytes).instruments;
   const clock = new SessionClock(tradingDate, { startMinutes: opts.startMinutes });
   const model = new MarketModel({
     instruments,
