@@ -369,8 +369,11 @@ async function simPhase({ seconds, log }) {
   ];
 }
 
-/** Runs the benchmark; resolves to result rows. */
-export async function run({ quick = false, log = console.log, rates: onlyRates = null, sim = !quick, unpaced = true } = {}) {
+/**
+ * Runs the benchmark; resolves to result rows. `seconds` overrides the measuring time per step
+ * (bench/run.mjs's smoke run uses a fraction of a second).
+ */
+export async function run({ quick = false, log = console.log, rates: onlyRates = null, sim = !quick, unpaced = true, seconds: secondsOverride = null } = {}) {
   const { FeedSupervisor } = await import('../dist/feed/feed-supervisor.js');
   const { PriceTable } = await import('../dist/price-table/price-table.js');
   const { F } = await import('../dist/price-table/layout.js');
@@ -481,8 +484,8 @@ export async function run({ quick = false, log = console.log, rates: onlyRates =
     };
   }
 
-  const rates = onlyRates ?? (quick ? [100_000, 300_000] : [50_000, 100_000, 200_000, 300_000, 400_000, 500_000, 600_000, 800_000, 1_000_000]);
-  const seconds = quick ? 1.5 : 4;
+  const rates = onlyRates ?? (quick ? [100_000, 300_000] : [50_000, 100_000, 200_000, 300_000, 400_000, 500_000, 600_000, 800_000, 1_000_000, 1_200_000, 1_500_000]);
+  const seconds = secondsOverride ?? (quick ? 1.5 : 4);
   const steps = [];
   // Latency floor: probes only, no background traffic (what the machine and the path cost).
   const idle = await step(0, seconds);
