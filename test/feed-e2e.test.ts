@@ -4,13 +4,13 @@
  * Run `npm run build` first (npm test does).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FeedSupervisor, type FeedSupervisorOptions } from '../src/feed/feed-supervisor.js';
+import { FeedSupervisor } from '../src/feed/feed-supervisor.js';
 import { PriceTable } from '../src/price-table/price-table.js';
 import { F } from '../src/price-table/layout.js';
-import { MarketClock } from '../src/time/market-clock.js';
 import type { SimHandle } from '../src/sim/sim-server.js';
 import type { Skeleton } from '../src/skeleton/types.js';
-import { captureLogger, simWithSkeleton, waitFor } from './helpers/feed-harness.js';
+import { simWithSkeleton, waitFor } from './helpers/feed-harness.js';
+import { testSupervisor, type TestSupervisorOptions } from './helpers/feed-harness.js';
 
 let sim: SimHandle;
 let skeleton: Skeleton;
@@ -30,23 +30,7 @@ afterAll(async () => {
   await sim?.close();
 });
 
-function supervisor(over: Partial<FeedSupervisorOptions> = {}): { sup: FeedSupervisor; table: PriceTable; lines: string[] } {
-  const sk = over.skeleton ?? skeleton;
-  const table = over.table ?? PriceTable.allocate(sk.tokens.length, sk.chains.length);
-  const { logger, lines } = captureLogger();
-  const sup = new FeedSupervisor({
-    skeleton: sk,
-    table,
-    accounts: { kind: 'static', accounts: sim.accounts },
-    feedUrl: sim.urls.feed,
-    clock: new MarketClock(sim.clockOffsetMs),
-    config: { feedWorkers: 1, feedWatchdogMs: 5000, feedFirstPacketMs: 60_000, feedBackoffMaxMs: 1000 },
-    logger,
-    timings: { backoffBaseMs: 100, statsMs: 200 },
-    ...over,
-  });
-  return { sup, table, lines };
-}
+const supervisor = (over: TestSupervisorOptions = {}) => testSupervisor(sim, skeleton, over);
 
 const allOpen = (sup: FeedSupervisor): boolean => {
   const s = sup.status();

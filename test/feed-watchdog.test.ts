@@ -4,12 +4,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FeedSupervisor } from '../src/feed/feed-supervisor.js';
-import { PriceTable } from '../src/price-table/price-table.js';
 import { MarketClock } from '../src/time/market-clock.js';
 import { istMinuteOfDay } from '../src/time/ist.js';
 import type { SimHandle } from '../src/sim/sim-server.js';
 import type { Skeleton } from '../src/skeleton/types.js';
-import { captureLogger, simWithSkeleton, sleep, waitFor } from './helpers/feed-harness.js';
+import { simWithSkeleton, sleep, waitFor } from './helpers/feed-harness.js';
+import { testSupervisor } from './helpers/feed-harness.js';
 
 let sim: SimHandle;
 let skeleton: Skeleton;
@@ -22,21 +22,7 @@ afterAll(async () => {
   await sim?.close();
 });
 
-function supervisor(clockOffsetMs: number): { sup: FeedSupervisor; table: PriceTable; lines: string[] } {
-  const { logger, lines } = captureLogger();
-  const table = PriceTable.allocate(skeleton.tokens.length, skeleton.chains.length);
-  const sup = new FeedSupervisor({
-    skeleton,
-    table,
-    accounts: { kind: 'static', accounts: sim.accounts },
-    feedUrl: sim.urls.feed,
-    clock: new MarketClock(clockOffsetMs),
-    config: { feedWorkers: 1, feedWatchdogMs: 3000, feedFirstPacketMs: 60_000, feedBackoffMaxMs: 1000 },
-    logger,
-    timings: { backoffBaseMs: 100, statsMs: 200 },
-  });
-  return { sup, table, lines };
-}
+const supervisor = (clockOffsetMs: number) => testSupervisor(sim, skeleton, { clock: new MarketClock(clockOffsetMs), configOverrides: { feedWatchdogMs: 3000 } });
 
 const allOpen = (sup: FeedSupervisor): boolean => sup.status().connections.every((c) => c.state === 'open');
 

@@ -6,26 +6,15 @@
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from './helpers/net.js';
 import { decodeChainFlatbuffer, decodeSnapshot, type ChainJson, type HealthReport, type SkeletonSummaryJson } from '../src/client/index.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TRADING_DATE = '2026-08-17';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -113,7 +102,7 @@ describe('optchain serve in sim mode', () => {
       const a = json(j.bytes) as ChainJson;
       const b = decodeChainFlatbuffer(f.bytes);
       expect(a.rows).toHaveLength(nearest.strikes);
-      expect(a.spot.ltp).not.toBeNull();
+      expect(a.spot?.ltp).not.toBeNull();
       const text = new TextDecoder().decode(j.bytes);
       expect(text).not.toMatch(/\d\.\d{3,}/); // no f32 noise anywhere
       if (a.generation !== b.generation) continue;
@@ -160,7 +149,7 @@ describe('optchain serve in sim mode', () => {
     const out = execFileSync(process.execPath, [join(ROOT, 'bin/optchain.js'), 'users', 'add', 'e2e'], { env, encoding: 'utf8' });
     const key = out.trim().split('\n').pop()!;
     const chain = json((await get('/v1/chains/NIFTY')).bytes) as ChainJson;
-    const spot = chain.spot.ltp!;
+    const spot = chain.spot!.ltp!;
     const row = chain.rows.reduce((best, r) => (Math.abs(r.strike - spot) < Math.abs(best.strike - spot) ? r : best));
     const body = { clientOrderId: 'e2e-1', legs: [{ exchangeSegment: 'NSE_FNO', securityId: row.ce!.securityId, side: 'BUY', lots: 1, type: 'MARKET' }] };
     const res = await fetch(`${base}/v1/paper/orders`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });

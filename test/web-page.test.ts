@@ -11,12 +11,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from './helpers/net.js';
 import type { ChainJson, HealthReport, SkeletonSummaryJson } from '../src/client/index.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -27,17 +27,6 @@ const artifacts = join(repo, 'test', 'artifacts');
 const TRADING_DATE = '2026-08-17';
 /** Start-up (master, skeleton, feed) takes ~15 s on this 2-core machine, more under parallel test load. */
 const START_TIMEOUT_MS = 90_000; // start-up is ~5 s idle, but a loaded 2-core CI box can take several times that
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

@@ -693,7 +693,6 @@ export class MarketModel {
 
   /** 0..1 liquidity of instrument `i`: its underlying's, thinned for later expiries and away from the money. */
   private liquidity(i: number, S: number, session: number): number {
-    const p = this.procOfInstrument[i]!;
     const base = this.baseLiq[i]!;
     if (this.kind[i] !== Kind.OPTION) return base;
     const x = this.activity(i, S, this.timeToExpiry(i, session));

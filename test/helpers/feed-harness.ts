@@ -1,6 +1,6 @@
 /**
  * Shared set-up for the feed's end-to-end tests: the real simulator on 127.0.0.1, its master
- * parsed into a real skeleton, a log capture, and a bounded wait.
+ * parsed into a real skeleton, a supervisor with test timings, a log capture, and a bounded wait.
  */
 import { Writable } from 'node:stream';
 import type { Logger } from 'pino';
@@ -9,6 +9,9 @@ import { startSimulator, type SimHandle, type SimulatorOptions } from '../../src
 import { loadMaster } from '../../src/master/load-master.js';
 import { buildSkeleton } from '../../src/skeleton/build-skeleton.js';
 import type { Skeleton } from '../../src/skeleton/types.js';
+import { FeedSupervisor, type FeedSupervisorOptions } from '../../src/feed/feed-supervisor.js';
+import { PriceTable } from '../../src/price-table/price-table.js';
+import { MarketClock } from '../../src/time/market-clock.js';
 
 /** A Monday in a normal week (2-expiry month): ~29.7k tokens in the synthetic master. */
 export const TRADING_DATE = '2026-08-17';
@@ -56,3 +59,32 @@ export async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs:
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Test defaults for a supervisor against the simulator: short backoff and stats period. */
+export interface TestSupervisorOptions extends Partial<FeedSupervisorOptions> {
+  /** Merged over the supervisor config defaults (1 worker, 5 s watchdog, 1 s backoff cap). */
+  readonly configOverrides?: Partial<FeedSupervisorOptions['config']>;
+}
+
+/**
+ * A FeedSupervisor on `sim` for `skeleton` with a fresh table and a captured log; `over`
+ * replaces any option (timings are merged over the test defaults).
+ */
+export function testSupervisor(sim: SimHandle, skeleton: Skeleton, over: TestSupervisorOptions = {}): { sup: FeedSupervisor; table: PriceTable; lines: string[] } {
+  const { configOverrides, timings, ...rest } = over;
+  const sk = rest.skeleton ?? skeleton;
+  const table = rest.table ?? PriceTable.allocate(sk.tokens.length, sk.chains.length);
+  const { logger, lines } = captureLogger();
+  const sup = new FeedSupervisor({
+    skeleton: sk,
+    table,
+    accounts: { kind: 'static', accounts: sim.accounts },
+    feedUrl: sim.urls.feed,
+    clock: new MarketClock(sim.clockOffsetMs),
+    config: { feedWorkers: 1, feedWatchdogMs: 5000, feedFirstPacketMs: 60_000, feedBackoffMaxMs: 1000, ...configOverrides },
+    logger,
+    ...rest,
+    timings: { backoffBaseMs: 100, statsMs: 200, ...timings },
+  });
+  return { sup, table, lines };
+}
