@@ -135,7 +135,8 @@ function naiveObjects(market, chain, generation, servedAt) {
 const enc = new TextEncoder();
 let sink = 0;
 
-const T = {
+/** Row names of {@link run}'s result (bench/run.mjs picks its rows by them). */
+export const T = {
   json: 'chain JSON, full build (byte encoder, reused buffer)',
   jsonTicks: 'chain JSON, rebuild after 5 ticks (leg cache)',
   ticksOnly: 'reference: the 5 tick writes alone',

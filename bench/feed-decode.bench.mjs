@@ -102,12 +102,15 @@ export async function runFieldReads({ quick = false } = {}) {
   return bench.tasks.map((t) => ({ name: t.name, value: Math.round((TOKENS * 1000) / t.result.period), unit: 'packets/s' }));
 }
 
-/** Runs the benchmark; resolves to result rows. */
-export async function run({ quick = false } = {}) {
+/**
+ * Runs the benchmark; resolves to result rows. `bench` overrides tinybench options (e.g.
+ * `{ time: 50, iterations: 8 }` for bench/run.mjs's smoke run).
+ */
+export async function run({ quick = false, bench: override = {} } = {}) {
   const { table, decoder, all, frames, ownFrames } = fixture();
   const f64 = table.f64;
   let now = 1786000000000;
-  const bench = new Bench({ time: quick ? 300 : 2000, warmup: true, warmupTime: quick ? 100 : 500 });
+  const bench = new Bench({ time: quick ? 300 : 2000, warmup: true, warmupTime: quick ? 100 : 500, ...override });
   bench
     .add('decode Full, 1 packet/frame (shared chunk)', () => {
       now++;

@@ -1,0 +1,213 @@
+/**
+ * The server under test for bench/run.mjs: one process (pinned by the runner) holding the
+ * whole universe in the real OptchainServer (uWS, the same class `optchain serve` uses), plus
+ * the routes the suite needs to measure it against its own limit in the same process.
+ *
+ * - `--universe master` (full run): the synthetic full-size detailed master for `--date` is
+ *   generated (untimed: it is the input), then parsed and turned into the skeleton exactly as
+ *   `optchain serve` does (parseMaster → buildSkeleton), timed, with the heap of skeleton +
+ *   lookups + price table measured after a forced GC (issue 3: ≤ 2 s, < 150 MB).
+ * - `--universe synthetic` (smoke run): chain-build.bench.mjs's in-memory skeleton, no master.
+ *
+ * Every slot is filled with plausible values (chain-build.bench.mjs fillTable) so the chain
+ * bodies have their real size. No feed runs until `/bench/feed` starts one, so the cached
+ * rows really are cached.
+ *
+ * Bench routes (on the same uWS app as the API, so they share its event loop):
+ * - `GET /bench/hello` → `{"hello":"world"}` through the same fast-route path as the chain
+ *   route (the limit of the cached rows); a bare `uWS.App()` hello on `rawPort` too;
+ * - `GET /bench/static?format=json|fb` → the bench chain's bytes as a constant body (the
+ *   limit of the cached rows by size: same bytes, no cache lookup);
+ * - `GET /bench/busy?on=1|0` → busy mode: the server's clock hook, which ChainCache.get calls
+ *   exactly once per chain request before it reads the generation, first writes a tick into
+ *   one slot of the bench chain (seqlock write + generation bump, as the feed worker does),
+ *   so every chain request finds a new generation and rebuilds (the uncached rows; the runner
+ *   checks the cache-miss counter against the request count);
+ * - `GET /bench/feed?url=ws://…` → starts the real FeedSupervisor (feed worker thread) on that
+ *   upstream, as app.ts does in live mode; `GET /bench/feed-status` → its status;
+ * - `GET /bench/memory?gc=1` → process.memoryUsage() (after a GC when asked).
+ *
+ * Prints one JSON line `{"type":"ready", …}` on stdout when listening. Needs `--expose-gc`.
+ */
+import { parseArgs } from 'node:util';
+import { performance } from 'node:perf_hooks';
+
+const { values: args } = parseArgs({
+  options: {
+    universe: { type: 'string', default: 'master' },
+    date: { type: 'string', default: '2026-08-17' },
+    symbol: { type: 'string', default: 'NIFTY' },
+  },
+});
+
+const dist = (p) => new URL(`../dist/${p}`, import.meta.url).href;
+const { PriceTable, F, SLOT_WORDS } = await import(dist('price-table/price-table.js'));
+const { OptchainServer } = await import(dist('http/optchain-server.js'));
+const { SkeletonIndex } = await import(dist('skeleton/skeleton-index.js'));
+const { loadUws } = await import(dist('http/uws.js'));
+const { fillTable, syntheticSkeleton } = await import('./chain-build.bench.mjs');
+
+if (typeof globalThis.gc !== 'function') throw new Error('bench-target.mjs needs node --expose-gc');
+const gc = globalThis.gc;
+const mb = (n) => n / 1048576;
+
+// ── the universe ────────────────────────────────────────────────────────────────────────────
+const startup = { universe: args.universe };
+let skeleton;
+let table;
+let index;
+if (args.universe === 'master') {
+  const { generateMaster } = await import(dist('sim/synthetic-master.js'));
+  const { parseMaster } = await import(dist('master/parse-master.js'));
+  const { buildSkeleton } = await import(dist('skeleton/build-skeleton.js'));
+  const t = performance.now();
+  let master = generateMaster(args.date);
+  startup.generateMs = performance.now() - t;
+  startup.masterBytes = master.bytes;
+  startup.masterRows = master.rows;
+  gc();
+  const before = process.memoryUsage();
+  const t0 = performance.now();
+  let parsed = parseMaster(master.buffer);
+  const t1 = performance.now();
+  skeleton = buildSkeleton(parsed.instruments, args.date);
+  const t2 = performance.now();
+  table = PriceTable.allocate(skeleton.slotCount, skeleton.chains.length);
+  index = new SkeletonIndex(skeleton);
+  startup.parseMs = t1 - t0;
+  startup.skeletonMs = t2 - t1;
+  startup.instruments = parsed.instruments.length;
+  parsed = null;
+  master = null;
+  gc();
+  const after = process.memoryUsage();
+  startup.heapSkeletonMB = mb(after.heapUsed - before.heapUsed);
+  startup.tableMB = mb(table.sab.byteLength);
+} else {
+  gc();
+  const before = process.memoryUsage();
+  const t0 = performance.now();
+  skeleton = syntheticSkeleton();
+  startup.skeletonMs = performance.now() - t0;
+  table = PriceTable.allocate(skeleton.slotCount, skeleton.chains.length);
+  index = new SkeletonIndex(skeleton);
+  gc();
+  startup.heapSkeletonMB = mb(process.memoryUsage().heapUsed - before.heapUsed);
+  startup.tableMB = mb(table.sab.byteLength);
+}
+fillTable(skeleton, table);
+
+const underlying = index.underlying(args.symbol, 'NSE');
+if (!underlying) throw new Error(`no ${args.symbol} in the skeleton`);
+const chain = underlying.chains.find((c) => c.tags.includes('weekly')) ?? underlying.chains[0];
+const mid = Math.floor(chain.rows.length / 2);
+const probeRow = chain.rows.findIndex((r, i) => i >= mid && r.ce !== null);
+const probe = chain.rows[probeRow].ce;
+const tickLeg = (chain.rows.find((r, i) => i !== probeRow && r.ce !== null) ?? chain.rows[probeRow]).ce;
+
+// ── busy mode: a tick lands in the chain before every chain request ─────────────────────────
+let busy = false;
+let busyTicks = 0;
+const f64 = table.f64;
+function tick() {
+  busyTicks++;
+  const s = tickLeg.slot;
+  const w = s * SLOT_WORDS;
+  table.beginWrite(s);
+  f64[w + F.LTP] = Math.fround(100 + (busyTicks % 2000) * 0.05);
+  f64[w + F.UPDATED_AT] = Date.now();
+  table.endWrite(s);
+  for (const c of skeleton.chainsOfSlot[s]) table.bumpGeneration(c);
+}
+const now = () => {
+  if (busy) tick();
+  return Date.now();
+};
+
+// ── the server ──────────────────────────────────────────────────────────────────────────────
+const server = new OptchainServer({ mode: 'live', now });
+server.setMarket(skeleton, table, index);
+const HELLO = '{"hello":"world"}';
+server.http.fastRoute('GET', '/bench/hello', () => ({ status: 200, contentType: 'application/json; charset=utf-8', body: HELLO }));
+// The chain's cached bytes served as a constant (no cache lookup, no servedAt patch): what
+// uWS does with a body of this size on this core, the limit of the cached rows by bytes.
+const staticBody = {};
+server.http.fastRoute('GET', '/bench/static', (req) => {
+  const format = req.getQuery('format') === 'fb' ? 'fb' : 'json';
+  return { status: 200, contentType: format === 'fb' ? 'application/x-flatbuffers' : 'application/json; charset=utf-8', body: staticBody[format] };
+});
+server.http.fastRoute('GET', '/bench/busy', (req) => {
+  busy = req.getQuery('on') === '1';
+  return { status: 200, contentType: 'application/json', body: JSON.stringify({ busy, busyTicks }) };
+});
+server.http.fastRoute('GET', '/bench/memory', (req) => {
+  if (req.getQuery('gc') === '1') gc();
+  return { status: 200, contentType: 'application/json', body: JSON.stringify(process.memoryUsage()) };
+});
+
+let feed = null;
+/** Slot versions when the feed started: the table was prefilled, so "has data" = "version moved since". */
+let startVersions = null;
+server.route('GET', '/bench/feed', async (req) => {
+  const { FeedSupervisor } = await import(dist('feed/feed-supervisor.js'));
+  const { MarketClock } = await import(dist('time/market-clock.js'));
+  const { pino } = await import('pino');
+  // One Dhan account holds 5 × 5000 instruments (market-structure.md §4.1).
+  const n = Math.ceil(skeleton.slotCount / 25_000);
+  const accounts = Array.from({ length: n }, (_, i) => ({ clientId: String(1100000001 + i), accessToken: `bench-${i}` }));
+  feed = new FeedSupervisor({
+    skeleton, table, accounts: { kind: 'static', accounts }, feedUrl: req.query.url, clock: new MarketClock(0),
+    config: { feedWorkers: 1, feedWatchdogMs: 30_000, feedFirstPacketMs: 120_000, feedBackoffMaxMs: 5_000 },
+    logger: pino({ level: 'warn' }),
+  });
+  startVersions = Int32Array.from({ length: skeleton.slotCount }, (_, i) => table.version(i));
+  await feed.start();
+  return { body: { connections: feed.connectionPlan.connections.length, accounts: n } };
+});
+server.route('GET', '/bench/feed-status', async () => {
+  if (!feed) return { status: 404, body: { error: 'no feed' } };
+  await feed.refresh();
+  const s = feed.status();
+  let fresh = 0;
+  for (let i = 0; i < skeleton.slotCount; i++) if (table.version(i) !== startVersions[i]) fresh++;
+  return { body: { fresh, subscribed: s.subscribed, unsubscribed: s.unsubscribed, withData: s.withData, packets: s.packets, decodeErrors: s.decodeErrors, utilization: feed.utilization() } };
+});
+
+const port = await server.listen('127.0.0.1', 0);
+for (const [format, q] of [['json', ''], ['fb', '&format=fb']]) {
+  const r = await fetch(`http://127.0.0.1:${port}/v1/chains/${chain.symbol}?expiry=${chain.expiry}${q}`);
+  staticBody[format] = new Uint8Array(await r.arrayBuffer());
+}
+
+// The bare uWS hello: what uWS itself does on this core with no framework around it.
+const uws = loadUws();
+const raw = uws.App().get('/hello', (res) => {
+  res.writeHeader('content-type', 'application/json; charset=utf-8');
+  res.end(HELLO);
+});
+let rawToken = null;
+const rawPort = await new Promise((resolve, reject) => raw.listen('127.0.0.1', 0, (t) => {
+  if (!t) reject(new Error('raw uWS listen failed'));
+  rawToken = t;
+  resolve(uws.us_socket_local_port(t));
+}));
+
+async function shutdown() {
+  if (feed) await feed.stop();
+  if (rawToken) uws.us_listen_socket_close(rawToken);
+  await server.close();
+  process.exit(0);
+}
+process.once('SIGTERM', shutdown);
+process.once('SIGINT', shutdown);
+
+startup.rssMB = mb(process.memoryUsage().rss);
+process.stdout.write(`${JSON.stringify({
+  type: 'ready', pid: process.pid, port, rawPort, startup,
+  universe: { ...skeleton.totals, slots: skeleton.slotCount },
+  chain: {
+    symbol: chain.symbol, exchange: chain.exchange, expiry: chain.expiry, rows: chain.rows.length, contracts: chain.contracts,
+    probe: { segment: probe.segment, securityId: probe.securityId, strike: probe.strike, side: probe.side, row: probeRow },
+    tickLeg: { securityId: tickLeg.securityId, strike: tickLeg.strike },
+  },
+})}\n`);
