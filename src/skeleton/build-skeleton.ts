@@ -15,8 +15,30 @@ import { ErrorCodes, MasterError } from '../errors.js';
 import type { Instrument } from '../master/instrument.js';
 import { selectExpiries, type ExpiryInfo, type SelectedExpiry } from '../universe/expiry-selection.js';
 import { selectUniverse, type UniverseEntry } from '../universe/universe.js';
-import { SEGMENT_CODE, instrumentKey, type Segment } from '../dhan/segments.js';
+import type { Segment } from '../dhan/segments.js';
 import type { Chain, ChainRow, Contract, Skeleton, SlotToken, Spot, Underlying } from './types.js';
+
+/**
+ * Tokens already given a slot, keyed by (segment, security id) (ids are not unique across
+ * segments). One Set of small integers per segment: a combined 40-bit key would be a heap
+ * number, which hashes several times slower (measured with --cpu-prof on the full master).
+ */
+class TokenSet {
+  private readonly bySegment = new Map<Segment, Set<number>>();
+
+  has(segment: Segment, securityId: number): boolean {
+    return this.bySegment.get(segment)?.has(securityId) ?? false;
+  }
+
+  /** Adds the token; false when it was already there. */
+  add(segment: Segment, securityId: number): boolean {
+    let set = this.bySegment.get(segment);
+    if (!set) this.bySegment.set(segment, (set = new Set()));
+    if (set.has(securityId)) return false;
+    set.add(securityId);
+    return true;
+  }
+}
 
 /** Recursively freezes plain objects and arrays. */
 export function deepFreeze<T>(value: T): T {
@@ -46,7 +68,7 @@ export function buildSkeleton(instruments: readonly Instrument[], tradingDate: s
   const chains: Chain[] = [];
   const tokens: SlotToken[] = [];
   const chainsOfSlot: number[][] = [];
-  const seenTokens = new Set<number>();
+  const seenTokens = new TokenSet();
   let contractCount = 0;
   let spotCount = 0;
 
@@ -63,9 +85,7 @@ export function buildSkeleton(instruments: readonly Instrument[], tradingDate: s
     const underlyingIndex = underlyings.length;
     let spot: Spot | null = null;
     if (entry.spot) {
-      const key = instrumentKey(SEGMENT_CODE[entry.spot.segment], entry.spot.securityId);
-      if (!seenTokens.has(key)) {
-        seenTokens.add(key);
+      if (seenTokens.add(entry.spot.segment, entry.spot.securityId)) {
         spot = { segment: entry.spot.segment, securityId: entry.spot.securityId, slot: addToken(entry.spot.segment, entry.spot.securityId, 'spot', underlyingIndex) };
         spotCount++;
       } else {
@@ -115,7 +135,7 @@ function buildChains(
   underlyingIndex: number,
   firstChainIndex: number,
   addToken: (segment: Segment, securityId: number, kind: 'option' | 'spot', underlyingIndex: number) => number,
-  seenTokens: Set<number>,
+  seenTokens: TokenSet,
   warnings: string[],
 ): Chain[] {
   const wanted = new Map(selected.map((s) => [s.date, s]));
@@ -134,8 +154,7 @@ function buildChains(
     // Sort by strike, then side, then id so slot assignment is independent of master row order.
     rows.sort((a, b) => a.strike - b.strike || (a.optionType === b.optionType ? a.securityId - b.securityId : a.optionType === 'CE' ? -1 : 1));
     for (const o of rows) {
-      const tokenKey = instrumentKey(SEGMENT_CODE[o.segment], o.securityId);
-      if (seenTokens.has(tokenKey)) {
+      if (seenTokens.has(o.segment, o.securityId)) {
         warnings.push(`duplicate token ${o.segment}:${o.securityId} (${o.symbolName}) skipped`);
         continue;
       }
@@ -145,7 +164,7 @@ function buildChains(
         warnings.push(`${entry.exchange}:${entry.symbol} ${sel.date} ${o.strike} ${o.optionType}: two contracts (${s[side]!.securityId}, ${o.securityId}); kept ${s[side]!.securityId}`);
         continue;
       }
-      seenTokens.add(tokenKey);
+      seenTokens.add(o.segment, o.securityId);
       s[side] = o;
       strikes.set(o.strike, s);
     }
