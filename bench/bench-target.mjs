@@ -46,6 +46,7 @@ const { OptchainServer } = await import(dist('http/optchain-server.js'));
 const { SkeletonIndex } = await import(dist('skeleton/skeleton-index.js'));
 const { loadUws } = await import(dist('http/uws.js'));
 const { fillTable, syntheticSkeleton } = await import('./chain-build.bench.mjs');
+const { exitWithParent } = await import('./bench-util.mjs');
 
 if (typeof globalThis.gc !== 'function') throw new Error('bench-target.mjs needs node --expose-gc');
 const gc = globalThis.gc;
@@ -192,7 +193,10 @@ const rawPort = await new Promise((resolve, reject) => raw.listen('127.0.0.1', 0
   resolve(uws.us_socket_local_port(t));
 }));
 
+let stopping = false;
 async function shutdown() {
+  if (stopping) return;
+  stopping = true;
   if (feed) await feed.stop();
   if (rawToken) uws.us_listen_socket_close(rawToken);
   await server.close();
@@ -200,6 +204,7 @@ async function shutdown() {
 }
 process.once('SIGTERM', shutdown);
 process.once('SIGINT', shutdown);
+exitWithParent(shutdown);
 
 startup.rssMB = mb(process.memoryUsage().rss);
 process.stdout.write(`${JSON.stringify({

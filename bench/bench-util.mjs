@@ -82,7 +82,8 @@ export function repin(pid, cpus) {
  */
 export function spawnReady(script, args, { cpus = null, nodeArgs = [], env = process.env, timeoutMs = 120_000 } = {}) {
   const argv = [...pinned(cpus), process.execPath, ...nodeArgs, script, ...args];
-  const child = spawn(argv[0], argv.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // stdin stays open as a lifeline: the bench children exit when it closes (runner killed).
+  const child = spawn(argv[0], argv.slice(1), { env, stdio: ['pipe', 'pipe', 'pipe'] });
   let err = '';
   child.stderr.on('data', (d) => {
     err = (err + d).slice(-4000);
@@ -123,6 +124,13 @@ export function spawnReady(script, args, { cpus = null, nodeArgs = [], env = pro
     child.stdout.on('data', onData);
     child.once('exit', onExit);
   });
+}
+
+/** In a bench child: exit when the runner goes away (its end of our stdin closes). */
+export function exitWithParent(shutdown) {
+  process.stdin.on('end', shutdown);
+  process.stdin.on('error', shutdown);
+  process.stdin.resume();
 }
 
 /** Sends SIGTERM and waits (SIGKILL after `graceMs`). */

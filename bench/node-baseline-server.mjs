@@ -17,6 +17,7 @@
 import { createServer } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { exitWithParent } from './bench-util.mjs';
 
 const { values: args } = parseArgs({ options: { chain: { type: 'string' } } });
 const chain = JSON.parse(readFileSync(args.chain, 'utf8'));
@@ -67,8 +68,9 @@ server.keepAliveTimeout = 60_000;
 server.listen(0, '127.0.0.1', () => {
   process.stdout.write(`${JSON.stringify({ type: 'ready', pid: process.pid, port: server.address().port })}\n`);
 });
-const stop = () => server.close(() => process.exit(0));
-process.once('SIGTERM', () => {
+const stop = () => {
   server.closeAllConnections();
-  stop();
-});
+  server.close(() => process.exit(0));
+};
+process.once('SIGTERM', stop);
+exitWithParent(stop);

@@ -18,6 +18,7 @@ import { createServer } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
+import { exitWithParent } from './bench-util.mjs';
 
 const { values: args } = parseArgs({ options: { chain: { type: 'string' }, feed: { type: 'string' }, period: { type: 'string', default: '500' } } });
 const { decodePackets } = await import(new URL('../dist/dhan/packets.js', import.meta.url).href);
@@ -85,9 +86,11 @@ server.keepAliveTimeout = 60_000;
 server.listen(0, '127.0.0.1', () => {
   process.stdout.write(`${JSON.stringify({ type: 'ready', pid: process.pid, port: server.address().port, instruments: instruments.length })}\n`);
 });
-process.once('SIGTERM', () => {
+const stop = () => {
   clearInterval(timer);
   ws.terminate();
   server.closeAllConnections();
   server.close(() => process.exit(0));
-});
+};
+process.once('SIGTERM', stop);
+exitWithParent(stop);
