@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { masterCommand } from '../src/cli/master-command.js';
 import { DETAILED_COLUMNS } from '../src/master/columns.js';
-import { isTradingDay, nextTradingDay, previousTradingDay } from '../src/sim/holidays.js';
+import { isTradingDay, nextTradingDay, previousTradingDay } from '../src/time/trading-calendar.js';
 import { listedExpiries } from '../src/sim/synthetic-expiries.js';
 import { DEFAULT_SEED, generateMaster, streamMaster, syntheticUnderlyings, type GeneratedMaster } from '../src/sim/synthetic-master.js';
 

@@ -14,7 +14,7 @@ import { rename, rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
-import { isCalendarDate, isTradingDay } from '../sim/holidays.js';
+import { isCalendarDate, isTradingDay } from '../time/trading-calendar.js';
 import { DEFAULT_SEED, streamMaster } from '../sim/synthetic-master.js';
 
 const USAGE = 'usage: optchain master --date YYYY-MM-DD --out <file> [--seed N]';

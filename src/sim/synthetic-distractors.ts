@@ -10,7 +10,7 @@
  * @module
  */
 import { addDays, daysBetween, weekday } from '../time/ist.js';
-import { adjustExpiry, previousTradingDay } from './holidays.js';
+import { adjustExpiry, previousTradingDay } from '../time/trading-calendar.js';
 import { lastWeekdayOfMonth } from './synthetic-expiries.js';
 import type { ByteSink } from './synthetic-bytes.js';
 import { BAND_UNIT, STRIKE_UNIT, displayDay, displayMonth, optionBand, priceBand, symbolMonth, tickField } from './synthetic-format.js';

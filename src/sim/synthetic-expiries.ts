@@ -10,7 +10,7 @@
  * @module
  */
 import { addDays, daysBetween, weekday } from '../time/ist.js';
-import { adjustExpiry, type CalendarExchange } from './holidays.js';
+import { adjustExpiry, type CalendarExchange } from '../time/trading-calendar.js';
 
 /** What a listed contract series is. Monthly, quarterly and half-yearly are all flagged `M`. */
 export type ExpiryKind = 'weekly' | 'monthly' | 'quarterly' | 'halfyearly';

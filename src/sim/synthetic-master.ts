@@ -7,7 +7,7 @@
  *   (date-only SM_EXPIRY_DATE, 5-decimal strikes, TICK_SIZE in paise, `XX` option type on
  *   futures, `BSXOPT` as the SENSEX options' SYMBOL_NAME, derivatives-domain
  *   UNDERLYING_SECURITY_ID for index options, NSE_EQ id for stock options);
- * - the expiry cycles and holiday rule (synthetic-expiries.ts, holidays.ts), with today's
+ * - the expiry cycles and holiday rule (synthetic-expiries.ts, ../time/trading-calendar.ts), with today's
  *   expiring contracts;
  * - strike counts per chain close to the Aug-2026 master (§2.1), one-sided strikes, CE/PE
  *   pairs usually but not always on adjacent ids;
@@ -27,7 +27,7 @@
 import type { Segment } from '../dhan/segments.js';
 import { ErrorCodes, OptchainError } from '../errors.js';
 import { currencySection, distractorEquities, distractorEquityRow, mcxSection, type DistractorEquity } from './synthetic-distractors.js';
-import { isCalendarDate } from './holidays.js';
+import { isCalendarDate } from '../time/trading-calendar.js';
 import { listedExpiries, type ListedExpiry } from './synthetic-expiries.js';
 import {
   BAND_UNIT, STRIKE_UNIT, displayMonth, optionBand, priceBand, symbolMonth, tickField,

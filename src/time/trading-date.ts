@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { isTradingDay, nextTradingDay } from '../sim/holidays.js';
+import { isTradingDay, nextTradingDay } from './trading-calendar.js';
 import { istDate, istMinuteOfDay } from './ist.js';
 
 /** Minute of the IST day from which a new trading day's master is used. */

@@ -1,6 +1,7 @@
 /**
- * NSE/BSE trading calendar for the simulator: which dates are trading days, and the previous /
- * next trading day. The synthetic master uses it to apply the expiry holiday rule
+ * NSE/BSE trading calendar: which dates are trading days, and the previous / next trading day.
+ * The server uses it only to decide which trading date to serve (trading-date.ts); the
+ * simulator's synthetic master also uses it to apply the expiry holiday rule
  * (market-structure.md §1.4: an expiry that falls on a holiday moves to the previous trading day).
  *
  * 2026 is the published calendar (NSE circular of 12 Dec 2025; BSE's list is the same for
@@ -12,13 +13,13 @@
  * after April's monthly. That is the case the contract's `EXPIRY_FLAG` rule exists for
  * (contract §3), and nothing in the 2026 calendar produces it.
  *
- * This is the simulator's calendar. The live server never computes expiries; it takes them
- * from the day's master (market-structure.md §1.4).
+ * The live server never computes expiries from this calendar; it takes them from the day's
+ * master (market-structure.md §1.4).
  *
  * @module
  */
 import { ErrorCodes, OptchainError } from '../errors.js';
-import { addDays, weekday } from '../time/ist.js';
+import { addDays, weekday } from './ist.js';
 
 /** An exchange whose cash/derivatives calendar is modelled. */
 export type CalendarExchange = 'NSE' | 'BSE';
