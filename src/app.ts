@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { isSimMode, type Config } from './config/config.js';
+import { envName, isSimMode, type Config } from './config/config.js';
+import { ConfigError } from './errors.js';
 import { FeedSupervisor } from './feed/feed-supervisor.js';
 import { registerFeedMetrics } from './feed/feed-metrics.js';
 import { loadAccounts, type AccountsSource } from './feed/accounts.js';
@@ -67,7 +68,11 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     upstream = { masterUrl: sim.urls.master, feedUrl: sim.urls.feed, apiUrl: sim.urls.api, accounts: { kind: 'static', accounts: sim.accounts }, clock: new MarketClock(sim.clockOffsetMs) };
   } else {
     const accounts: AccountsSource = { kind: 'file', path: config.dhanAccounts! };
-    await loadAccounts(accounts); // fail fast on a bad accounts file; re-read on every reconnect later
+    // Fail fast on a bad accounts file (it is re-read on every reconnect later); the message
+    // names the variable, never a token.
+    await loadAccounts(accounts).catch((err: unknown) => {
+      throw new ConfigError(envName('dhanAccounts'), `${config.dhanAccounts}: ${(err as Error).message}`);
+    });
     upstream = { masterUrl: config.dhanMasterUrl, feedUrl: config.dhanFeedUrl, apiUrl: config.dhanApiUrl, accounts, clock: new MarketClock(0) };
   }
 
