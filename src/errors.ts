@@ -20,6 +20,9 @@ export const ErrorCodes = {
   // skeleton / price table
   SKELETON_FROZEN: 'SKELETON_FROZEN',
   PRICE_TABLE_LAYOUT: 'PRICE_TABLE_LAYOUT',
+  // simulator and paper database
+  SIM_FAILED: 'SIM_FAILED',
+  DATABASE_TOO_NEW: 'DATABASE_TOO_NEW',
   // feed
   FEED_AUTH_FAILED: 'FEED_AUTH_FAILED',
   FEED_ACCOUNTS_INVALID: 'FEED_ACCOUNTS_INVALID',

@@ -14,6 +14,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
+import { ErrorCodes, OptchainError } from '../errors.js';
 
 /** A better-sqlite3 handle. */
 export type PaperDb = Database.Database;
@@ -116,7 +117,7 @@ export function openPaperDb(dataDir: string): PaperDb {
 export function migrate(db: PaperDb): number {
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > MIGRATIONS.length) {
-    throw new Error(`paper database schema version ${current} is newer than this program (${MIGRATIONS.length})`);
+    throw new OptchainError(ErrorCodes.DATABASE_TOO_NEW, `paper database schema version ${current} is newer than this program (${MIGRATIONS.length})`);
   }
   for (let v = current; v < MIGRATIONS.length; v++) {
     db.transaction(() => {

@@ -15,6 +15,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { loadConfig } from '../config/config.js';
+import { ConfigError } from '../errors.js';
 import { HttpServer } from '../http/http-server.js';
 import { createLogger } from '../log/logger.js';
 import { parseMaster } from '../master/parse-master.js';
@@ -28,7 +29,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const masterPath = process.env.PAPER_HARNESS_MASTER;
   const date = process.env.PAPER_HARNESS_DATE ?? config.tradingDate;
-  if (!masterPath || !date) throw new Error('PAPER_HARNESS_MASTER and PAPER_HARNESS_DATE (or OPTCHAIN_TRADING_DATE) are required');
+  if (!masterPath || !date) throw new ConfigError('PAPER_HARNESS_MASTER', 'PAPER_HARNESS_MASTER and PAPER_HARNESS_DATE (or OPTCHAIN_TRADING_DATE) are required');
   const logger = createLogger(config.logLevel, process.stderr);
   const skeleton = buildSkeleton(parseMaster(readFileSync(masterPath)).instruments, date);
   const skeletonIndex = new SkeletonIndex(skeleton);

@@ -8,10 +8,14 @@
  * @module
  */
 import { Worker } from 'node:worker_threads';
+import { ErrorCodes, OptchainError } from '../errors.js';
 import { distUrl } from '../util/dist-path.js';
 import type { SimAccount } from './accounts.js';
 import type { SimFaults, SimStats, SimulatorOptions } from './sim-server.js';
 import type { SimWorkerInfo, SimWorkerRequest } from './sim-worker.js';
+
+/** A simulator failure with the project's stable code. */
+const simError = (message: string): OptchainError => new OptchainError(ErrorCodes.SIM_FAILED, message);
 
 /** {@link SimFaults} with every call made across the thread boundary. */
 export type EmbeddedSimFaults = { [K in keyof SimFaults]: (...args: Parameters<SimFaults[K]>) => Promise<ReturnType<SimFaults[K]>> };
@@ -54,7 +58,7 @@ export async function startEmbeddedSimulator(opts: EmbeddedSimOptions): Promise<
   const info = await new Promise<SimWorkerInfo>((resolve, reject) => {
     const timer = setTimeout(() => {
       void worker.terminate();
-      reject(new Error(`embedded simulator did not start within ${startTimeoutMs} ms`));
+      reject(simError(`embedded simulator did not start within ${startTimeoutMs} ms`));
     }, startTimeoutMs);
     const onMessage = (msg: { type?: string; info?: SimWorkerInfo; error?: string }): void => {
       if (msg.type === 'ready') {
@@ -64,7 +68,7 @@ export async function startEmbeddedSimulator(opts: EmbeddedSimOptions): Promise<
       } else if (msg.type === 'failed') {
         clearTimeout(timer);
         void worker.terminate();
-        reject(new Error(`embedded simulator failed to start: ${msg.error}`));
+        reject(simError(`embedded simulator failed to start: ${msg.error}`));
       }
     };
     worker.on('message', onMessage);
@@ -74,7 +78,7 @@ export async function startEmbeddedSimulator(opts: EmbeddedSimOptions): Promise<
     });
     worker.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`embedded simulator exited during start-up (code ${code})`));
+      reject(simError(`embedded simulator exited during start-up (code ${code})`));
     });
   });
 
@@ -84,20 +88,20 @@ export async function startEmbeddedSimulator(opts: EmbeddedSimOptions): Promise<
     if (!p) return;
     pending.delete(msg.id);
     if (msg.ok) p.resolve(msg.value);
-    else p.reject(new Error(msg.error ?? 'simulator request failed'));
+    else p.reject(simError(msg.error ?? 'simulator request failed'));
   });
   worker.on('error', (err) => {
     exitError = err;
   });
   worker.on('exit', (code) => {
     exited = true;
-    const err = exitError ?? new Error(`embedded simulator exited (code ${code})`);
+    const err = exitError ?? simError(`embedded simulator exited (code ${code})`);
     for (const p of pending.values()) p.reject(err);
     pending.clear();
   });
 
   const call = (req: Omit<SimWorkerRequest, 'id'>): Promise<unknown> => {
-    if (exited) return Promise.reject(exitError ?? new Error('embedded simulator is not running'));
+    if (exited) return Promise.reject(exitError ?? simError('embedded simulator is not running'));
     const id = nextId++;
     return new Promise((resolve, reject) => {
       pending.set(id, { resolve, reject });

@@ -10,6 +10,7 @@
  * @module
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { ErrorCodes, OptchainError } from '../errors.js';
 import { startSimulator, type SimFaults, type SimHandle, type SimulatorOptions } from './sim-server.js';
 
 /** A request from the parent. */
@@ -34,7 +35,7 @@ if (port) {
   port.on('message', (msg: SimWorkerRequest) => {
     void (async () => {
       try {
-        if (!sim) throw new Error('simulator not started');
+        if (!sim) throw new OptchainError(ErrorCodes.SIM_FAILED, 'simulator not started');
         let value: unknown;
         if (msg.op === 'stats') value = sim.stats();
         else if (msg.op === 'close') {
@@ -42,7 +43,7 @@ if (port) {
           value = true;
         } else {
           const fn = sim.faults[msg.name] as (...a: unknown[]) => unknown;
-          if (typeof fn !== 'function') throw new Error(`unknown fault ${String(msg.name)}`);
+          if (typeof fn !== 'function') throw new OptchainError(ErrorCodes.SIM_FAILED, `unknown fault ${String(msg.name)}`);
           value = fn(...msg.args);
         }
         port.postMessage({ id: msg.id, ok: true, value });
