@@ -10,6 +10,7 @@
  * @module
  */
 import { createHash } from 'node:crypto';
+import { ErrorCodes, OptchainError } from '../errors.js';
 
 /** One account as handed to the server (contract §4 accounts file shape). */
 export interface SimAccount {
@@ -102,7 +103,7 @@ export class AccountRegistry {
    */
   expire(clientId: string, newToken?: string): SimAccount {
     const s = this.byClient.get(clientId);
-    if (!s) throw new RangeError(`unknown simulator client id ${clientId}`);
+    if (!s) throw new OptchainError(ErrorCodes.SIM_FAILED, `unknown simulator client id ${clientId}`);
     s.expired.add(s.token);
     s.serial++;
     s.token = newToken ?? makeSimToken(clientId, this.seed, s.serial, Date.UTC(2026, 0, 1) + s.serial * 1000);
