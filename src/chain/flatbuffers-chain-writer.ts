@@ -192,7 +192,7 @@ export class FlatbuffersChainWriter {
       f64[fb] = row.strike;
       const ce = row.ce;
       if (ce) {
-        table.readSlot(ce.slot, s, 0);
+        table.readSlot(ce.slot, s, 0, LEG_FIELD_COUNT);
         u32[ub + CE_U32] = ce.securityId;
         u32[ub + CE_U32 + 1] = ce.lotSize;
         u32[ub + CE_U32 + 2] = FLAG_LISTED;
@@ -202,7 +202,7 @@ export class FlatbuffersChainWriter {
       }
       const pe = row.pe;
       if (pe) {
-        table.readSlot(pe.slot, s, 0);
+        table.readSlot(pe.slot, s, 0, LEG_FIELD_COUNT);
         u32[ub + PE_U32] = pe.securityId;
         u32[ub + PE_U32 + 1] = pe.lotSize;
         u32[ub + PE_U32 + 2] = FLAG_LISTED;
@@ -224,11 +224,11 @@ export class FlatbuffersChainWriter {
       let cd = 0;
       let pd = 0;
       if (row.ce) {
-        table.readSlot(row.ce.slot, s, 0);
+        table.readSlot(row.ce.slot, s, 0, LEG_FIELD_COUNT);
         cd = fillLeg(c, 0, s, 0);
       } else c.fill(Number.NaN);
       if (row.pe) {
-        table.readSlot(row.pe.slot, s, 0);
+        table.readSlot(row.pe.slot, s, 0, LEG_FIELD_COUNT);
         pd = fillLeg(p, 0, s, 0);
       } else p.fill(Number.NaN);
       FbRow.createRow(

@@ -24,7 +24,7 @@ import {
   writePriceField,
 } from './json-bytes.js';
 import type { Market } from './market.js';
-import { FIELD_LTP, FIELD_UPDATED_AT } from './quote-rounding.js';
+import { FIELD_LTP, FIELD_UPDATED_AT, LEG_FIELD_COUNT } from './quote-rounding.js';
 
 /**
  * The static bytes of one chain, plus the rendered bytes of each leg keyed by the slot's
@@ -141,7 +141,7 @@ export class JsonChainEncoder implements ChainEncoder {
       if (ce >= 0) {
         if (cacheLegs) pos = writeCachedLeg(out, pos, table, t, 2 * r, ce, scratch);
         else {
-          table.readSlot(ce, scratch, 0);
+          table.readSlot(ce, scratch, 0, LEG_FIELD_COUNT);
           pos = writeLeg(out, pos, scratch);
         }
       }
@@ -150,7 +150,7 @@ export class JsonChainEncoder implements ChainEncoder {
       if (pe >= 0) {
         if (cacheLegs) pos = writeCachedLeg(out, pos, table, t, 2 * r + 1, pe, scratch);
         else {
-          table.readSlot(pe, scratch, 0);
+          table.readSlot(pe, scratch, 0, LEG_FIELD_COUNT);
           pos = writeLeg(out, pos, scratch);
         }
       }
@@ -198,7 +198,7 @@ export class JsonChainEncoder implements ChainEncoder {
 function writeCachedLeg(out: Uint8Array, pos: number, table: PriceTable, t: JsonTemplate, i: number, slot: number, scratch: Float64Array): number {
   const v = table.version(slot);
   if (v === t.legVersion[i] && (v & 1) === 0) return writeBytes(out, pos, t.legBytes[i]!);
-  table.readSlot(slot, scratch, 0);
+  table.readSlot(slot, scratch, 0, LEG_FIELD_COUNT);
   const start = pos;
   pos = writeLeg(out, pos, scratch);
   // Only a read that began and ended at the same even version describes that version.

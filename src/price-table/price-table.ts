@@ -99,18 +99,19 @@ export class PriceTable {
   }
 
   /**
-   * Copies the slot's FIELD_COUNT fields into `out[offset .. offset + FIELD_COUNT)` in word
-   * order (ltp first, see FIELD_NAMES). Returns true for a consistent copy; false only when a
-   * writer kept the slot busy past the retry limit (the copy is then the last attempt's).
+   * Copies the slot's first `count` fields (all FIELD_COUNT by default) into
+   * `out[offset .. offset + count)` in word order (ltp first, see FIELD_NAMES). Returns true
+   * for a consistent copy; false only when a writer kept the slot busy past the retry limit
+   * (the copy is then the last attempt's).
    */
-  readSlot(slot: number, out: Float64Array, offset = 0): boolean {
+  readSlot(slot: number, out: Float64Array, offset = 0, count = FIELD_COUNT): boolean {
     const f64 = this.f64;
     const vi = slot * (SLOT_WORDS * 2);
     const base = slot * SLOT_WORDS + 1;
     for (let tries = 0; tries < READ_RETRY_LIMIT; tries++) {
       const v1 = Atomics.load(this.i32, vi);
       if ((v1 & 1) === 0) {
-        for (let i = 0; i < FIELD_COUNT; i++) out[offset + i] = f64[base + i]!;
+        for (let i = 0; i < count; i++) out[offset + i] = f64[base + i]!;
         if (Atomics.load(this.i32, vi) === v1) {
           if (tries > 0) this.retries++;
           return true;
