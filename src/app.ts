@@ -10,14 +10,14 @@ import { ConfigError } from './errors.js';
 import { FeedSupervisor } from './feed/feed-supervisor.js';
 import { registerFeedMetrics } from './feed/feed-metrics.js';
 import { loadAccounts, type AccountsSource } from './feed/accounts.js';
-import type { HealthReport } from './http/health.js';
+import { defaultHealth, skeletonHealth, type HealthReport } from './http/health.js';
+import type { Market } from './chain/market.js';
 import { OptchainServer } from './http/optchain-server.js';
 import type { Logger } from './log/logger.js';
 import { loadMaster } from './master/load-master.js';
 import { registerPaperRoutes, type PaperRoutes } from './paper/paper-routes.js';
 import { PriceTable } from './price-table/price-table.js';
 import { buildSkeleton } from './skeleton/build-skeleton.js';
-import type { Skeleton } from './skeleton/types.js';
 import { startEmbeddedSimulator, type EmbeddedSimHandle } from './sim/embedded-sim.js';
 import { MarketClock } from './time/market-clock.js';
 import { dueTradingDate, tradingDateFor } from './time/trading-date.js';
@@ -57,7 +57,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
   let closed = false;
 
   const server = new OptchainServer({ mode, maxBodyBytes: config.httpMaxBodyBytes, logger: log, defaultMetrics: true });
-  server.setHealthProvider((market) => health(mode, market ? market.skeleton : null, feed));
+  server.setHealthProvider((market) => health(mode, market, feed));
   registerWebRoutes(server.http);
 
   let upstream: Upstream;
@@ -162,17 +162,14 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
 }
 
 /** The /health report: `starting` until a market and feed run, `ok` when the feed reports no problem. */
-function health(mode: 'sim' | 'live', skeleton: Skeleton | null, feed: FeedSupervisor | null): HealthReport {
-  const skeletonCounts = skeleton ? { underlyings: skeleton.totals.underlyings, chains: skeleton.totals.chains, contracts: skeleton.totals.contracts } : { underlyings: 0, chains: 0, contracts: 0 };
-  if (!skeleton || !feed) {
-    return { status: 'starting', tradingDate: skeleton ? skeleton.tradingDate : null, mode, skeleton: skeletonCounts, feed: { connections: [], subscribed: 0, unsubscribed: 0, withData: 0, packets: 0 } };
-  }
+function health(mode: 'sim' | 'live', market: Market | null, feed: FeedSupervisor | null): HealthReport {
+  if (!market || !feed) return { ...defaultHealth(mode)(market), status: 'starting' };
   const st = feed.status();
   return {
     status: st.problems.length === 0 && st.running ? 'ok' : 'degraded',
-    tradingDate: skeleton.tradingDate,
+    tradingDate: market.skeleton.tradingDate,
     mode,
-    skeleton: skeletonCounts,
+    skeleton: skeletonHealth(market),
     feed: {
       connections: st.connections.map((c) => {
         const detail = { packetsPerSec: c.packetsPerSec, reconnects: c.reconnects, lastError: c.lastError };
