@@ -180,6 +180,7 @@ function health(mode: 'sim' | 'live', market: Market | null, feed: FeedSuperviso
       withData: st.withData,
       packets: st.packets,
       ...{ packetsPerSec: st.packetsPerSec, decodeErrors: st.decodeErrors, missingAfterOpen: st.missingAfterOpen.count, problems: st.problems },
+      workerRestarts: st.workerRestarts,
     } as HealthReport['feed'],
   };
 }

@@ -30,6 +30,10 @@ export const ErrorCodes = {
   FEED_PACKET_RANGE: 'FEED_PACKET_RANGE',
   /** A subscribe/unsubscribe message that Dhan would refuse (dhan-protocol.md §2.2, §2.3). */
   FEED_SUBSCRIBE_INVALID: 'FEED_SUBSCRIBE_INVALID',
+  /** A feed test hook was called on a supervisor built without `testHooks`, or on a dead worker. */
+  FEED_TEST_HOOK_DISABLED: 'FEED_TEST_HOOK_DISABLED',
+  /** A feed worker's test hook threw on purpose (crash-recovery tests). */
+  FEED_TEST_CRASH: 'FEED_TEST_CRASH',
   // HTTP contract (§5)
   BAD_REQUEST: 'BAD_REQUEST',
   UNAUTHORIZED: 'UNAUTHORIZED',

@@ -98,6 +98,26 @@ export function registerFeedMetrics(registry: Registry, status: () => FeedStatus
       for (const c of get().connections) this.inc({ account: c.account, index: String(c.index) }, c.reconnects);
     },
   });
+  new Counter({
+    name: 'optchain_feed_worker_restarts_total',
+    help: 'Feed worker threads restarted after they threw or exited, by worker',
+    labelNames: ['worker'],
+    registers,
+    collect() {
+      this.reset();
+      for (const w of get().workerThreads) this.inc({ worker: String(w.index) }, w.restarts);
+    },
+  });
+  new Gauge({
+    name: 'optchain_feed_worker_up',
+    help: '1 while the feed worker thread runs, 0 between its death and its restart',
+    labelNames: ['worker'],
+    registers,
+    collect() {
+      this.reset();
+      for (const w of get().workerThreads) this.set({ worker: String(w.index) }, w.up ? 1 : 0);
+    },
+  });
   new Gauge({
     name: 'optchain_feed_connection_last_packet_age_seconds',
     help: 'Seconds since the connection last received a frame (absent before the first)',

@@ -19,6 +19,7 @@ import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import { ErrorCodes, FeedError } from '../errors.js';
+import { Backoff } from './backoff.js';
 import type { PriceTable } from '../price-table/price-table.js';
 import type { Skeleton } from '../skeleton/types.js';
 import type { MarketClock } from '../time/market-clock.js';
@@ -32,8 +33,36 @@ import type { DecoderSnapshot, FeedWorkerData, FeedWorkerTimings, MainMessage, M
 const EXAMPLES = 5;
 /** A worker that does not confirm a stop within this is terminated. */
 const STOP_TIMEOUT_MS = 5000;
-/** Delay before a crashed worker is restarted. */
-const WORKER_RESTART_MS = 1000;
+/** Restart policy of a crashed worker (see {@link WorkerRestartPolicy}). */
+const DEFAULT_RESTART: WorkerRestartPolicy = { baseMs: 200, maxMs: 30_000, stableMs: 60_000 };
+
+/**
+ * How a feed worker that threw or exited is brought back. The first restart comes almost at
+ * once (the shard is dark meanwhile); a worker that keeps dying right after its start backs
+ * off exponentially (jittered) up to `maxMs`, so a crash loop costs a trickle of threads
+ * instead of a storm of Dhan connects; `stableMs` of uptime resets the backoff.
+ */
+export interface WorkerRestartPolicy {
+  readonly baseMs: number;
+  readonly maxMs: number;
+  readonly stableMs: number;
+}
+
+/** How a test kills a feed worker (FeedSupervisor.crashWorkerForTest). */
+export type WorkerCrash = 'throw' | 'exit' | 'terminate';
+
+/** One feed worker thread in `/health` (detail beyond contract §5). */
+export interface FeedWorkerStatus {
+  readonly index: number;
+  /** False from the thread's death until its replacement is spawned. */
+  readonly up: boolean;
+  /** Unexpected exits of this worker's thread (each was followed by a restart). */
+  readonly restarts: number;
+  /** Unix ms of the last unexpected exit, null when none. */
+  readonly lastExitAt: number | null;
+  /** Why it last died (uncaught error message or exit code), null when never. */
+  readonly lastExit: string | null;
+}
 
 /** One connection in `/health` (contract §5 fields first, then detail). */
 export interface FeedConnectionStatus {
@@ -82,6 +111,9 @@ export interface FeedStatus {
   readonly errors: DecoderSnapshot['errors'];
   /** Tokens that delivered nothing within feedFirstPacketMs of max(open, subscription). */
   readonly missingAfterOpen: MissingTokens;
+  /** Feed worker threads restarted after an unexpected exit since start (all workers). */
+  readonly workerRestarts: number;
+  readonly workerThreads: readonly FeedWorkerStatus[];
   /** Human-readable reasons the feed is degraded; empty when healthy. */
   readonly problems: readonly string[];
 }
@@ -100,6 +132,13 @@ export interface FeedSupervisorOptions {
   readonly timings?: Partial<FeedWorkerTimings>;
   /** Planning limits (tests shrink Dhan's). */
   readonly limits?: PlanLimits;
+  /** Restart policy of crashed workers (tests shorten it). */
+  readonly workerRestart?: Partial<WorkerRestartPolicy>;
+  /**
+   * Lets {@link FeedSupervisor.crashWorkerForTest} kill workers (the worker then honours a
+   * crash message). Off in the server: nothing outside a test can ask a worker to die.
+   */
+  readonly testHooks?: boolean;
 }
 
 /** Timings derived from the configuration (see upstream-connection.ts for their meaning). */
@@ -126,11 +165,35 @@ export function deriveTimings(config: FeedSupervisorOptions['config'], overrides
   };
 }
 
+type StatsMessage = Extract<WorkerMessage, { type: 'stats' }>;
+
+/** Counters of a worker's earlier (dead) threads, so totals never go backwards after a restart. */
+interface Carried {
+  frames: number;
+  bytes: number;
+  packets: number;
+  byCode: Record<string, number>;
+  errors: Record<keyof DecoderSnapshot['errors'], number>;
+  /** Per connection id: packets, reconnects, watchdog reconnects. */
+  connections: Map<number, { packets: number; reconnects: number; watchdogReconnects: number }>;
+}
+
+const emptyErrors = (): Carried['errors'] => ({ shortFrame: 0, badLength: 0, layoutMismatch: 0, unknownCode: 0, unknownToken: 0, badInput: 0, internalErrors: 0, callbackErrors: 0 });
+const emptyCarried = (): Carried => ({ frames: 0, bytes: 0, packets: 0, byCode: {}, errors: emptyErrors(), connections: new Map() });
+
 interface WorkerSlot {
   readonly index: number;
   worker: Worker | null;
-  stats: Extract<WorkerMessage, { type: 'stats' }> | null;
+  stats: StatsMessage | null;
   restartTimer: NodeJS.Timeout | null;
+  readonly backoff: Backoff;
+  spawnedAt: number;
+  restarts: number;
+  lastExitAt: number | null;
+  lastExit: string | null;
+  /** The uncaught error of the current thread, kept for the 'exit' that follows. */
+  pendingError: string | null;
+  readonly carried: Carried;
 }
 
 /** Owns the feed workers of the current trading day. */
@@ -151,6 +214,7 @@ export class FeedSupervisor {
   private readonly rate = new Map<number, { at: number; packets: number; perSec: number }>();
   private totalRate = { at: 0, packets: 0, perSec: 0 };
   private readonly elu = new Map<number, EventLoopUtilization>();
+  private readonly restart: WorkerRestartPolicy;
 
   constructor(opts: FeedSupervisorOptions) {
     this.opts = opts;
@@ -158,6 +222,7 @@ export class FeedSupervisor {
     this.table = opts.table;
     this.logger = opts.logger;
     this.timings = deriveTimings(opts.config, opts.timings);
+    this.restart = { ...DEFAULT_RESTART, ...opts.workerRestart };
   }
 
   /** The current plan (null before start). */
@@ -204,7 +269,19 @@ export class FeedSupervisor {
     }
     this.slots = [];
     for (let w = 0; w < plan.workers; w++) {
-      const slot: WorkerSlot = { index: w, worker: null, stats: null, restartTimer: null };
+      const slot: WorkerSlot = {
+        index: w,
+        worker: null,
+        stats: null,
+        restartTimer: null,
+        backoff: new Backoff({ baseMs: this.restart.baseMs, maxMs: this.restart.maxMs }),
+        spawnedAt: 0,
+        restarts: 0,
+        lastExitAt: null,
+        lastExit: null,
+        pendingError: null,
+        carried: emptyCarried(),
+      };
       this.slots.push(slot);
       this.spawn(slot);
     }
@@ -285,11 +362,19 @@ export class FeedSupervisor {
     let frames = 0;
     let bytes = 0;
     const byCode: Record<string, number> = {};
-    const errors = { shortFrame: 0, badLength: 0, layoutMismatch: 0, unknownCode: 0, unknownToken: 0, badInput: 0, internalErrors: 0, callbackErrors: 0 };
+    const errors = emptyErrors();
     let missing = 0;
     let checkedConnections = 0;
     const missingExamples: string[] = [];
+    const carriedConn = new Map<number, { packets: number; reconnects: number; watchdogReconnects: number }>();
     for (const slot of this.slots) {
+      const c = slot.carried;
+      packets += c.packets;
+      frames += c.frames;
+      bytes += c.bytes;
+      for (const [k, v] of Object.entries(c.byCode)) byCode[k] = (byCode[k] ?? 0) + v;
+      for (const k of Object.keys(errors) as (keyof typeof errors)[]) errors[k] += c.errors[k];
+      for (const [id, v] of c.connections) carriedConn.set(id, v);
       const st = slot.stats;
       if (st === null) continue;
       for (const c of st.connections) byId.set(c.id, { s: c, worker: slot.index });
@@ -306,6 +391,7 @@ export class FeedSupervisor {
     const connections: FeedConnectionStatus[] = (plan?.connections ?? []).map((pc) => {
       const got = byId.get(pc.id);
       const s = got?.s;
+      const old = carriedConn.get(pc.id);
       return {
         account: pc.account,
         index: pc.index,
@@ -313,10 +399,10 @@ export class FeedSupervisor {
         tokens: pc.instruments.length,
         lastPacketAt: s?.lastPacketAt ?? null,
         worker: pc.worker,
-        packets: s?.packets ?? 0,
+        packets: (s?.packets ?? 0) + (old?.packets ?? 0),
         packetsPerSec: this.rate.get(pc.id)?.perSec ?? 0,
-        reconnects: s?.reconnects ?? 0,
-        watchdogReconnects: s?.watchdogReconnects ?? 0,
+        reconnects: (s?.reconnects ?? 0) + (old?.reconnects ?? 0),
+        watchdogReconnects: (s?.watchdogReconnects ?? 0) + (old?.watchdogReconnects ?? 0),
         lastError: s?.lastError ?? null,
         lastDisconnectReason: s?.lastDisconnectReason ?? null,
         authError: s?.authError ?? null,
@@ -326,6 +412,8 @@ export class FeedSupervisor {
     const decodeErrors = errors.shortFrame + errors.badLength + errors.layoutMismatch + errors.unknownCode + errors.unknownToken + errors.badInput + errors.internalErrors;
     const problems: string[] = [];
     if (plan !== null && plan.unsubscribed > 0) problems.push(`${plan.unsubscribed} tokens unsubscribed (account capacity ${plan.capacity})`);
+    const workerThreads: FeedWorkerStatus[] = this.slots.map((w) => ({ index: w.index, up: w.worker !== null, restarts: w.restarts, lastExitAt: w.lastExitAt, lastExit: w.lastExit }));
+    for (const w of workerThreads) if (this.running && !w.up) problems.push(`feed worker ${w.index} down (${w.lastExit ?? 'starting'}); restarting`);
     for (const c of connections) {
       if (c.authError !== null) problems.push(`${c.account}#${c.index}: auth error: ${c.authError}`);
       else if (this.running && c.state !== 'open') problems.push(`${c.account}#${c.index}: ${c.state}${c.lastError === null ? '' : ` (${c.lastError})`}`);
@@ -350,6 +438,8 @@ export class FeedSupervisor {
       decodeErrors,
       errors,
       missingAfterOpen: { checkedConnections, count: missing, examples: missingExamples },
+      workerRestarts: workerThreads.reduce((n, w) => n + w.restarts, 0),
+      workerThreads,
       problems,
     };
   }
@@ -385,13 +475,33 @@ export class FeedSupervisor {
       clockOffsetMs: this.opts.clock.offsetMs,
       timings: this.timings,
       socketsPerAccount: MAX_CONNECTIONS_PER_ACCOUNT,
+      testHooks: this.opts.testHooks === true,
     };
+  }
+
+  /**
+   * Test hook: kills feed worker `index` — `throw` makes it throw an uncaught error from its
+   * message handler, `exit` makes it call process.exit(3) (both need `testHooks`), `terminate`
+   * calls `worker.terminate()` from this side (a thread stopped at an arbitrary instruction,
+   * possibly mid-write). Resolves once the thread is gone. Throws FEED_TEST_HOOK_DISABLED when
+   * the supervisor was not built with `testHooks`.
+   */
+  async crashWorkerForTest(index: number, how: WorkerCrash): Promise<void> {
+    if (this.opts.testHooks !== true) throw new FeedError(ErrorCodes.FEED_TEST_HOOK_DISABLED, 'feed worker test hooks are disabled');
+    const worker = this.slots[index]?.worker;
+    if (worker === undefined || worker === null) throw new FeedError(ErrorCodes.FEED_TEST_HOOK_DISABLED, `feed worker ${index} is not running`);
+    const gone = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    if (how === 'terminate') void worker.terminate();
+    else worker.postMessage({ type: 'test-crash', how } satisfies MainMessage);
+    await gone;
   }
 
   private spawn(slot: WorkerSlot): void {
     const epoch = this.epoch;
     const worker = new Worker(distUrl('./feed-worker.js', import.meta.url), { workerData: this.workerData(slot.index), name: `feed-${slot.index}` });
     slot.worker = worker;
+    slot.spawnedAt = Date.now();
+    slot.pendingError = null;
     worker.on('message', (m: WorkerMessage) => {
       if (m.epoch !== this.epoch || epoch !== this.epoch) return;
       if (m.type === 'stats') {
@@ -402,20 +512,64 @@ export class FeedSupervisor {
       }
     });
     worker.on('error', (err) => {
+      slot.pendingError = err.message;
       this.logger.error({ worker: slot.index, err: err.message }, `feed worker ${slot.index} failed`);
     });
     worker.on('exit', (code) => {
       if (slot.worker === worker) slot.worker = null;
-      // A crash while running: restart the same partition (the dead thread wrote nothing since,
-      // so the slot keeps exactly one writer).
-      if (this.running && epoch === this.epoch) {
-        this.logger.error({ worker: slot.index, code }, `feed worker ${slot.index} exited unexpectedly; restarting`);
-        slot.restartTimer = setTimeout(() => {
-          slot.restartTimer = null;
-          if (this.running && epoch === this.epoch) this.spawn(slot);
-        }, WORKER_RESTART_MS);
-      }
+      if (this.running && epoch === this.epoch) this.onWorkerDied(slot, code, epoch);
     });
+  }
+
+  /**
+   * A worker of the current day died while running. Its sockets died with it (Dhan, and the
+   * simulator, then drop those subscriptions), so its replacement opens fresh sockets and
+   * subscribes the same shard once each — nothing else resubscribes it. Before the
+   * replacement starts, slots the dead thread may have left mid-write are repaired; until
+   * then no thread writes them, so each slot keeps exactly one writer.
+   */
+  private onWorkerDied(slot: WorkerSlot, code: number, epoch: number): void {
+    const now = Date.now();
+    const reason = slot.pendingError ?? `exit code ${code}`;
+    slot.pendingError = null;
+    this.carry(slot);
+    slot.stats = null;
+    slot.restarts++;
+    slot.lastExitAt = now;
+    slot.lastExit = reason;
+    let repaired = 0;
+    for (const c of this.plan?.connections ?? []) {
+      if (c.worker !== slot.index) continue;
+      for (const i of c.instruments) if (this.table.repairAbandonedWrite(i.slot)) repaired++;
+    }
+    if (now - slot.spawnedAt >= this.restart.stableMs) slot.backoff.reset();
+    const delay = slot.backoff.next();
+    this.logger.error({ worker: slot.index, code, reason, restarts: slot.restarts, repairedSlots: repaired, restartInMs: delay }, `feed worker ${slot.index} died (${reason}); restarting in ${delay} ms`);
+    slot.restartTimer = setTimeout(() => {
+      slot.restartTimer = null;
+      if (this.running && epoch === this.epoch) this.spawn(slot);
+    }, delay);
+  }
+
+  /** Folds the dead thread's last reported counters into the slot's carried totals. */
+  private carry(slot: WorkerSlot): void {
+    const st = slot.stats;
+    if (st === null) return;
+    const c = slot.carried;
+    const d = st.decoder;
+    c.frames += d.frames;
+    c.bytes += d.bytes;
+    c.packets += d.packets;
+    for (const [k, v] of Object.entries(d.byCode)) c.byCode[k] = (c.byCode[k] ?? 0) + v;
+    for (const k of Object.keys(c.errors) as (keyof Carried['errors'])[]) c.errors[k] += d.errors[k];
+    for (const conn of st.connections) {
+      const prev = c.connections.get(conn.id) ?? { packets: 0, reconnects: 0, watchdogReconnects: 0 };
+      // The replacement's first socket is a reconnect of this connection too.
+      c.connections.set(conn.id, { packets: prev.packets + conn.packets, reconnects: prev.reconnects + conn.reconnects + 1, watchdogReconnects: prev.watchdogReconnects + conn.watchdogReconnects });
+    }
+    // Rates restart from the new thread's counters.
+    for (const conn of st.connections) this.rate.delete(conn.id);
+    this.totalRate = { at: 0, packets: 0, perSec: 0 };
   }
 
   private async stopWorker(slot: WorkerSlot): Promise<void> {

@@ -13,6 +13,7 @@
  * @module
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { ErrorCodes, FeedError } from '../errors.js';
 import { PriceTable } from '../price-table/price-table.js';
 import { SESSION_OPEN_MIN, MarketClock } from '../time/market-clock.js';
 import { istDate, istTime } from '../time/ist.js';
@@ -213,6 +214,11 @@ function run(data: FeedWorkerData): void {
     if (msg.type === 'stats-now') {
       postStats();
       return;
+    }
+    if (msg.type === 'test-crash') {
+      if (!data.testHooks) return;
+      if (msg.how === 'exit') process.exit(3);
+      throw new FeedError(ErrorCodes.FEED_TEST_CRASH, `feed worker ${data.workerIndex}: crash requested by a test hook`);
     }
     if (msg.type !== 'stop' || stopping) return;
     stopping = true;

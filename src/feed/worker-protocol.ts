@@ -42,6 +42,8 @@ export interface FeedWorkerData {
   readonly timings: FeedWorkerTimings;
   /** Sockets one account may hold at once across all workers (5). */
   readonly socketsPerAccount: number;
+  /** Honour `test-crash` messages (crash-recovery tests only). */
+  readonly testHooks: boolean;
 }
 
 /** Decoder counters as sent to the main thread. */
@@ -90,4 +92,8 @@ export type WorkerMessage =
   | { readonly type: 'stopped'; readonly epoch: number };
 
 /** Main → worker. */
-export type MainMessage = { readonly type: 'stop' } | { readonly type: 'stats-now' };
+export type MainMessage =
+  | { readonly type: 'stop' }
+  | { readonly type: 'stats-now' }
+  /** Test hook (honoured only with `testHooks`): die by an uncaught throw or process.exit. */
+  | { readonly type: 'test-crash'; readonly how: 'throw' | 'exit' };

@@ -83,6 +83,21 @@ export class PriceTable {
     Atomics.add(this.i32, slot * (SLOT_WORDS * 2), 1);
   }
 
+  /**
+   * Recovery after a writer thread died (feed worker crash or `terminate()`): a writer stopped
+   * between beginWrite and endWrite leaves the version odd, and every later reader would spin
+   * to the retry limit on it while the next writer's beginWrite made it even mid-write —
+   * inverting the protocol for good. Call only when the slot has no live writer (the dead
+   * worker's slots, before its replacement starts). Returns true when the slot was repaired
+   * (its fields may mix two ticks until the next tick overwrites them).
+   */
+  repairAbandonedWrite(slot: number): boolean {
+    const vi = slot * (SLOT_WORDS * 2);
+    if ((Atomics.load(this.i32, vi) & 1) === 0) return false;
+    Atomics.add(this.i32, vi, 1);
+    return true;
+  }
+
   /** Writer: a slot of this chain changed. */
   bumpGeneration(chain: number): void {
     Atomics.add(this.gen, chain, 1);

@@ -71,6 +71,10 @@ export interface FeedStats {
   connectionsAccepted: number;
   authFailures: number;
   subscriptions: number;
+  /** Subscribe messages accepted since start (a resubscription shows as growth here). */
+  subscribeMessages: number;
+  /** Instruments named by accepted subscribe messages since start, repeats included. */
+  subscribeRequests: number;
   activeInstruments: number;
   rounds: number;
   updates: number;
@@ -142,6 +146,8 @@ export class FeedServer {
     connectionsAccepted: 0,
     authFailures: 0,
     subscriptions: 0,
+    subscribeMessages: 0,
+    subscribeRequests: 0,
     activeInstruments: 0,
     rounds: 0,
     updates: 0,
@@ -357,6 +363,8 @@ export class FeedServer {
       this.disconnect(conn, DisconnectReason.INSTRUMENT_LIMIT_EXCEEDED);
       return;
     }
+    this.counters.subscribeMessages++;
+    this.counters.subscribeRequests += list.length;
     const now = Date.now();
     this.outLen = 0;
     this.stackStart = -1;
