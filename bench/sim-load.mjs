@@ -34,12 +34,13 @@ const bin = fileURLToPath(new URL('../bin/optchain.js', import.meta.url));
 const child = spawn(process.execPath, [bin, 'sim', '--port', '0'], { env: { ...process.env, OPTCHAIN_TRADING_DATE: values.date }, stdio: ['ignore', 'pipe', 'inherit'] });
 let out = '';
 child.stdout.on('data', (d) => (out += d));
-while (out.split('\n').filter((l) => l.startsWith('account ')).length < 2) await new Promise((r) => setTimeout(r, 50));
+while (!out.split('\n').some((l) => l.startsWith('control-secret '))) await new Promise((r) => setTimeout(r, 50));
 const lines = out.trim().split('\n');
 const masterUrl = lines[0].split(' ')[1];
 const feedBase = lines[1].split(' ')[1];
 const apiBase = lines[2].split(' ')[1];
-const accounts = lines.slice(3).map((l) => ({ clientId: l.split(' ')[1], accessToken: l.split(' ')[2] }));
+const accounts = lines.filter((l) => l.startsWith('account ')).map((l) => ({ clientId: l.split(' ')[1], accessToken: l.split(' ')[2] }));
+const controlSecret = lines.find((l) => l.startsWith('control-secret ')).split(' ')[1];
 
 const csv = await (await fetch(masterUrl)).text();
 const skeleton = buildSkeleton(parseMaster(csv).instruments, values.date);
@@ -65,7 +66,7 @@ console.log(`${sockets.length} connections subscribed`);
 
 const control = `${apiBase.replace(/\/v2$/, '')}/sim/faults/rate`;
 for (const rate of rates) {
-  await fetch(control, { method: 'POST', body: JSON.stringify({ rate }) });
+  await fetch(control, { method: 'POST', headers: { authorization: `Bearer ${controlSecret}` }, body: JSON.stringify({ rate }) });
   await new Promise((r) => setTimeout(r, 5000)); // warm-up, snapshots drained
   const c0 = cpuSeconds(child.pid);
   const p0 = packets;

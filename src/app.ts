@@ -7,12 +7,14 @@
  */
 import { envName, isSimMode, type Config } from './config/config.js';
 import { ConfigError } from './errors.js';
-import { FeedSupervisor } from './feed/feed-supervisor.js';
+import { FeedSupervisor, type FeedSupervisorOptions } from './feed/feed-supervisor.js';
 import { registerFeedMetrics } from './feed/feed-metrics.js';
 import { loadAccounts, type AccountsSource } from './feed/accounts.js';
 import { defaultHealth, skeletonHealth, type HealthReport } from './http/health.js';
 import type { Market } from './chain/market.js';
 import { OptchainServer } from './http/optchain-server.js';
+import { registerThreadMetrics, threadProblems, type ThreadsHealth } from './http/thread-health.js';
+import { MarginWorkerPool } from './margin/margin-pool.js';
 import type { Logger } from './log/logger.js';
 import { loadMaster } from './master/load-master.js';
 import { registerPaperRoutes, type PaperRoutes } from './paper/paper-routes.js';
@@ -31,6 +33,10 @@ export interface App {
   readonly tradingDate: () => string | null;
   readonly server: OptchainServer;
   readonly sim: EmbeddedSimHandle | null;
+  /** The feed supervisor of the current day (null before the first market). */
+  readonly feed: () => FeedSupervisor | null;
+  /** The paper routes (their margin backend, for crash-recovery tests). */
+  readonly paper: PaperRoutes;
   /** Stops everything: listen socket, feed workers, margin worker, simulator. */
   close(): Promise<void>;
 }
@@ -47,7 +53,15 @@ interface Upstream {
 }
 
 /** Starts the server. Resolves once it listens and the first day's market is live. */
-export async function startApp(config: Config, log: Logger): Promise<App> {
+/** Start options beyond the configuration (tests). */
+export interface AppOptions {
+  /** Enable the feed's and the simulator's crash hooks (crash-recovery tests only). */
+  readonly testHooks?: boolean;
+  /** Feed worker restart policy (tests shorten it). */
+  readonly feedWorkerRestart?: FeedSupervisorOptions['workerRestart'];
+}
+
+export async function startApp(config: Config, log: Logger, options: AppOptions = {}): Promise<App> {
   const mode = isSimMode(config) ? 'sim' : 'live';
   const fixedDate = config.tradingDate;
   let tradingDate: string | null = null;
@@ -57,15 +71,17 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
   let closed = false;
 
   const server = new OptchainServer({ mode, maxBodyBytes: config.httpMaxBodyBytes, logger: log, defaultMetrics: true });
-  server.setHealthProvider((market) => health(mode, market, feed));
+  server.setHealthProvider((market) => health(mode, market, feed, threads()));
   registerWebRoutes(server.http);
 
   let upstream: Upstream;
   if (mode === 'sim') {
     const date = fixedDate ?? tradingDateFor(Date.now());
-    sim = await startEmbeddedSimulator({ host: '127.0.0.1', port: config.simPort, tradingDate: date, seed: config.simSeed, rate: config.simRate });
+    sim = await startEmbeddedSimulator({ host: '127.0.0.1', port: config.simPort, tradingDate: date, seed: config.simSeed, rate: config.simRate }, { logger: log, testHooks: options.testHooks === true });
     log.info({ master: sim.urls.master, feed: sim.urls.feed, api: sim.urls.api, accounts: sim.accounts.map((a) => a.clientId) }, 'sim mode: no Dhan accounts configured, started the built-in simulator');
-    upstream = { masterUrl: sim.urls.master, feedUrl: sim.urls.feed, apiUrl: sim.urls.api, accounts: { kind: 'static', accounts: sim.accounts }, clock: new MarketClock(sim.clockOffsetMs) };
+    // Credentials are re-read from the simulator on every reconnect (as the accounts file is in
+    // live mode), so a token expired through its control API, or a restarted simulator, heals.
+    upstream = { masterUrl: sim.urls.master, feedUrl: sim.urls.feed, apiUrl: sim.urls.api, accounts: sim.accountsSource, clock: new MarketClock(sim.clockOffsetMs) };
   } else {
     const accounts: AccountsSource = { kind: 'file', path: config.dhanAccounts! };
     // Fail fast on a bad accounts file (it is re-read on every reconnect later); the message
@@ -83,8 +99,19 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     logger: log,
     // Quote freshness compares with the feed's receive time, which is wall-clock (not the sim's session clock).
     marginApiUrl: upstream.apiUrl,
-    ...(firstSim ? { marginAccount: async () => firstSim.accounts[0]! } : {}),
+    marginTestHooks: options.testHooks === true,
+    ...(firstSim ? { marginAccount: async () => (await loadAccounts(firstSim.accountsSource))[0]! } : {}),
   });
+
+  /** Helper threads for /health and /metrics. */
+  const threads = (): ThreadsHealth => {
+    const margin = paper.marginBackend;
+    return {
+      ...(margin instanceof MarginWorkerPool ? { margin: margin.threadStatus() } : {}),
+      ...(sim ? { sim: sim.status() } : {}),
+    };
+  };
+  registerThreadMetrics(server.registry, threads);
 
   const port = await server.listen(config.host, config.port);
   const url = `http://${config.host}:${port}`;
@@ -99,7 +126,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     log.info({ tradingDate: date, ...skeleton.totals, slots: skeleton.slotCount, fingerprint: skeleton.fingerprint.slice(0, 16) }, 'skeleton built');
     const table = PriceTable.allocate(skeleton.slotCount, skeleton.chains.length);
     if (feed === null) {
-      feed = new FeedSupervisor({ skeleton, table, accounts: upstream.accounts, feedUrl: upstream.feedUrl, clock: upstream.clock, config, logger: log });
+      feed = new FeedSupervisor({ skeleton, table, accounts: upstream.accounts, feedUrl: upstream.feedUrl, clock: upstream.clock, config, logger: log, testHooks: options.testHooks === true, ...(options.feedWorkerRestart ? { workerRestart: options.feedWorkerRestart } : {}) });
       const started = feed;
       registerFeedMetrics(server.registry, () => started.status());
       server.setMarket(skeleton, table);
@@ -158,15 +185,16 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     }
   }
 
-  return { url, port, mode, tradingDate: () => tradingDate, server, sim, close: closeAll };
+  return { url, port, mode, tradingDate: () => tradingDate, server, sim, feed: () => feed, paper, close: closeAll };
 }
 
 /** The /health report: `starting` until a market and feed run, `ok` when the feed reports no problem. */
-function health(mode: 'sim' | 'live', market: Market | null, feed: FeedSupervisor | null): HealthReport {
+function health(mode: 'sim' | 'live', market: Market | null, feed: FeedSupervisor | null, threads: ThreadsHealth): HealthReport {
   if (!market || !feed) return { ...defaultHealth(mode)(market), status: 'starting' };
   const st = feed.status();
+  const threadIssues = threadProblems(threads);
   return {
-    status: st.problems.length === 0 && st.running ? 'ok' : 'degraded',
+    status: st.problems.length === 0 && threadIssues.length === 0 && st.running ? 'ok' : 'degraded',
     tradingDate: market.skeleton.tradingDate,
     mode,
     skeleton: skeletonHealth(market),
@@ -181,6 +209,8 @@ function health(mode: 'sim' | 'live', market: Market | null, feed: FeedSuperviso
       packets: st.packets,
       ...{ packetsPerSec: st.packetsPerSec, decodeErrors: st.decodeErrors, missingAfterOpen: st.missingAfterOpen.count, problems: st.problems },
       workerRestarts: st.workerRestarts,
+      workerThreads: st.workerThreads,
     } as HealthReport['feed'],
+    ...{ threads, problems: threadIssues },
   };
 }

@@ -47,7 +47,7 @@ beforeAll(async () => {
   const clean = { ...process.env };
   delete clean.OPTCHAIN_DHAN_ACCOUNTS;
   sim = start(['sim', '--host', '127.0.0.1', '--port', String(simPort)], { ...clean, OPTCHAIN_TRADING_DATE: DATE });
-  await until('optchain sim did not print its accounts', sim, () => (sim.out.match(/^account /gm) ?? []).length >= 2);
+  await until('optchain sim did not print its accounts', sim, () => /^control-secret /m.test(sim.out));
   const line = (k: string) => new RegExp(`^${k} (\\S+)`, 'm').exec(sim.out)![1]!;
   accounts = [...sim.out.matchAll(/^account (\S+) (\S+)/gm)].map((m) => ({ clientId: m[1]!, token: m[2]! }));
   mkdirSync(join(dir, 'secrets'));
@@ -112,7 +112,8 @@ describe('optchain serve against a Dhan-compatible upstream (live mode)', () => 
 
     // Expire the SECOND account's token upstream: margins still work, so they are not signed with it.
     const control = new URL(env.OPTCHAIN_DHAN_MASTER_URL!).origin;
-    const expire = (clientId: string) => fetch(`${control}/sim/faults/expire-token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ clientId, disconnect: false }) });
+    const secret = /^control-secret ([0-9a-f]{32})$/m.exec(sim.out)![1]!;
+    const expire = (clientId: string) => fetch(`${control}/sim/faults/expire-token`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${secret}` }, body: JSON.stringify({ clientId, disconnect: false }) });
     const margin = (side: string) => fetch(`${base}/v1/margin`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ legs: [{ exchangeSegment: 'NSE_FNO', securityId: leg.securityId, side, lots: 2 }] }) });
     expect((await expire(accounts[1]!.clientId)).status).toBe(200);
     expect((await margin('SELL')).status).toBe(200);

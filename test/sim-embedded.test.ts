@@ -11,6 +11,8 @@ import { MarketClock } from '../src/time/market-clock.js';
 import { connectFeed, feedUrl, subMsg } from './helpers/sim-client.js';
 
 let sim: EmbeddedSimHandle | null = null;
+/** The embedded run's control secret, to compare with another run's. */
+let sim0Secret = '';
 
 afterAll(async () => {
   await sim?.close();
@@ -20,6 +22,8 @@ describe('embedded simulator (worker thread)', () => {
   it('starts off the main thread, serves the feed and takes faults and stats by message', async () => {
     sim = await startEmbeddedSimulator({ tradingDate: '2026-08-17', seed: 3 });
     expect(sim.accounts).toHaveLength(2);
+    sim0Secret = sim.controlSecret;
+    expect(sim0Secret).toMatch(/^[0-9a-f]{32}$/);
     expect(sim.urls.api).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v2$/);
     // The session clock says the market is open, whatever the wall clock says.
     expect(new MarketClock(sim.clockOffsetMs).isSessionOpen()).toBe(true);
@@ -52,7 +56,7 @@ describe('optchain sim', () => {
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     const start = Date.now();
-    while (out.split('\n').filter((l) => l.startsWith('account ')).length < 2) {
+    while (!out.split('\n').some((l) => l.startsWith('control-secret '))) {
       if (Date.now() - start > 25_000) throw new Error(`no output: ${out} ${err}`);
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -60,9 +64,26 @@ describe('optchain sim', () => {
     expect(lines[0]).toMatch(/^master http:\/\/127\.0\.0\.1:\d+\/api-data\/api-scrip-master-detailed\.csv$/);
     expect(lines[1]).toMatch(/^feed ws:\/\/127\.0\.0\.1:\d+$/);
     expect(lines[2]).toMatch(/^api http:\/\/127\.0\.0\.1:\d+\/v2$/);
-    expect(lines.slice(3).every((l) => /^account \d+ \S+$/.test(l))).toBe(true);
+    expect(lines.slice(3, -1).every((l) => /^account \d+ \S+$/.test(l))).toBe(true);
+    expect(lines.slice(3, -1)).toHaveLength(2);
+    expect(lines.at(-1)).toMatch(/^control-secret [0-9a-f]{32}$/);
     const res = await fetch(lines[0]!.slice('master '.length), { method: 'HEAD' });
     expect(res.status).toBe(200);
+    // The control API answers only with the printed secret; without it, 401 in the contract's shape.
+    const controlBase = lines[0]!.slice('master '.length).replace(/\/api-data\/.*$/, '/sim');
+    const secret = lines.at(-1)!.split(' ')[1]!;
+    for (const headers of [{}, { authorization: 'Bearer 00000000000000000000000000000000' }, { authorization: secret }]) {
+      const denied = await fetch(`${controlBase}/faults/expire-token`, { method: 'POST', headers, body: JSON.stringify({ clientId: '1100000001' }) });
+      expect(denied.status).toBe(401);
+      expect(denied.headers.get('www-authenticate')).toMatch(/^Bearer/);
+      expect(((await denied.json()) as { error: { code: string } }).error.code).toBe('UNAUTHORIZED');
+    }
+    expect((await fetch(`${controlBase}/stats`)).status).toBe(401);
+    const ok = await fetch(`${controlBase}/stats`, { headers: { authorization: `Bearer ${secret}` } });
+    expect(ok.status).toBe(200);
+    await ok.arrayBuffer();
+    // Another run gets another secret.
+    expect(secret).not.toBe(sim0Secret);
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
   });

@@ -28,9 +28,12 @@ async function open(account = 0): Promise<SimFeedClient> {
   return c;
 }
 
+/** The control API's credentials for this run. */
+const auth = (): Record<string, string> => ({ authorization: `Bearer ${sim.controlSecret}` });
+
 async function control(name: string, body: unknown = {}): Promise<Record<string, unknown>> {
   const base = sim.urls.api.replace(/\/v2$/, '');
-  const res = await fetch(`${base}/sim/faults/${name}`, { method: 'POST', body: JSON.stringify(body) });
+  const res = await fetch(`${base}/sim/faults/${name}`, { method: 'POST', headers: auth(), body: JSON.stringify(body) });
   expect(res.status).toBe(200);
   return (await res.json()) as Record<string, unknown>;
 }
@@ -125,13 +128,15 @@ describe('faults', () => {
     expect(performance.now() - t0).toBeGreaterThanOrEqual(240);
     await control('rest-latency', { extraMs: 0 });
     const base = sim.urls.api.replace(/\/v2$/, '');
-    const stats = (await (await fetch(`${base}/sim/stats`)).json()) as { feed: { faultDrops: number }; rest: Record<string, { calls: number }> };
+    const stats = (await (await fetch(`${base}/sim/stats`, { headers: auth() })).json()) as { feed: { faultDrops: number }; rest: Record<string, { calls: number }> };
     expect(stats.feed.faultDrops).toBeGreaterThanOrEqual(3);
     expect(stats.rest['/v2/margincalculator/multi']!.calls).toBeGreaterThanOrEqual(2);
-    const info = (await (await fetch(`${base}/sim/info`)).json()) as { urls: unknown; clockOffsetMs: number; accounts: unknown[] };
+    const info = (await (await fetch(`${base}/sim/info`, { headers: auth() })).json()) as { urls: unknown; clockOffsetMs: number; accounts: unknown[] };
     expect(info.urls).toEqual(sim.urls);
     expect(info.clockOffsetMs).toBe(sim.clockOffsetMs);
     expect(info.accounts).toHaveLength(2);
-    expect((await fetch(`${base}/sim/faults/nope`, { method: 'POST' })).status).toBe(404);
+    expect((await fetch(`${base}/sim/faults/nope`, { method: 'POST', headers: auth() })).status).toBe(404);
+    const accounts = (await (await fetch(`${base}/sim/accounts`, { headers: auth() })).json()) as unknown[];
+    expect(accounts).toEqual(sim.accounts);
   });
 });

@@ -2,8 +2,9 @@
  * `optchain sim [--host H] [--port N] [--seed S] [--rate R] [--stacked]` (contract §2): only the
  * Dhan simulator, on one port (`--port`, else OPTCHAIN_SIM_PORT, else 8081). Prints one line
  * each: `master <url>`, `feed <ws-url>`, `api <url ending in /v2>`, `account <clientId>
- * <accessToken>` (simulator credentials are not secrets), then runs until SIGINT/SIGTERM and
- * exits 0 after closing cleanly.
+ * <accessToken>` (simulator credentials are not secrets), then `control-secret <hex>` — the
+ * run's random secret for the control API under `/sim` (send `Authorization: Bearer <hex>`)
+ * — then runs until SIGINT/SIGTERM and exits 0 after closing cleanly.
  *
  * The trading date is OPTCHAIN_TRADING_DATE, else today in IST when that is a trading day,
  * else the next trading day.
@@ -36,6 +37,7 @@ export async function simCommand(args: string[]): Promise<number> {
   const sim = await startSimulator({ host, port: config.simPort, tradingDate, seed: config.simSeed, rate: config.simRate, stacked: values.stacked });
   const lines = [`master ${sim.urls.master}`, `feed ${sim.urls.feed}`, `api ${sim.urls.api}`];
   for (const a of sim.accounts) lines.push(`account ${a.clientId} ${a.accessToken}`);
+  lines.push(`control-secret ${sim.controlSecret}`);
   process.stdout.write(`${lines.join('\n')}\n`);
   process.stderr.write(`simulator: trading date ${tradingDate}, session clock offset ${sim.clockOffsetMs} ms; stop with Ctrl-C\n`);
   await new Promise<void>((resolve) => {

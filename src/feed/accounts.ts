@@ -22,10 +22,19 @@ export interface FeedAccount {
   readonly accessToken: string;
 }
 
-/** Where accounts come from: a file re-read on every reconnect, or fixed (sim mode, tests). */
+/**
+ * Where accounts come from: a file re-read on every reconnect (live mode), the embedded
+ * simulator's `GET /sim/accounts` re-read on every reconnect (sim mode: a token expired
+ * through the control API is picked up the same way a rolled-over file token is), or fixed
+ * (tests).
+ */
 export type AccountsSource =
   | { readonly kind: 'file'; readonly path: string }
+  | { readonly kind: 'sim'; readonly url: string; readonly secret: string }
   | { readonly kind: 'static'; readonly accounts: readonly FeedAccount[] };
+
+/** How long a read of the simulator's accounts may take. */
+const SIM_ACCOUNTS_TIMEOUT_MS = 5000;
 
 const clientId = z.union([z.string().trim().min(1, 'clientId must not be empty'), z.int().nonnegative().transform(String)]);
 
@@ -99,9 +108,34 @@ export async function readAccountsFile(path: string): Promise<FeedAccount[]> {
   return parseAccounts(text, dirname(abs), (p) => readFile(p, 'utf8'));
 }
 
-/** The accounts of a source, freshly read for a file source. */
+/**
+ * Reads the simulator's current accounts (`GET <control>/accounts`, authorised with the run's
+ * control secret). Throws FEED_ACCOUNTS_INVALID naming the status, never the secret.
+ */
+export async function readSimAccounts(url: string, secret: string): Promise<FeedAccount[]> {
+  let res: Response;
+  try {
+    res = await fetch(url, { headers: { authorization: `Bearer ${secret}` }, signal: AbortSignal.timeout(SIM_ACCOUNTS_TIMEOUT_MS) });
+  } catch (err) {
+    throw invalid(`cannot reach the simulator for its accounts: ${(err as Error).name === 'TimeoutError' ? 'timed out' : ((err as { cause?: { code?: string } }).cause?.code ?? 'network error')}`);
+  }
+  if (res.status !== 200) {
+    await res.body?.cancel();
+    throw invalid(`the simulator answered its accounts with HTTP ${res.status}`);
+  }
+  return parseAccounts(await res.text(), '.', () => Promise.reject(invalid('the simulator named a token file')));
+}
+
+/** The accounts of a source, freshly read for a file or simulator source. */
 export async function loadAccounts(source: AccountsSource): Promise<FeedAccount[]> {
-  return source.kind === 'file' ? readAccountsFile(source.path) : source.accounts.map((a) => ({ ...a }));
+  switch (source.kind) {
+    case 'file':
+      return readAccountsFile(source.path);
+    case 'sim':
+      return readSimAccounts(source.url, source.secret);
+    default:
+      return source.accounts.map((a) => ({ ...a }));
+  }
 }
 
 /**

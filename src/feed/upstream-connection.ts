@@ -148,6 +148,8 @@ export class UpstreamConnection {
   private endReason: EndReason = { kind: 'normal' };
   private tooManyStreak = 0;
   private stampAtConnect = '';
+  /** Token the current socket was opened with (a non-file source changes when this does). */
+  private tokenAtConnect = '';
   private everOpened = false;
   /** Transport error of the current socket, if any (kept for the close that follows). */
   private socketError: string | null = null;
@@ -319,6 +321,7 @@ export class UpstreamConnection {
       this.enterAuthError(`client id ${this.account} is no longer in the accounts file`);
       return;
     }
+    this.tokenAtConnect = account.accessToken;
     if (!this.deps.acquireSocket(this.account)) {
       this.lastError = `account ${this.account} already has its 5 sockets open; waiting`;
       this.scheduleReconnect(this.backoff.next());
@@ -442,6 +445,16 @@ export class UpstreamConnection {
     }, delayMs);
   }
 
+  /** True when the simulator now holds another token for this client id (unreachable = no). */
+  private async simTokenChanged(source: AccountsSource): Promise<boolean> {
+    try {
+      const now = (await loadAccounts(source)).find((a) => a.clientId === this.account);
+      return now !== undefined && now.accessToken !== this.tokenAtConnect;
+    } catch {
+      return false;
+    }
+  }
+
   private enterAuthError(text: string): void {
     this.state = 'auth-error';
     this.authError = text;
@@ -458,6 +471,7 @@ export class UpstreamConnection {
         try {
           let changed = false;
           if (source.kind === 'file') changed = (await filesStamp(await accountsFiles(source.path))) !== this.stampAtConnect;
+          else if (source.kind === 'sim') changed = await this.simTokenChanged(source);
           if (this.stopping || this.state !== 'auth-error') return;
           if (changed || Date.now() - started >= t.authRetryMs) {
             this.deps.log('info', `feed connection ${this.label()}: ${changed ? 'accounts file changed' : 'auth retry interval passed'}; reconnecting`);

@@ -11,6 +11,15 @@
  * I/O-bound awaits, many may wait on Dhan at once. Tasks are never aborted (aborting terminates
  * the worker and everything it holds); the deadline lives inside the service instead.
  *
+ * Recovery (issue 14 §2): when the thread throws or exits, piscina fails its running tasks
+ * (callers get 503 MARGIN_UNAVAILABLE, retryable: an order waiting on it is refused, never
+ * half-applied — paper state lives in the main thread's database) and spawns a replacement,
+ * which starts with an empty cache and a full token bucket. An uncaught error with no task
+ * running is emitted as the pool's `'error'` event, which would take the whole server down
+ * if nobody listened; here it is counted instead. piscina stops replacing a thread that dies
+ * before it was ever ready (`workerFailsDuringBootstrap`), so a pool left without a thread is
+ * rebuilt.
+ *
  * @module
  */
 import { Piscina } from 'piscina';
@@ -34,6 +43,8 @@ export interface MarginWorkerPoolOptions {
   readonly backoffMs?: number;
   readonly deadlineMs?: number;
   readonly buckets?: readonly BucketSpec[];
+  /** Allow {@link MarginWorkerPool.crashForTest} (crash-recovery tests only). */
+  readonly testHooks?: boolean;
 }
 
 /** Rebuilds a typed error from the worker's plain-data failure. */
@@ -47,9 +58,30 @@ export function unwrapAnswer(a: MarginAnswer): MarginResult {
   throw marginErrorFrom(a.error);
 }
 
+/** The margin thread's health (for `/health` and `/metrics`). */
+export interface MarginThreadStatus {
+  readonly up: boolean;
+  /** Unexpected exits of the thread (each followed by a replacement). */
+  readonly restarts: number;
+  readonly lastExitAt: number | null;
+  readonly lastExit: string | null;
+}
+
+/** How a test kills the margin thread. */
+export type MarginCrash = 'throw' | 'terminate';
+
+/** How long after a thread's death a pool still without a thread is rebuilt. */
+const REBUILD_CHECK_MS = 500;
+
 /** Margins computed in one piscina worker. */
 export class MarginWorkerPool implements MarginBackend {
-  private readonly pool: Piscina;
+  private pool: Piscina;
+  private readonly piscinaOptions: ConstructorParameters<typeof Piscina>[0];
+  private readonly testHooks: boolean;
+  private closing = false;
+  private restarts = 0;
+  private lastExitAt: number | null = null;
+  private lastExit: string | null = null;
 
   constructor(opts: MarginWorkerPoolOptions) {
     const workerData: MarginWorkerData = {
@@ -61,8 +93,10 @@ export class MarginWorkerPool implements MarginBackend {
       ...(opts.backoffMs !== undefined ? { backoffMs: opts.backoffMs } : {}),
       ...(opts.deadlineMs !== undefined ? { deadlineMs: opts.deadlineMs } : {}),
       ...(opts.buckets !== undefined ? { buckets: opts.buckets } : {}),
+      ...(opts.testHooks === true ? { testHooks: true } : {}),
     };
-    this.pool = new Piscina({
+    this.testHooks = opts.testHooks === true;
+    this.piscinaOptions = {
       filename: distUrl('./margin-worker.js', import.meta.url).href,
       minThreads: 1,
       maxThreads: 1,
@@ -74,7 +108,63 @@ export class MarginWorkerPool implements MarginBackend {
       closeTimeout: 5_000,
       workerData,
       resourceLimits: { maxOldGenerationSizeMb: 128 },
+    };
+    this.pool = this.createPool();
+  }
+
+  private createPool(): Piscina {
+    const pool = new Piscina(this.piscinaOptions);
+    pool.on('error', (err: Error) => {
+      // Only reached for an uncaught error while no task ran; the exit that follows is counted.
+      this.lastExit = err.message;
     });
+    // The raw threads tell why they died (piscina's events do not).
+    const watched = new WeakSet<object>();
+    pool.on('workerCreate', () => {
+      for (const w of pool.threads) {
+        if (watched.has(w)) continue;
+        watched.add(w);
+        let error: string | null = null;
+        w.on('error', (err: Error) => {
+          error = err.message;
+          if (this.pool === pool) this.lastExit = err.message;
+        });
+        w.on('exit', (code: number) => {
+          if (this.pool === pool && !this.closing) this.lastExit = error ?? `exit code ${code}`;
+        });
+      }
+    });
+    pool.on('workerDestroy', () => {
+      if (this.closing || this.pool !== pool) return;
+      this.restarts++;
+      this.lastExitAt = Date.now();
+      setTimeout(() => {
+        if (!this.closing && this.pool === pool && pool.threads.length === 0) {
+          this.pool = this.createPool();
+          void pool.destroy();
+        }
+      }, REBUILD_CHECK_MS).unref();
+    });
+    return pool;
+  }
+
+  /** Whether the thread runs, and how often it was replaced. */
+  threadStatus(): MarginThreadStatus {
+    return { up: this.pool.threads.length > 0, restarts: this.restarts, lastExitAt: this.lastExitAt, lastExit: this.lastExit };
+  }
+
+  /**
+   * Test hook (needs `testHooks`): `throw` makes the thread throw an uncaught error on a crafted
+   * task, `terminate` calls `worker.terminate()`. Resolves once the thread is gone.
+   */
+  async crashForTest(how: MarginCrash): Promise<void> {
+    if (!this.testHooks) throw new MarginError('MARGIN_UNAVAILABLE', 'margin worker test hooks are disabled', 503, false);
+    const worker = this.pool.threads[0];
+    if (worker === undefined) throw new MarginError('MARGIN_UNAVAILABLE', 'margin worker is not running', 503, true);
+    const gone = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    if (how === 'terminate') void worker.terminate();
+    else void this.pool.run({ op: 'test-crash' } satisfies MarginWorkerMessage).catch(() => undefined);
+    await gone;
   }
 
   async compute(task: MarginTask): Promise<MarginResult> {
@@ -97,6 +187,7 @@ export class MarginWorkerPool implements MarginBackend {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     await this.pool.destroy();
   }
 }

@@ -10,6 +10,7 @@
  */
 import { workerData } from 'piscina';
 import { Pool } from 'undici';
+import { MarginError } from '../errors.js';
 import { MarginService } from './margin-service.js';
 import type { BucketSpec } from './token-bucket.js';
 import type { MarginAnswer, MarginStats, MarginTask } from './types.js';
@@ -24,13 +25,17 @@ export interface MarginWorkerData {
   readonly backoffMs?: number;
   readonly deadlineMs?: number;
   readonly buckets?: readonly BucketSpec[];
+  /** Honour `test-crash` (crash-recovery tests only). */
+  readonly testHooks?: boolean;
 }
 
 /** Messages the worker understands. */
 export type MarginWorkerMessage =
   | { readonly op: 'compute'; readonly task: MarginTask }
   | { readonly op: 'invalidate'; readonly userId: number; readonly keepHash?: string }
-  | { readonly op: 'stats' };
+  | { readonly op: 'stats' }
+  /** Test hook: an uncaught error outside the task, as a bug in the thread would throw. */
+  | { readonly op: 'test-crash' };
 
 let service: MarginService | undefined;
 
@@ -64,6 +69,14 @@ function getService(): MarginService {
 
 /** piscina task entry point. Never throws: failures come back as data (MarginAnswer.ok false). */
 export default async function run(msg: MarginWorkerMessage): Promise<MarginAnswer | MarginStats | null> {
+  if (msg.op === 'test-crash') {
+    if ((workerData as MarginWorkerData).testHooks === true) {
+      setImmediate(() => {
+        throw new MarginError('MARGIN_UNAVAILABLE', 'margin worker: crash requested by a test hook', 503, true);
+      });
+    }
+    return null;
+  }
   const s = getService();
   switch (msg.op) {
     case 'compute':

@@ -50,6 +50,8 @@ export interface PaperRoutesDeps {
    * simulator's first account.
    */
   readonly marginAccount?: () => Promise<DhanAccount | null>;
+  /** Lets crash-recovery tests kill the margin worker (MarginWorkerPool.crashForTest). */
+  readonly marginTestHooks?: boolean;
   /** Replaces the piscina margin worker (tests). */
   readonly marginBackend?: MarginBackend;
   /** Replaces `openPaperDb(config.dataDir)` (tests). */
@@ -59,6 +61,8 @@ export interface PaperRoutesDeps {
 /** What the caller keeps. */
 export interface PaperRoutes {
   readonly service: PaperService;
+  /** The margin backend in use (its thread's health is reported by /health). */
+  readonly marginBackend: MarginBackend;
   /** Margin worker counters (calls made to Dhan, cache hits, …). */
   marginStats(): Promise<MarginStats>;
   /** Stops the margin worker and closes the database. */
@@ -95,7 +99,7 @@ export function registerPaperRoutes(server: HttpServer, deps: PaperRoutesDeps): 
   const db = deps.db ?? openPaperDb(config.dataDir);
   const margin =
     deps.marginBackend ??
-    new MarginWorkerPool({ apiUrl: deps.marginApiUrl ?? config.dhanApiUrl, timeoutMs: config.marginTimeoutMs, cacheTtlMs: config.marginCacheTtlMs });
+    new MarginWorkerPool({ apiUrl: deps.marginApiUrl ?? config.dhanApiUrl, timeoutMs: config.marginTimeoutMs, cacheTtlMs: config.marginCacheTtlMs, testHooks: deps.marginTestHooks === true });
   const service = new PaperService({
     db,
     margin,
@@ -120,6 +124,7 @@ export function registerPaperRoutes(server: HttpServer, deps: PaperRoutesDeps): 
   let closed = false;
   return {
     service,
+    marginBackend: margin,
     marginStats: () => margin.stats(),
     async close() {
       if (closed) return;

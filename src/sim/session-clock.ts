@@ -21,6 +21,8 @@ export interface SessionClockOptions {
   readonly startMinutes?: number;
   /** Wall clock at start (Unix ms); default `Date.now()`. */
   readonly wallNowMs?: number;
+  /** Resume this offset instead of deriving one (a restarted simulator keeps its session time). */
+  readonly offsetMs?: number;
 }
 
 /** A wall-clock offset pinned to a trading session of one date, looping within it. */
@@ -43,7 +45,7 @@ export class SessionClock {
     this.sessionLengthMs = this.closeMs - this.openMs;
     const startMinutes = Math.min(Math.max(opts.startMinutes ?? 5, 0), (this.sessionLengthMs / 60_000) - 1);
     const wall = opts.wallNowMs ?? Date.now();
-    this.offsetMs = Math.round(this.openMs + startMinutes * 60_000 - wall);
+    this.offsetMs = opts.offsetMs ?? Math.round(this.openMs + startMinutes * 60_000 - wall);
   }
 
   /** Session time (Unix ms) at wall time `wallMs`, looped into [open, close). */

@@ -9,10 +9,16 @@
  * - `POST /v2/margincalculator`, `POST /v2/margincalculator/multi` — §3.2–§3.3.
  * - any other `/v2/...` — Spring-style 404 as Dhan answers unknown paths (§3.1).
  * - WebSocket upgrade on `/` — the feed (§2.1).
- * - `GET /sim/info`, `GET /sim/stats`, `POST /sim/faults/<name>` — see the README.
+ * - `GET /sim/info`, `GET /sim/stats`, `GET /sim/accounts`, `POST /sim/faults/<name>` — the
+ *   control API, see the README. Every control call needs `Authorization: Bearer <secret>`
+ *   with the run's control secret (random per run unless given; `optchain sim` prints it):
+ *   one unauthenticated local POST could otherwise expire the tokens the server holds and
+ *   park its feed in auth-error (issue 15 §5). A missing or wrong secret gets 401 in the
+ *   contract's error shape (contract §5).
  *
  * @module
  */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { previousTradingDay } from '../time/trading-calendar.js';
@@ -62,6 +68,13 @@ export interface SimulatorOptions {
   readonly restRateLimitPerSecond?: number;
   /** A master to serve instead of generating one (tests that need a small universe). */
   readonly masterCsv?: string;
+  /** Secret of the control API (hex); default a fresh random 128-bit one per run. */
+  readonly controlSecret?: string;
+  /**
+   * Session clock offset to resume (wall clock + this = session time). A restarted embedded
+   * simulator passes its predecessor's, so the server's market clock stays right.
+   */
+  readonly clockOffsetMs?: number;
 }
 
 /** Fault controls (also reachable over `POST /sim/faults/...`). */
@@ -100,7 +113,10 @@ export interface SimStats {
 
 /** A running simulator. */
 export interface SimHandle {
-  readonly urls: { readonly master: string; readonly feed: string; readonly api: string };
+  /** `control` is the control API's base (`…/sim`). */
+  readonly urls: { readonly master: string; readonly feed: string; readonly api: string; readonly control: string };
+  /** The control API's secret (send `Authorization: Bearer <secret>`). Never log it. */
+  readonly controlSecret: string;
   /** Current credentials (a token changes after {@link SimFaults.expireToken}). */
   readonly accounts: SimAccount[];
   readonly tradingDate: string;
@@ -129,7 +145,9 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimHandle>
   const masterBytes = opts.masterCsv === undefined ? g.buffer : Buffer.from(opts.masterCsv, 'latin1');
   // The same parser the server uses: the simulator streams any instrument it serves.
   const instruments = parseMaster(masterBytes).instruments;
-  const clock = new SessionClock(tradingDate, { startMinutes: opts.startMinutes });
+  const clock = new SessionClock(tradingDate, { startMinutes: opts.startMinutes, offsetMs: opts.clockOffsetMs });
+  const controlSecret = opts.controlSecret ?? randomBytes(16).toString('hex');
+  const secretBytes = Buffer.from(`Bearer ${controlSecret}`);
   const model = new MarketModel({
     instruments,
     underlyings,
@@ -183,7 +201,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimHandle>
     };
   };
 
-  let urls = { master: '', feed: '', api: '' };
+  let urls = { master: '', feed: '', api: '', control: '' };
   const info = () => ({ urls, accounts: accounts.list(), tradingDate, clockOffsetMs: clock.offsetMs, sessionLengthMs: clock.sessionLengthMs });
 
   const server: Server = createServer((req, res) => {
@@ -204,9 +222,23 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimHandle>
     sendJson(res, 404, { timestamp: new Date().toISOString(), status: 404, error: 'Not Found', path });
   });
 
+  /** Constant-time check of the Authorization header against the run's secret. */
+  function authorized(req: IncomingMessage): boolean {
+    const got = Buffer.from(req.headers.authorization ?? '');
+    return got.length === secretBytes.length && timingSafeEqual(got, secretBytes);
+  }
+
   function control(req: IncomingMessage, res: ServerResponse, path: string): void {
+    if (!authorized(req)) {
+      req.resume();
+      res.setHeader('www-authenticate', 'Bearer realm="optchain-sim"');
+      return sendError(res, 401, 'UNAUTHORIZED', 'the simulator control API needs Authorization: Bearer <control secret> (printed by optchain sim as control-secret)');
+    }
     if (req.method === 'GET' && path === '/sim/stats') return sendJson(res, 200, stats());
     if (req.method === 'GET' && path === '/sim/info') return sendJson(res, 200, info());
+    // The accounts file's shape (contract §4): the server in sim mode re-reads it on every
+    // reconnect, as it re-reads the accounts file in live mode.
+    if (req.method === 'GET' && path === '/sim/accounts') return sendJson(res, 200, accounts.list());
     if (req.method !== 'POST' || !path.startsWith('/sim/faults/')) {
       req.resume();
       return sendJson(res, 404, { error: 'unknown control route', path });
@@ -277,7 +309,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimHandle>
   });
   const port = (server.address() as AddressInfo).port;
   const base = `${urlHost(host)}:${port}`;
-  urls = { master: `http://${base}${MASTER_PATH}`, feed: `ws://${base}`, api: `http://${base}/v2` };
+  urls = { master: `http://${base}${MASTER_PATH}`, feed: `ws://${base}`, api: `http://${base}/v2`, control: `http://${base}/sim` };
   feed.start();
 
   let closed: Promise<void> | null = null;
@@ -286,6 +318,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimHandle>
     get accounts() {
       return accounts.list();
     },
+    controlSecret,
     tradingDate,
     clockOffsetMs: clock.offsetMs,
     sessionLengthMs: clock.sessionLengthMs,
@@ -302,6 +335,11 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimHandle>
       return closed;
     },
   };
+}
+
+/** An error in the contract's shape (contract §5). */
+function sendError(res: ServerResponse, status: number, code: string, message: string): void {
+  sendJson(res, status, { error: { code, message } });
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {

@@ -5,6 +5,8 @@
  *
  * Protocol (parent → worker): `{ id, op: 'fault', name, args }`, `{ id, op: 'stats' }`,
  * `{ id, op: 'close' }`; answers `{ id, ok: true, value }` or `{ id, ok: false, error }`.
+ * `{ op: 'test-crash' }` makes the thread throw an uncaught error, only when `workerData`
+ * says `testHooks` (crash-recovery tests).
  * At start the worker posts `{ type: 'ready', info }` or `{ type: 'failed', error }`.
  *
  * @module
@@ -17,7 +19,14 @@ import { startSimulator, type SimFaults, type SimHandle, type SimulatorOptions }
 export type SimWorkerRequest =
   | { readonly id: number; readonly op: 'fault'; readonly name: keyof SimFaults; readonly args: unknown[] }
   | { readonly id: number; readonly op: 'stats' }
-  | { readonly id: number; readonly op: 'close' };
+  | { readonly id: number; readonly op: 'close' }
+  | { readonly id: number; readonly op: 'test-crash' };
+
+/** `workerData` of the simulator thread. */
+export interface SimWorkerData {
+  readonly options: SimulatorOptions;
+  readonly testHooks: boolean;
+}
 
 /** What the worker reports once listening. */
 export interface SimWorkerInfo {
@@ -32,7 +41,16 @@ export interface SimWorkerInfo {
 const port = parentPort;
 if (port) {
   let sim: SimHandle | null = null;
+  const data = workerData as SimWorkerData;
   port.on('message', (msg: SimWorkerRequest) => {
+    if (msg.op === 'test-crash') {
+      if (!data.testHooks) return;
+      // Outside the request's try/catch: an uncaught error, as a bug in the simulator would be.
+      setImmediate(() => {
+        throw new OptchainError(ErrorCodes.SIM_FAILED, 'simulator: crash requested by a test hook');
+      });
+      return;
+    }
     void (async () => {
       try {
         if (!sim) throw new OptchainError(ErrorCodes.SIM_FAILED, 'simulator not started');
@@ -53,7 +71,7 @@ if (port) {
       }
     })();
   });
-  startSimulator(workerData as SimulatorOptions).then(
+  startSimulator(data.options).then(
     (s) => {
       sim = s;
       const info: SimWorkerInfo = {
