@@ -200,7 +200,7 @@ function health(mode: 'sim' | 'live', market: Market | null, feed: FeedSuperviso
     skeleton: skeletonHealth(market),
     feed: {
       connections: st.connections.map((c) => {
-        const detail = { packetsPerSec: c.packetsPerSec, reconnects: c.reconnects, lastError: c.lastError };
+        const detail = { packetsPerSec: c.packetsPerSec, reconnects: c.reconnects, lastError: c.lastError, stale: c.stale };
         return { account: c.account, index: c.index, state: c.state, tokens: c.tokens, lastPacketAt: c.lastPacketAt, ...detail };
       }),
       subscribed: st.subscribed,

@@ -37,6 +37,7 @@ export const configSchema = z.object({
   feedWatchdogMs: positiveInt,
   feedFirstPacketMs: positiveInt,
   feedBackoffMaxMs: positiveInt,
+  feedStaleMs: positiveInt,
   quoteMaxAgeMs: positiveInt,
   maxSpreadAbs: z.coerce.number().positive(),
   maxSpreadRel: z.coerce.number().positive().max(10),

@@ -33,6 +33,9 @@ import type { DecoderSnapshot, FeedWorkerData, FeedWorkerTimings, MainMessage, M
 const EXAMPLES = 5;
 /** A worker that does not confirm a stop within this is terminated. */
 const STOP_TIMEOUT_MS = 5000;
+/** Default of config `feedStaleMs` (config/default.json has the same). */
+export const DEFAULT_FEED_STALE_MS = 10_000;
+
 /** Restart policy of a crashed worker (see {@link WorkerRestartPolicy}). */
 const DEFAULT_RESTART: WorkerRestartPolicy = { baseMs: 200, maxMs: 30_000, stableMs: 60_000 };
 
@@ -81,6 +84,11 @@ export interface FeedConnectionStatus {
   readonly lastError: string | null;
   readonly lastDisconnectReason: number | null;
   readonly authError: string | null;
+  /**
+   * Open, during market hours, and its last packet (or its open, before the first) is older
+   * than `feedStaleMs`: the data may be silently stale, so `/health` says degraded.
+   */
+  readonly stale: boolean;
 }
 
 /** The `/health` `feed` object (contract §5) plus detail. */
@@ -126,12 +134,14 @@ export interface FeedSupervisorOptions {
   /** Feed WebSocket base (config dhanFeedUrl or the simulator's feed URL). */
   readonly feedUrl: string;
   readonly clock: MarketClock;
-  readonly config: Pick<Config, 'feedWorkers' | 'feedWatchdogMs' | 'feedFirstPacketMs' | 'feedBackoffMaxMs'>;
+  readonly config: Pick<Config, 'feedWorkers' | 'feedWatchdogMs' | 'feedFirstPacketMs' | 'feedBackoffMaxMs'> & Partial<Pick<Config, 'feedStaleMs'>>;
   readonly logger: Logger;
   /** Overrides of the derived timings (tests use short ones). */
   readonly timings?: Partial<FeedWorkerTimings>;
   /** Planning limits (tests shrink Dhan's). */
   readonly limits?: PlanLimits;
+  /** Wall clock (Unix ms) the staleness check reads; tests move it. Default `Date.now`. */
+  readonly now?: () => number;
   /** Restart policy of crashed workers (tests shorten it). */
   readonly workerRestart?: Partial<WorkerRestartPolicy>;
   /**
@@ -388,10 +398,16 @@ export class FeedSupervisor {
       checkedConnections += st.missing.checkedConnections;
       for (const e of st.missing.examples) if (missingExamples.length < EXAMPLES) missingExamples.push(e);
     }
+    const now = (this.opts.now ?? Date.now)();
+    const staleMs = this.opts.config.feedStaleMs ?? DEFAULT_FEED_STALE_MS;
+    // Market hours on the market clock (the simulator's session in sim mode), ages on the wall clock.
+    const inSession = this.opts.clock.isSessionOpen(now + this.opts.clock.offsetMs);
     const connections: FeedConnectionStatus[] = (plan?.connections ?? []).map((pc) => {
       const got = byId.get(pc.id);
       const s = got?.s;
       const old = carriedConn.get(pc.id);
+      const lastSign = s?.lastPacketAt ?? s?.openedAt ?? null;
+      const stale = this.running && inSession && s?.state === 'open' && lastSign !== null && now - lastSign > staleMs;
       return {
         account: pc.account,
         index: pc.index,
@@ -406,6 +422,7 @@ export class FeedSupervisor {
         lastError: s?.lastError ?? null,
         lastDisconnectReason: s?.lastDisconnectReason ?? null,
         authError: s?.authError ?? null,
+        stale,
       };
     });
     const withData = this.countWithData();
@@ -417,6 +434,7 @@ export class FeedSupervisor {
     for (const c of connections) {
       if (c.authError !== null) problems.push(`${c.account}#${c.index}: auth error: ${c.authError}`);
       else if (this.running && c.state !== 'open') problems.push(`${c.account}#${c.index}: ${c.state}${c.lastError === null ? '' : ` (${c.lastError})`}`);
+      else if (c.stale) problems.push(`${c.account}#${c.index}: stale, ${c.lastPacketAt === null ? 'no packet since the socket opened' : `last packet ${Math.round((now - c.lastPacketAt) / 1000)} s ago`} (limit ${staleMs / 1000} s during market hours)`);
     }
     if (missing > 0) problems.push(`${missing} subscribed tokens delivered no packet after the open`);
     return {
