@@ -1,14 +1,21 @@
 /**
  * The feed's watchdog against a stalled simulator connection (open, nothing sent, no ping
- * answered): healed during market hours, left alone outside them. Run `npm run build` first.
+ * answered): healed on the short limit during market hours, only on the long transport limit
+ * outside them. End to end through the supervisor on real time (the reconnect comes, not
+ * sooner than the limit), and on one connection with an injected scheduler, where "nothing
+ * before the limit" is time moved to exactly the limit, not a 7 s sleep. Run `npm run build`
+ * first.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FeedSupervisor } from '../src/feed/feed-supervisor.js';
+import { planConnections, subscribeMessagesFor } from '../src/feed/connection-plan.js';
+import { deriveTimings, type FeedSupervisor } from '../src/feed/feed-supervisor.js';
+import { UpstreamConnection } from '../src/feed/upstream-connection.js';
 import { MarketClock } from '../src/time/market-clock.js';
 import { istMinuteOfDay } from '../src/time/ist.js';
 import type { SimHandle } from '../src/sim/sim-server.js';
 import type { Skeleton } from '../src/skeleton/types.js';
-import { simWithSkeleton, sleep, waitFor } from './helpers/feed-harness.js';
+import { simWithSkeleton, waitFor } from './helpers/feed-harness.js';
+import { ManualScheduler } from './helpers/manual-scheduler.js';
 import { testSupervisor } from './helpers/feed-harness.js';
 
 let sim: SimHandle;
@@ -61,27 +68,90 @@ describe('feed watchdog', () => {
     }
   }, 60_000);
 
-  it('stays calm outside market hours: a silent connection is not reconnected on the market-hours limit', async () => {
-    // Same simulator, but the server's clock reads 21:00 IST.
-    const simNow = Date.now() + sim.clockOffsetMs;
-    const shiftMin = (21 * 60 - istMinuteOfDay(simNow) + 1440) % 1440;
-    const offset = sim.clockOffsetMs + shiftMin * 60_000;
-    expect(new MarketClock(offset).isSessionOpen()).toBe(false);
-    const { sup } = supervisor(offset);
+  it('end to end: outside market hours a silent connection is reconnected only on the long transport limit', async () => {
+    // The server's clock reads 21:00 IST; the watchdog is 1.5 s in hours, 4 s outside.
+    const { sup } = testSupervisor(sim, skeleton, { clock: new MarketClock(eveningOffset()), configOverrides: { feedWatchdogMs: 1500 }, timings: { outsideHoursWatchdogMs: 4000 } });
     try {
       await sup.start();
       await waitFor(() => allOpen(sup) && sim.stats().feed.subscriptions === skeleton.tokens.length, 30_000, 'all open');
       expect(sim.faults.stallConnections({ count: 1 })).toBe(1);
-      await sleep(7000); // > 2 × feedWatchdogMs
-      await sup.refresh();
-      const st = sup.status();
-      expect(st.connections.every((c) => c.watchdogReconnects === 0 && c.reconnects === 0)).toBe(true);
-      expect(allOpen(sup)).toBe(true);
+      const t0 = Date.now();
+      await waitFor(async () => (await sup.refresh(), sup.status().connections.some((c) => c.watchdogReconnects > 0)), 15_000, 'the outside-hours watchdog');
+      // Not on the market-hours limit (1.5 s): only after the 4 s transport limit.
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(3800);
       // Outside hours the first-packet check does not run either.
-      expect(st.missingAfterOpen.checkedConnections).toBe(0);
+      expect(sup.status().missingAfterOpen.checkedConnections).toBe(0);
     } finally {
       await sup.stop();
       sim.faults.unstall();
     }
   }, 60_000);
+
+  it.each([
+    ['during market hours', true],
+    ['outside market hours', false],
+  ] as const)('injected clock %s: silent for exactly the limit is fine, one ms more reconnects', async (_label, inHours) => {
+    const account = sim.accounts[0]!;
+    const plan = planConnections(skeleton.tokens, [account.clientId], 1, { instrumentsPerConnection: 40 });
+    const spec = plan.connections[0]!;
+    const sched = new ManualScheduler();
+    const clock = new MarketClock(inHours ? sim.clockOffsetMs : eveningOffset());
+    expect(clock.isSessionOpen(sched.now() + clock.offsetMs)).toBe(inHours);
+    const timings = deriveTimings({ feedWorkers: 1, feedWatchdogMs: 3000, feedFirstPacketMs: 60_000, feedBackoffMaxMs: 1000 });
+    let frames = 0;
+    const conn = new UpstreamConnection({
+      id: 0,
+      account: account.clientId,
+      index: 0,
+      tokens: spec.instruments.length,
+      subscribeMessages: subscribeMessagesFor(spec.instruments),
+      accounts: { kind: 'static', accounts: sim.accounts },
+      feedUrl: sim.urls.feed,
+      clock,
+      timings,
+      decode: () => {
+        frames++;
+        return 1;
+      },
+      acquireSocket: () => true,
+      releaseSocket: () => undefined,
+      log: () => undefined,
+      scheduler: sched,
+    });
+    try {
+      conn.start();
+      await waitFor(() => conn.currentState === 'open' && frames > 0, 10_000, 'open with data');
+      expect(sim.faults.stallConnections({ clientId: account.clientId })).toBe(1);
+      // Every frame so far carries the frozen virtual time; let the last in-flight ones land.
+      await waitFor(async () => {
+        const n = frames;
+        await new Promise((r) => setTimeout(r, 100));
+        return frames === n;
+      }, 5000, 'quiet socket');
+      const limit = inHours ? timings.watchdogMs : timings.outsideHoursWatchdogMs;
+      const lastSign = Math.max(conn.stats().lastPacketAt ?? 0, conn.stats().openedAt ?? 0);
+      sched.advance(lastSign + limit - sched.now());
+      conn.tick();
+      expect(conn.stats().watchdogReconnects).toBe(0);
+      expect(conn.currentState).toBe('open');
+      if (!inHours) {
+        // Far past the market-hours limit, still calm.
+        expect(limit).toBeGreaterThan(2 * timings.watchdogMs);
+      }
+      sched.advance(1);
+      conn.tick();
+      expect(conn.stats().watchdogReconnects).toBe(1);
+      expect(conn.stats().lastError).toMatch(/watchdog/);
+    } finally {
+      await conn.stop();
+      sim.faults.unstall();
+    }
+  }, 60_000);
 });
+
+/** A clock offset that puts the simulator's session time at 21:00 IST. */
+function eveningOffset(): number {
+  const simNow = Date.now() + sim.clockOffsetMs;
+  const shiftMin = (21 * 60 - istMinuteOfDay(simNow) + 1440) % 1440;
+  return sim.clockOffsetMs + shiftMin * 60_000;
+}

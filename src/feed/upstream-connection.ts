@@ -33,6 +33,7 @@ import { buildDisconnectMessage } from '../dhan/subscribe-message.js';
 import type { MarketClock } from '../time/market-clock.js';
 import { accountsFiles, feedUrlFor, filesStamp, loadAccounts, redactFeedUrl, type AccountsSource, type FeedAccount } from './accounts.js';
 import { Backoff } from './backoff.js';
+import { realScheduler, type Scheduler, type TimerHandle } from './scheduler.js';
 
 /** Lifecycle of a connection, as shown in `/health`. */
 export type ConnectionState = 'idle' | 'connecting' | 'open' | 'backoff' | 'auth-error' | 'stopped';
@@ -117,6 +118,8 @@ export interface ConnectionDeps {
   readonly tooManyStreak?: (account: string) => number;
   /** Random source for jitter (tests). */
   readonly random?: () => number;
+  /** Clock and timers (tests inject a manual one); default the process's. */
+  readonly scheduler?: Scheduler;
 }
 
 /** Reason a socket ended, decided while it lived. */
@@ -142,9 +145,10 @@ export class UpstreamConnection {
   private state: ConnectionState = 'idle';
   private stopping = false;
   private started = false;
-  private timer: NodeJS.Timeout | null = null;
-  private pingTimer: NodeJS.Timeout | null = null;
-  private authPoll: NodeJS.Timeout | null = null;
+  private readonly sched: Scheduler;
+  private timer: TimerHandle | null = null;
+  private pingTimer: TimerHandle | null = null;
+  private authPoll: TimerHandle | null = null;
   private endReason: EndReason = { kind: 'normal' };
   private tooManyStreak = 0;
   private stampAtConnect = '';
@@ -170,6 +174,7 @@ export class UpstreamConnection {
 
   constructor(deps: ConnectionDeps) {
     this.deps = deps;
+    this.sched = deps.scheduler ?? realScheduler;
     this.id = deps.id;
     this.account = deps.account;
     this.index = deps.index;
@@ -235,7 +240,7 @@ export class UpstreamConnection {
    * Periodic check (the worker calls it about once a second): client pings are on their own
    * timer; this enforces the silence limit and resets the backoff once the socket proved stable.
    */
-  tick(nowMs = Date.now()): void {
+  tick(nowMs = this.sched.now()): void {
     if (this.state !== 'open' || this.ws === null) return;
     const t = this.deps.timings;
     if (nowMs - this.openedAt >= t.stableMs && this.lastPacketAt >= this.openedAt) {
@@ -243,7 +248,7 @@ export class UpstreamConnection {
       this.tooManyStreak = 0;
     }
     const lastSign = Math.max(this.lastPacketAt, this.lastPongAt, this.openedAt);
-    const limit = this.deps.clock.isSessionOpen() ? t.watchdogMs : t.outsideHoursWatchdogMs;
+    const limit = this.deps.clock.isSessionOpen(nowMs + this.deps.clock.offsetMs) ? t.watchdogMs : t.outsideHoursWatchdogMs;
     if (nowMs - lastSign > limit) {
       this.watchdogReconnects++;
       this.lastError = `watchdog: no packet and no pong for ${Math.round((nowMs - lastSign) / 1000)} s`;
@@ -265,10 +270,10 @@ export class UpstreamConnection {
     }
     await new Promise<void>((resolve) => {
       const done = (): void => {
-        clearTimeout(kill);
+        this.sched.clearTimeout(kill);
         resolve();
       };
-      const kill = setTimeout(() => {
+      const kill = this.sched.setTimeout(() => {
         ws.terminate();
       }, this.deps.timings.closeTimeoutMs);
       ws.once('close', done);
@@ -291,9 +296,9 @@ export class UpstreamConnection {
   }
 
   private clearTimers(): void {
-    if (this.timer !== null) clearTimeout(this.timer);
-    if (this.pingTimer !== null) clearInterval(this.pingTimer);
-    if (this.authPoll !== null) clearInterval(this.authPoll);
+    if (this.timer !== null) this.sched.clearTimeout(this.timer);
+    if (this.pingTimer !== null) this.sched.clearInterval(this.pingTimer);
+    if (this.authPoll !== null) this.sched.clearInterval(this.authPoll);
     this.timer = this.pingTimer = this.authPoll = null;
   }
 
@@ -349,14 +354,14 @@ export class UpstreamConnection {
     ws.on('open', () => this.onOpen(ws));
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       if (!isBinary) return;
-      const now = Date.now();
+      const now = this.sched.now();
       this.lastPacketAt = now;
       this.frames++;
       this.bytes += data.length;
       this.packets += this.deps.decode(this, data, now);
     });
     ws.on('pong', () => {
-      this.lastPongAt = Date.now();
+      this.lastPongAt = this.sched.now();
     });
     ws.on('error', (err: Error) => this.onSocketError(err));
     ws.on('close', (code: number) => this.onClose(ws, code));
@@ -370,16 +375,16 @@ export class UpstreamConnection {
     }
     this.state = 'open';
     this.authError = null;
-    this.openedAt = Date.now();
+    this.openedAt = this.sched.now();
     this.lastPongAt = 0;
     if (this.everOpened) this.reconnects++;
     this.everOpened = true;
     // The whole shard, once per socket: this socket instance is the only one that sends it.
     for (const msg of this.deps.subscribeMessages) ws.send(msg);
-    this.subscribedAt = Date.now();
+    this.subscribedAt = this.sched.now();
     this.deps.log('info', `feed connection ${this.label()} open, subscribed ${this.tokens} tokens in ${this.deps.subscribeMessages.length} messages`);
     this.deps.onSubscribed?.(this);
-    this.pingTimer = setInterval(() => {
+    this.pingTimer = this.sched.setInterval(() => {
       if (ws.readyState === WebSocket.OPEN) ws.ping();
     }, this.deps.timings.pingMs);
   }
@@ -403,7 +408,7 @@ export class UpstreamConnection {
     if (this.ws !== ws) return;
     this.ws = null;
     this.releaseSocket();
-    if (this.pingTimer !== null) clearInterval(this.pingTimer);
+    if (this.pingTimer !== null) this.sched.clearInterval(this.pingTimer);
     this.pingTimer = null;
     if (this.stopping) {
       this.state = 'stopped';
@@ -439,7 +444,7 @@ export class UpstreamConnection {
   private scheduleReconnect(delayMs: number): void {
     if (this.stopping) return;
     this.state = 'backoff';
-    this.timer = setTimeout(() => {
+    this.timer = this.sched.setTimeout(() => {
       this.timer = null;
       void this.connect();
     }, delayMs);
@@ -460,11 +465,11 @@ export class UpstreamConnection {
     this.authError = text;
     this.lastError = `auth: ${text}`;
     this.deps.log('error', `feed connection ${this.label()}: credentials refused (${text}); waiting for a new token in the accounts file`);
-    const started = Date.now();
+    const started = this.sched.now();
     const source = this.deps.accounts;
     const t = this.deps.timings;
     let busy = false;
-    this.authPoll = setInterval(() => {
+    this.authPoll = this.sched.setInterval(() => {
       if (busy || this.stopping) return;
       busy = true;
       void (async () => {
@@ -473,7 +478,7 @@ export class UpstreamConnection {
           if (source.kind === 'file') changed = (await filesStamp(await accountsFiles(source.path))) !== this.stampAtConnect;
           else if (source.kind === 'sim') changed = await this.simTokenChanged(source);
           if (this.stopping || this.state !== 'auth-error') return;
-          if (changed || Date.now() - started >= t.authRetryMs) {
+          if (changed || this.sched.now() - started >= t.authRetryMs) {
             this.deps.log('info', `feed connection ${this.label()}: ${changed ? 'accounts file changed' : 'auth retry interval passed'}; reconnecting`);
             void this.connect();
           }
