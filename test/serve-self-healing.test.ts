@@ -38,6 +38,7 @@ let base: string;
 let orderSeq = 0;
 const placed: string[] = [];
 const timings: string[] = [];
+let logLines: string[] = [];
 
 interface Health {
   status: string;
@@ -92,7 +93,9 @@ beforeAll(async () => {
   key = createUser(db, 'healer', 100_000_000).key;
   db.close();
   const config = loadConfig({ OPTCHAIN_PORT: '0', OPTCHAIN_SIM_PORT: '0', OPTCHAIN_DATA_DIR: dir, OPTCHAIN_TRADING_DATE: DATE, OPTCHAIN_LOG_LEVEL: 'info' });
-  app = await startApp(config, captureLogger().logger, { testHooks: true });
+  const captured = captureLogger();
+  logLines = captured.lines;
+  app = await startApp(config, captured.logger, { testHooks: true });
   base = app.url;
   await waitFor(healed, 90_000, 'first ok');
   expect((await order()).status).toBe(201);
@@ -179,6 +182,12 @@ describe('sim mode self-healing', () => {
     expect(await metrics()).toContain(`optchain_thread_restarts_total{thread="sim"} ${restarts + 1}`);
     await paperIntact();
   }, 120_000);
+
+  it('never logs the control secret, even while threads die and credentials are re-read', () => {
+    expect(logLines.length).toBeGreaterThan(0);
+    expect(logLines.join('')).not.toContain(app.sim!.controlSecret);
+    expect(logLines.some((l) => l.includes('embedded simulator died'))).toBe(true);
+  });
 
   it('prints the recovery times', () => {
     console.log(`recovery times (load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}):\n  ${timings.join('\n  ')}`);

@@ -13,6 +13,8 @@ export const REDACT_PATHS = [
   'accessToken', '*.accessToken', '*.*.accessToken', 'token', '*.token', '*.*.token',
   'apiKey', '*.apiKey', 'authorization', '*.authorization', 'headers.authorization', 'req.headers.authorization',
   'headers["access-token"]', '*.headers["access-token"]', '["access-token"]',
+  // The simulator's control secret (an AccountsSource of kind 'sim' carries it).
+  'secret', '*.secret', '*.*.secret', 'controlSecret', '*.controlSecret',
 ];
 
 /** Removes secrets from free text (URLs with `token=`, bearer keys, JWT-looking strings). */
