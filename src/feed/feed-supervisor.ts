@@ -177,19 +177,33 @@ export function deriveTimings(config: FeedSupervisorOptions['config'], overrides
 
 type StatsMessage = Extract<WorkerMessage, { type: 'stats' }>;
 
-/** Counters of a worker's earlier (dead) threads, so totals never go backwards after a restart. */
-interface Carried {
+/** Decoder counters summed over threads. */
+interface DecoderTotals {
   frames: number;
   bytes: number;
   packets: number;
   byCode: Record<string, number>;
   errors: Record<keyof DecoderSnapshot['errors'], number>;
+}
+
+/** Counters of a worker's earlier (dead) threads, so totals never go backwards after a restart. */
+interface Carried extends DecoderTotals {
   /** Per connection id: packets, reconnects, watchdog reconnects. */
   connections: Map<number, { packets: number; reconnects: number; watchdogReconnects: number }>;
 }
 
-const emptyErrors = (): Carried['errors'] => ({ shortFrame: 0, badLength: 0, layoutMismatch: 0, unknownCode: 0, unknownToken: 0, badInput: 0, internalErrors: 0, callbackErrors: 0 });
-const emptyCarried = (): Carried => ({ frames: 0, bytes: 0, packets: 0, byCode: {}, errors: emptyErrors(), connections: new Map() });
+const emptyErrors = (): DecoderTotals['errors'] => ({ shortFrame: 0, badLength: 0, layoutMismatch: 0, unknownCode: 0, unknownToken: 0, badInput: 0, internalErrors: 0, callbackErrors: 0 });
+const emptyTotals = (): DecoderTotals => ({ frames: 0, bytes: 0, packets: 0, byCode: {}, errors: emptyErrors() });
+const emptyCarried = (): Carried => ({ ...emptyTotals(), connections: new Map() });
+
+/** Adds `from` into `into`. */
+function addTotals(into: DecoderTotals, from: Readonly<DecoderTotals> | DecoderSnapshot): void {
+  into.frames += from.frames;
+  into.bytes += from.bytes;
+  into.packets += from.packets;
+  for (const [k, v] of Object.entries(from.byCode)) into.byCode[k] = (into.byCode[k] ?? 0) + v;
+  for (const k of Object.keys(into.errors) as (keyof DecoderTotals['errors'])[]) into.errors[k] += from.errors[k];
+}
 
 interface WorkerSlot {
   readonly index: number;
@@ -368,32 +382,18 @@ export class FeedSupervisor {
   status(): FeedStatus {
     const plan = this.plan;
     const byId = new Map<number, { s: ConnectionStats; worker: number }>();
-    let packets = 0;
-    let frames = 0;
-    let bytes = 0;
-    const byCode: Record<string, number> = {};
-    const errors = emptyErrors();
+    const totals = emptyTotals();
     let missing = 0;
     let checkedConnections = 0;
     const missingExamples: string[] = [];
     const carriedConn = new Map<number, { packets: number; reconnects: number; watchdogReconnects: number }>();
     for (const slot of this.slots) {
-      const c = slot.carried;
-      packets += c.packets;
-      frames += c.frames;
-      bytes += c.bytes;
-      for (const [k, v] of Object.entries(c.byCode)) byCode[k] = (byCode[k] ?? 0) + v;
-      for (const k of Object.keys(errors) as (keyof typeof errors)[]) errors[k] += c.errors[k];
-      for (const [id, v] of c.connections) carriedConn.set(id, v);
+      addTotals(totals, slot.carried);
+      for (const [id, v] of slot.carried.connections) carriedConn.set(id, v);
       const st = slot.stats;
       if (st === null) continue;
       for (const c of st.connections) byId.set(c.id, { s: c, worker: slot.index });
-      const d = st.decoder;
-      packets += d.packets;
-      frames += d.frames;
-      bytes += d.bytes;
-      for (const [k, v] of Object.entries(d.byCode)) byCode[k] = (byCode[k] ?? 0) + v;
-      for (const k of Object.keys(errors) as (keyof typeof errors)[]) errors[k] += d.errors[k];
+      addTotals(totals, st.decoder);
       missing += st.missing.count;
       checkedConnections += st.missing.checkedConnections;
       for (const e of st.missing.examples) if (missingExamples.length < EXAMPLES) missingExamples.push(e);
@@ -426,6 +426,7 @@ export class FeedSupervisor {
       };
     });
     const withData = this.countWithData();
+    const { packets, frames, bytes, byCode, errors } = totals;
     const decodeErrors = errors.shortFrame + errors.badLength + errors.layoutMismatch + errors.unknownCode + errors.unknownToken + errors.badInput + errors.internalErrors;
     const problems: string[] = [];
     if (plan !== null && plan.unsubscribed > 0) problems.push(`${plan.unsubscribed} tokens unsubscribed (account capacity ${plan.capacity})`);
@@ -574,12 +575,7 @@ export class FeedSupervisor {
     const st = slot.stats;
     if (st === null) return;
     const c = slot.carried;
-    const d = st.decoder;
-    c.frames += d.frames;
-    c.bytes += d.bytes;
-    c.packets += d.packets;
-    for (const [k, v] of Object.entries(d.byCode)) c.byCode[k] = (c.byCode[k] ?? 0) + v;
-    for (const k of Object.keys(c.errors) as (keyof Carried['errors'])[]) c.errors[k] += d.errors[k];
+    addTotals(c, st.decoder);
     for (const conn of st.connections) {
       const prev = c.connections.get(conn.id) ?? { packets: 0, reconnects: 0, watchdogReconnects: 0 };
       // The replacement's first socket is a reconnect of this connection too.
