@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startEmbeddedSimulator, type EmbeddedSimHandle } from '../src/sim/embedded-sim.js';
 import { MarketClock } from '../src/time/market-clock.js';
+import { captureLogger, waitFor } from './helpers/feed-harness.js';
 import { connectFeed, feedUrl, subMsg } from './helpers/sim-client.js';
 
 let sim: EmbeddedSimHandle | null = null;
@@ -44,6 +45,49 @@ describe('embedded simulator (worker thread)', () => {
     await expect(fetch(sim.urls.master, { method: 'HEAD' })).rejects.toThrow();
     sim = null;
   });
+});
+
+describe('embedded simulator recovery', () => {
+  it('restarts a killed simulator thread on the same port, waiting while the port is taken, with the same secret and clock', async () => {
+    const { createServer } = await import('node:net');
+    const { logger, lines } = captureLogger();
+    const h = await startEmbeddedSimulator({ tradingDate: '2026-08-17', seed: 3 }, { logger, testHooks: true, restartBaseMs: 200, restartMaxMs: 400 });
+    try {
+      const before = { urls: { ...h.urls }, secret: h.controlSecret, offset: h.clockOffsetMs };
+      await expect(startEmbeddedSimulator({ tradingDate: '2026-08-17', seed: 3 }).then(async (other) => {
+        await expect(other.crashForTest('throw')).rejects.toThrow(/test hooks are disabled/);
+        await other.close();
+      })).resolves.toBeUndefined();
+      await h.crashForTest('terminate');
+      // Someone takes the port while the simulator is down: the restart keeps retrying.
+      const squatter = createServer();
+      await new Promise<void>((resolve, reject) => {
+        squatter.once('error', reject);
+        squatter.listen(h.port, '127.0.0.1', () => resolve());
+      });
+      expect(h.status()).toMatchObject({ up: false, restarts: 1 });
+      // Restarts fail on the taken port, and are retried (not given up).
+      await waitFor(() => lines.filter((l) => l.includes('restart failed; retrying')).length >= 2, 30_000, 'two failed restarts');
+      expect(h.status().up).toBe(false);
+      await new Promise<void>((resolve) => squatter.close(() => resolve()));
+      const t0 = performance.now();
+      await h.ready();
+      const ms = performance.now() - t0;
+      expect(ms).toBeLessThan(30_000);
+      expect(h.status()).toMatchObject({ up: true, restarts: 1 });
+      expect(h.urls).toEqual(before.urls);
+      expect(h.controlSecret).toBe(before.secret);
+      expect(h.clockOffsetMs).toBe(before.offset);
+      // The new thread answers on the old URLs, with the old secret, on the old session clock.
+      const info = await fetch(`${h.urls.control}/info`, { headers: { authorization: `Bearer ${h.controlSecret}` } });
+      expect(info.status).toBe(200);
+      expect(((await info.json()) as { clockOffsetMs: number }).clockOffsetMs).toBe(before.offset);
+      expect((await h.stats()).feed.connectionsOpen).toBe(0);
+      console.log(`embedded simulator: listening again ${Math.round(ms)} ms after the port was freed`);
+    } finally {
+      await h.close();
+    }
+  }, 120_000);
 });
 
 describe('optchain sim', () => {
