@@ -116,6 +116,8 @@ describe('sim mode self-healing', () => {
     expect(((await denied.json()) as { error: { code: string } }).error.code).toBe('UNAUTHORIZED');
     expect((await simStats()).feed.disconnects['807'] ?? 0).toBe(before.feed.disconnects['807'] ?? 0);
 
+    const requests0 = before.feed.subscribeRequests;
+    const accountTokens = app.feed()!.connectionPlan!.connections.filter((c) => c.account === account).reduce((n, c) => n + c.instruments.length, 0);
     const t0 = performance.now();
     const res = await fetch(`${sim.urls.control}/faults/expire-token`, { method: 'POST', headers: { authorization: `Bearer ${sim.controlSecret}` }, body: JSON.stringify({ clientId: account }) });
     expect(res.status).toBe(200);
@@ -128,12 +130,15 @@ describe('sim mode self-healing', () => {
     // The simulator now holds the new token, and the connections it accepted used it.
     expect((await loadAccounts(sim.accountsSource)).find((a) => a.clientId === account)!.accessToken).toBe(fresh);
     expect((await simStats()).feed.authFailures).toBe(before.feed.authFailures);
+    // Only the expired account's connections subscribed again, each token once.
+    expect((await simStats()).feed.subscribeRequests - requests0).toBe(accountTokens);
     await paperIntact();
   }, 90_000);
 
   it.each(['throw', 'terminate'] as const)('restarts the feed worker killed by %s', async (how) => {
     const feed = app.feed()!;
     const restarts = feed.status().workerRestarts;
+    const requests0 = (await simStats()).feed.subscribeRequests;
     const t0 = performance.now();
     await feed.crashWorkerForTest(0, how);
     expect((await health()).status).toBe('degraded');
@@ -141,6 +146,8 @@ describe('sim mode self-healing', () => {
     timings.push(`feed worker ${how} (all ${feed.status().connections.length} connections): ${Math.round(performance.now() - t0)} ms`);
     const h = await health();
     expect(h.feed.workerRestarts).toBe(restarts + 1);
+    // The one worker held every connection: the whole skeleton subscribed again, exactly once.
+    expect((await simStats()).feed.subscribeRequests - requests0).toBe(h.feed.subscribed);
     expect(await metrics()).toContain(`optchain_feed_worker_restarts_total{worker="0"} ${restarts + 1}`);
     await paperIntact();
   }, 90_000);

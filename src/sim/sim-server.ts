@@ -241,7 +241,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimHandle>
     if (req.method === 'GET' && path === '/sim/accounts') return sendJson(res, 200, accounts.list());
     if (req.method !== 'POST' || !path.startsWith('/sim/faults/')) {
       req.resume();
-      return sendJson(res, 404, { error: 'unknown control route', path });
+      return sendError(res, 404, 'NOT_FOUND', `unknown control route ${path}`);
     }
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -251,7 +251,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimHandle>
         const text = Buffer.concat(chunks).toString('utf8').trim();
         if (text) b = JSON.parse(text) as Record<string, unknown>;
       } catch {
-        return sendJson(res, 400, { error: 'body must be JSON' });
+        return sendError(res, 400, 'BAD_REQUEST', 'body must be JSON');
       }
       const sel: ConnectionSelector = {
         clientId: typeof b.clientId === 'string' ? b.clientId : undefined,
@@ -268,7 +268,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimHandle>
           case 'malformed':
             return sendJson(res, 200, { affected: faults.sendMalformed({ ...sel, kind: typeof b.kind === 'string' ? (b.kind as MalformedKind) : undefined }) });
           case 'expire-token':
-            if (typeof b.clientId !== 'string') return sendJson(res, 400, { error: 'clientId is required' });
+            if (typeof b.clientId !== 'string') return sendError(res, 400, 'BAD_REQUEST', 'clientId is required');
             return sendJson(res, 200, faults.expireToken(b.clientId, { newToken: typeof b.newToken === 'string' ? b.newToken : undefined, disconnect: b.disconnect !== false }));
           case 'rest-latency':
             faults.setRestLatency(Number(b.extraMs ?? 0));
@@ -283,10 +283,10 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimHandle>
             faults.setStacked(b.on === true);
             return sendJson(res, 200, { stacked: feed.stacked });
           default:
-            return sendJson(res, 404, { error: 'unknown fault', path });
+            return sendError(res, 404, 'NOT_FOUND', `unknown fault ${path}`);
         }
       } catch (err) {
-        return sendJson(res, 400, { error: err instanceof Error ? err.message : String(err) });
+        return sendError(res, 400, 'BAD_REQUEST', err instanceof Error ? err.message : String(err));
       }
     });
   }
