@@ -54,6 +54,29 @@ describe('feed worker crash recovery', () => {
     await expect(sup.crashWorkerForTest(0, 'throw')).rejects.toMatchObject({ code: 'FEED_TEST_HOOK_DISABLED' });
   });
 
+  it('backs off a worker that keeps dying right after its start, instead of respawning it in a storm', async () => {
+    const { sup, lines } = testSupervisor(sim, skeleton, { workerRestart: { baseMs: 100, maxMs: 800, stableMs: 60_000 }, testHooks: true });
+    try {
+      await sup.start();
+      const delays: number[] = [];
+      for (let k = 0; k < 4; k++) {
+        await waitFor(() => sup.status().workerThreads[0]!.up, 10_000, 'worker up');
+        await sup.crashWorkerForTest(0, 'throw');
+        const line = lines.filter((l) => l.includes('feed worker 0 died')).at(-1)!;
+        delays.push((JSON.parse(line) as { restartInMs: number }).restartInMs);
+      }
+      // Equal jitter: attempt n waits within [d/2, d], d = 100 · 2^n ms, capped at 800.
+      expect(delays[0]).toBeLessThanOrEqual(100);
+      expect(delays[2]).toBeGreaterThanOrEqual(200);
+      expect(delays[3]).toBeGreaterThanOrEqual(400);
+      expect(delays[3]).toBeLessThanOrEqual(800);
+      await waitFor(async () => (await sup.refresh(), healthy(sup)), RECOVERY_BOUND_MS, 'recovered after the crash loop');
+      expect(sup.status().workerRestarts).toBe(4);
+    } finally {
+      await sup.stop();
+    }
+  }, 60_000);
+
   it.each<[WorkerCrash, number]>([
     ['throw', 1],
     ['exit', 0],
