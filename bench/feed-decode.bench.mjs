@@ -4,27 +4,33 @@
  * the seqlock, next to its limit on the same machine in the same run: raw seqlock writes/s
  * (beginWrite, the same 14 plain Float64 stores, endWrite) with no decoding at all.
  *
- * Run: `npm run build && node bench/feed-decode.bench.mjs [--quick]`. Also exports `run()` for a
- * suite runner: it resolves to rows `{ name, value, unit, baseline, ratio }`.
+ * Before/after in the same run: `--baseline-dist=DIR` names the `dist/` of another build (e.g.
+ * `git worktree add /tmp/old <commit> && (cd /tmp/old && npm run build)`, or a copy of `dist/`
+ * taken before a change); its FeedDecoder then decodes the same packets into its own table,
+ * alternated with this build's in rounds (best round kept for each: noise only ever lowers a
+ * throughput), and the table shows this build / baseline.
+ *
+ * Run: `npm run build && node bench/feed-decode.bench.mjs [--quick] [--baseline-dist=DIR]`. Also
+ * exports `run()` for a suite runner: it resolves to rows `{ name, value, unit, baseline, ratio }`.
  */
 import { Bench } from 'tinybench';
 import { pathToFileURL } from 'node:url';
 import { PriceTable } from '../dist/price-table/price-table.js';
 import { SLOT_WORDS } from '../dist/price-table/layout.js';
 import { FeedDecoder } from '../dist/feed/decoder.js';
-import { encodeFull } from '../dist/dhan/packets.js';
+import { encodeFull } from '../dist/sim/packet-encoder.js';
 import { SEGMENT_CODE } from '../dist/dhan/segments.js';
 
 const TOKENS = 1000;
 const CHAINS = 10;
 const FULL = 162;
 
-function fixture() {
-  const table = PriceTable.allocate(TOKENS, CHAINS);
+function fixture(Decoder = FeedDecoder, Table = PriceTable) {
+  const table = Table.allocate(TOKENS, CHAINS);
   const tokens = Array.from({ length: TOKENS }, (_, i) => ({ slot: i, segment: 'NSE_FNO', securityId: 35000 + i * 3 }));
   // Like an option chain: each option slot moves one chain's generation.
   const chainsOfSlot = tokens.map((t) => [t.slot % CHAINS]);
-  const decoder = FeedDecoder.forTokens(table, tokens, chainsOfSlot);
+  const decoder = Decoder.forTokens(table, tokens, chainsOfSlot);
   // One contiguous buffer of TOKENS Full packets, visited in a scattered order, as ticks are.
   const all = Buffer.alloc(TOKENS * FULL);
   for (let i = 0; i < TOKENS; i++) {
@@ -190,7 +196,67 @@ export async function run({ quick = false, bench: override = {} } = {}) {
   }));
 }
 
+/** The decode rows for the FeedDecoder and PriceTable of the `dist/` at `dist` (a child of {@link runCompare}). */
+async function decodeOnly(dist, quick) {
+  const dir = pathToFileURL(`${dist.replace(/\/+$/, '')}/`);
+  const { FeedDecoder: Decoder } = await import(new URL('feed/decoder.js', dir).href);
+  const { PriceTable: Table } = await import(new URL('price-table/price-table.js', dir).href);
+  const f = fixture(Decoder, Table);
+  let now = 1786000000000;
+  const bench = new Bench({ time: quick ? 300 : 1000, warmup: true, warmupTime: quick ? 100 : 300 });
+  bench
+    .add('decode Full, 1 packet/frame (shared chunk)', () => {
+      now++;
+      for (let i = 0; i < TOKENS; i++) f.decoder.decodeFrame(f.frames[i], now);
+    })
+    .add('decode Full, 1000 packets stacked in 1 frame', () => f.decoder.decodeFrame(f.all, ++now));
+  await bench.run();
+  const c = f.decoder.counters;
+  if (c.errors() !== 0 || c.applied !== c.packets) throw new Error(`decoder reported errors: ${c.errors()}`);
+  return Object.fromEntries(bench.tasks.map((t) => [t.name, (TOKENS * 1000) / t.result.period]));
+}
+
+/**
+ * This build's decoder against the FeedDecoder of another build (`baselineDist`, a `dist/`
+ * directory) on the same packets. Each measurement is a fresh child process (two decoders in
+ * one process share JIT feedback and heap, which favoured whichever loaded first by ~10 % in
+ * an A/A check), alternated build / baseline for `rounds`; resolves to rows with the best round
+ * of each and ratio = this build / baseline.
+ */
+export async function runCompare({ baselineDist, quick = false, rounds = quick ? 3 : 6 } = {}) {
+  const { execFileSync } = await import('node:child_process');
+  const { fileURLToPath } = await import('node:url');
+  const self = fileURLToPath(import.meta.url);
+  const thisDist = fileURLToPath(new URL('../dist/', import.meta.url));
+  const measure = (dist) => JSON.parse(execFileSync(process.execPath, [self, `--decode-only=${dist}`, ...(quick ? ['--quick'] : [])], { encoding: 'utf8' }));
+  const best = { 'this build': {}, baseline: {} };
+  for (let r = 0; r < rounds; r++) {
+    const order = r % 2 === 0 ? [['this build', thisDist], ['baseline', baselineDist]] : [['baseline', baselineDist], ['this build', thisDist]];
+    for (const [who, dist] of order) {
+      for (const [name, v] of Object.entries(measure(dist))) best[who][name] = Math.max(best[who][name] ?? 0, v);
+    }
+  }
+  return Object.keys(best['this build']).map((name) => {
+    const a = best['this build'][name];
+    const b = best.baseline[name];
+    return { name, value: Math.round(a), baselineValue: Math.round(b), unit: 'packets/s', baseline: `FeedDecoder of ${baselineDist}`, ratio: a / b, rounds };
+  });
+}
+
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const baselineArg = process.argv.find((a) => a.startsWith('--baseline-dist='));
+  const onlyArg = process.argv.find((a) => a.startsWith('--decode-only='));
+  if (onlyArg) {
+    process.stdout.write(JSON.stringify(await decodeOnly(onlyArg.slice('--decode-only='.length), process.argv.includes('--quick'))));
+    process.exit(0);
+  }
+  if (baselineArg) {
+    const rows = await runCompare({ baselineDist: baselineArg.slice('--baseline-dist='.length), quick: process.argv.includes('--quick') });
+    const os = await import('node:os');
+    console.log(`feed decode, this build vs ${rows[0].baseline} (node ${process.version}, best of ${rows[0].rounds} alternated child processes each, load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')})`);
+    console.table(rows.map((r) => ({ task: r.name, 'this build /s': r.value.toLocaleString('en-US'), 'baseline /s': r.baselineValue.toLocaleString('en-US'), 'this / baseline': r.ratio.toFixed(3) })));
+    process.exit(0);
+  }
   const rows = await run({ quick: process.argv.includes('--quick') });
   console.log(`feed decode (node ${process.version}, ${TOKENS} NSE_FNO tokens, Full packets)`);
   console.table(rows.map((r) => ({ task: r.name, [`per s`]: r.value.toLocaleString('en-US'), unit: r.unit, 'vs raw seqlock writes': `${(r.ratio * 100).toFixed(1)} %` })));

@@ -44,7 +44,7 @@ const PROBE_GAP_MS = 5;
 // ---------------------------------------------------------------------------------------------
 
 async function blaster() {
-  const { encodeFull } = await import('../dist/dhan/packets.js');
+  const { encodeFull } = await import('../dist/sim/packet-encoder.js');
   const { SEGMENT_CODE } = await import('../dist/dhan/segments.js');
   const { probe: probeToken, base } = workerData;
   const conns = [];
@@ -337,7 +337,7 @@ async function simPhase({ seconds, log }) {
   log(`simulator → feed: ${skeleton.tokens.length} tokens, ${supervisor.connectionPlan.connections.length} connections; withData ${supervisor.status().withData}`);
   const sentPackets = () => {
     const p = sim.stats().feed.packets;
-    return p.index + p.ticker + p.quote + p.oi + p.prevClose + p.marketStatus + p.full + p.disconnect;
+    return Object.values(p).reduce((n, x) => n + x, 0);
   };
   const rows = [];
   let best = null;

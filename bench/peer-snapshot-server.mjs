@@ -21,7 +21,7 @@ import WebSocket from 'ws';
 import { exitWithParent } from './bench-util.mjs';
 
 const { values: args } = parseArgs({ options: { chain: { type: 'string' }, feed: { type: 'string' }, period: { type: 'string', default: '500' } } });
-const { decodePackets } = await import(new URL('../dist/dhan/packets.js', import.meta.url).href);
+const { FullOffset, DepthOffset, HeaderOffset, ResponseCode } = await import(new URL('../dist/dhan/packet-layout.js', import.meta.url).href);
 const { buildSubscribeMessages } = await import(new URL('../dist/dhan/subscribe-message.js', import.meta.url).href);
 
 const chain = JSON.parse(readFileSync(args.chain, 'utf8'));
@@ -38,20 +38,20 @@ const IST_SHIFT_S = 19_800; // Dhan's LTT is IST-shifted epoch seconds (dhan-pro
 const price = (x) => Math.round(x * 100) / 100;
 
 let packets = 0;
-function onPacket(p) {
-  if (p.type !== 'full') return;
-  const leg = legs.get(p.header.securityId);
+/** A peer-style decode: one Full packet at `o` of `d` (a Buffer) into its leg object. */
+function onPacket(d, o) {
+  if (d[o + HeaderOffset.CODE] !== ResponseCode.FULL) return;
+  const leg = legs.get(d.readUInt32LE(o + HeaderOffset.SECURITY_ID));
   if (leg === undefined) return;
-  const v = p.values;
-  const best = v.depth[0];
-  leg.ltp = price(v.ltp);
-  leg.bid = best ? price(best.bid) : null;
-  leg.ask = best ? price(best.ask) : null;
-  leg.bidQty = best ? best.bidQty : null;
-  leg.askQty = best ? best.askQty : null;
-  leg.volume = v.volume;
-  leg.oi = v.oi;
-  leg.ltt = v.ltt - IST_SHIFT_S;
+  const depth = o + FullOffset.DEPTH;
+  leg.ltp = price(d.readFloatLE(o + FullOffset.LTP));
+  leg.bid = price(d.readFloatLE(depth + DepthOffset.BID));
+  leg.ask = price(d.readFloatLE(depth + DepthOffset.ASK));
+  leg.bidQty = d.readUInt32LE(depth + DepthOffset.BID_QTY);
+  leg.askQty = d.readUInt32LE(depth + DepthOffset.ASK_QTY);
+  leg.volume = d.readUInt32LE(o + FullOffset.VOLUME);
+  leg.oi = d.readUInt32LE(o + FullOffset.OI);
+  leg.ltt = d.readUInt32LE(o + FullOffset.LTT) - IST_SHIFT_S;
   leg.updatedAt = Date.now();
   packets++;
 }
@@ -59,7 +59,13 @@ function onPacket(p) {
 const ws = new WebSocket(`${args.feed}?version=2&token=peer&clientId=peer&authType=2`, { perMessageDeflate: false });
 ws.binaryType = 'nodebuffer';
 ws.on('message', (d) => {
-  for (const p of decodePackets(d).packets) onPacket(p);
+  // Walk the frame by the header's length (dhan-protocol.md §2.8).
+  for (let o = 0; o + 8 <= d.length; ) {
+    const len = d.readUInt16LE(o + HeaderOffset.LENGTH);
+    if (len < 8 || o + len > d.length) break;
+    if (len >= 162) onPacket(d, o);
+    o += len;
+  }
 });
 ws.on('error', () => {});
 await new Promise((resolve) => ws.once('open', resolve));

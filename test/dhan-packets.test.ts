@@ -1,26 +1,20 @@
 import { describe, expect, it } from 'vitest';
+import { DISCONNECT_REASON_TEXT, DisconnectReason, disconnectReasonText } from '../src/dhan/disconnect-reason.js';
+import { RequestCode } from '../src/dhan/feed-requests.js';
+import { PacketLength, ResponseCode, type FullValues, type QuoteValues } from '../src/dhan/packet-layout.js';
 import {
-  DISCONNECT_REASON_TEXT,
-  DisconnectReason,
-  PacketLength,
-  RequestCode,
-  ResponseCode,
-  decodePacket,
-  decodePackets,
-  disconnectReasonText,
   encodeDisconnect,
   encodeFull,
   encodeHeader,
   encodeIndex,
+  encodeKeepAlive,
   encodeMarketStatus,
   encodeOi,
   encodePrevClose,
   encodeQuote,
   encodeTicker,
-  type DecodedPacket,
-  type FullValues,
-  type QuoteValues,
-} from '../src/dhan/packets.js';
+} from '../src/sim/packet-encoder.js';
+import { decodePacket, decodePackets, type DecodedPacket } from './helpers/packet-decoder.js';
 import { SEGMENT_CODE } from '../src/dhan/segments.js';
 import {
   buildDisconnectMessage,
@@ -311,9 +305,24 @@ describe('real capture fragments (DhanHQ-py issue #90, §2.12)', () => {
   });
 });
 
+describe('all-zero keep-alive headers (§2.5)', () => {
+  it('encodeKeepAlive writes 8 zero bytes; the test decoder reports a keepAlive and walks on to the next packet', () => {
+    const b = Buffer.alloc(8 + 16 + 8).fill(0xee);
+    let o = encodeKeepAlive(b, 0);
+    o = encodeTicker(b, o, NSE_FNO, 55796, { ltp: 152.25, ltt: LTT_WIRE });
+    o = encodeKeepAlive(b, o);
+    expect(o).toBe(b.length);
+    expect(spaced(b.subarray(0, 8))).toBe('00 00 00 00 00 00 00 00');
+    const { packets, rest } = decodePackets(b);
+    expect(rest).toBe(0);
+    expect(packets.map((p) => p.type)).toEqual(['keepAlive', 'ticker', 'keepAlive']);
+    expect(() => encodeKeepAlive(Buffer.alloc(7), 0)).toThrow();
+  });
+});
+
 describe('constants', () => {
   it('codes and lengths are the annexure values', () => {
-    expect(ResponseCode).toEqual({ INDEX: 1, TICKER: 2, QUOTE: 4, OI: 5, PREV_CLOSE: 6, MARKET_STATUS: 7, FULL: 8, DISCONNECT: 50 });
+    expect([ResponseCode.INDEX, ResponseCode.TICKER, ResponseCode.QUOTE, ResponseCode.OI, ResponseCode.PREV_CLOSE, ResponseCode.MARKET_STATUS, ResponseCode.FULL, ResponseCode.DISCONNECT]).toEqual([1, 2, 4, 5, 6, 7, 8, 50]);
     expect(RequestCode).toEqual({
       DISCONNECT: 12, SUBSCRIBE_TICKER: 15, UNSUBSCRIBE_TICKER: 16, SUBSCRIBE_QUOTE: 17, UNSUBSCRIBE_QUOTE: 18, SUBSCRIBE_FULL: 21, UNSUBSCRIBE_FULL: 22,
     });

@@ -8,10 +8,10 @@ import {
   encodeOi,
   encodePrevClose,
   encodeQuote,
+  encodeKeepAlive,
   encodeTicker,
-  type FullValues,
-  type QuoteValues,
-} from '../src/dhan/packets.js';
+} from '../src/sim/packet-encoder.js';
+import type { FullValues, QuoteValues } from '../src/dhan/packet-layout.js';
 import { SEGMENT_CODE, type Segment } from '../src/dhan/segments.js';
 import { FeedDecoder, PrevCloseSource } from '../src/feed/decoder.js';
 import { SlotLookup } from '../src/feed/slot-lookup.js';
@@ -104,6 +104,22 @@ describe('FeedDecoder writes decoded values into the right slot fields', () => {
     decoder.decodeFrame(b, 7);
     expect(fields(table, 2).LTP).toBe(24410.5);
     expect(decoder.counters.applied).toBe(1);
+  });
+
+  it('index values as Dhan really sends them: Ticker (code 2) and Quote (code 4) packets on IDX_I land in the spot slot', () => {
+    const { table, decoder } = setup();
+    const b = Buffer.alloc(16);
+    encodeTicker(b, 0, SEGMENT_CODE.IDX_I, 13, { ltp: 24420.25, ltt: LTT_WIRE });
+    decoder.decodeFrame(b, 8);
+    expect(fields(table, 2)).toMatchObject({ LTP: 24420.25, LTT: LTT_WIRE - IST, UPDATED_AT: 8 });
+    const q = Buffer.alloc(50);
+    encodeQuote(q, 0, SEGMENT_CODE.IDX_I, 13, { ...quote, ltp: 24431.5, ltq: 0, atp: 0, volume: 0, totalSellQty: 0, totalBuyQty: 0, open: 24380, close: 24350.75, high: 24450, low: 24370 });
+    decoder.decodeFrame(q, 9);
+    expect(fields(table, 2)).toMatchObject({ LTP: 24431.5, OPEN: 24380, HIGH: 24450, LOW: 24370, PREV_CLOSE: 24350.75, VOLUME: 0, UPDATED_AT: 9 });
+    expect(decoder.counters.applied).toBe(2);
+    expect(decoder.counters.errors()).toBe(0);
+    // Both move the spot's chains (slot 2 is the spot of chains 0 and 1).
+    expect([table.generation(0), table.generation(1)]).toEqual([2, 2]);
   });
 
   it('Quote, OI and Prev Close merge into one slot; code 6 wins over the close field for the rest of the day', () => {
@@ -262,6 +278,49 @@ describe('frames, chains and counters', () => {
     for (let s = 1; s < SLOTS; s++) expect(table.version(s)).toBe(0);
   });
 
+  it('skips all-zero keep-alive headers (dhan-protocol.md §2.5), counts them apart from errors, and decodes the packets after them', () => {
+    const { table, decoder } = setup();
+    const c = decoder.counters;
+    // Alone in a frame, several in a row, and in front of / between / after real packets.
+    decoder.decodeFrame(Buffer.alloc(8), 1);
+    decoder.decodeFrame(Buffer.alloc(24), 1);
+    const mixed = Buffer.alloc(8 + 16 + 8 + 8 + 162 + 8);
+    let o = encodeKeepAlive(mixed, 0);
+    o = encodeTicker(mixed, o, SEGMENT_CODE.NSE_FNO, 55795, { ltp: 95.9, ltt: LTT_WIRE });
+    o = encodeKeepAlive(mixed, o);
+    o = encodeKeepAlive(mixed, o);
+    o = encodeFull(mixed, o, SEGMENT_CODE.NSE_FNO, 55796, full);
+    o = encodeKeepAlive(mixed, o);
+    expect(o).toBe(mixed.length);
+    decoder.decodeFrame(mixed, 2);
+    expect(c.keepAlives).toBe(1 + 3 + 4);
+    expect(c.errors()).toBe(0);
+    expect(c.applied).toBe(2);
+    expect(c.packets).toBe(2);
+    expect(c.byCode[0]).toBe(0);
+    expect(fields(table, 1).LTP).toBe(f32(95.9));
+    expect(fields(table, 0).LTP).toBe(f32(152.3));
+    // A zero length with anything non-zero in the header is still a bad length, not a keep-alive.
+    const bad = Buffer.alloc(8 + 16);
+    encodeHeader(bad, 0, 2, 0, 2, 55796);
+    encodeTicker(bad, 8, SEGMENT_CODE.NSE_FNO, 55795, { ltp: 1, ltt: 1 });
+    decoder.decodeFrame(bad, 3);
+    expect(c.badLength).toBe(1);
+    expect(c.keepAlives).toBe(8);
+    // A keep-alive, then a lying header: the keep-alive counts, the frame stops at the lie.
+    const lie = Buffer.alloc(8 + 16);
+    encodeTicker(lie, 8, SEGMENT_CODE.NSE_FNO, 55795, { ltp: 2, ltt: 1 });
+    lie.writeUInt16LE(3, 9);
+    decoder.decodeFrame(lie, 4);
+    expect(c.keepAlives).toBe(9);
+    expect(c.badLength).toBe(2);
+    // 1..7 zero bytes are not a header: a short frame.
+    decoder.decodeFrame(Buffer.alloc(8 + 5), 5);
+    expect(c.keepAlives).toBe(10);
+    expect(c.shortFrame).toBe(1);
+    expect(fields(table, 1).LTP).toBe(f32(95.9));
+  });
+
   it('surfaces disconnect and market-status packets through callbacks, not slots; a throwing callback is counted', () => {
     const reasons: number[] = [];
     const statuses: [number, number][] = [];
@@ -377,7 +436,7 @@ describe('fuzz: 1,000,000 random and mutated frames', () => {
     const key = (seg: number, id: number) => seg * 2 ** 32 + id;
     const slotByKey = new Map(tokens.map((t) => [key(SEGMENT_CODE[t.segment], t.securityId), t.slot]));
     const minLen: Record<number, number> = { 1: 16, 2: 16, 4: 50, 5: 12, 6: 16, 7: 8, 8: 162, 50: 10 };
-    const exp = { frames: 0, bytes: 0, packets: 0, applied: 0, marketStatus: 0, disconnects: 0, shortFrame: 0, badLength: 0, layoutMismatch: 0, unknownCode: 0, unknownToken: 0 };
+    const exp = { frames: 0, bytes: 0, packets: 0, applied: 0, marketStatus: 0, disconnects: 0, keepAlives: 0, shortFrame: 0, badLength: 0, layoutMismatch: 0, unknownCode: 0, unknownToken: 0 };
     const expByCode = new Float64Array(256);
     const writes = new Float64Array(SLOTS_F);
     const bumps = new Float64Array(CHAINS_F);
@@ -393,6 +452,11 @@ describe('fuzz: 1,000,000 random and mutated frames', () => {
         }
         const code = u8[o]!;
         const len = u8[o + 1]! | (u8[o + 2]! << 8);
+        if (len === 0 && u8.subarray(o, o + 8).every((x) => x === 0)) {
+          exp.keepAlives++;
+          o += 8;
+          continue;
+        }
         if (len < 8 || len > rem) {
           exp.badLength++;
           return;
@@ -429,12 +493,13 @@ describe('fuzz: 1,000,000 random and mutated frames', () => {
       }
       return [next() % 10, r === 7 ? next() : 1000 + (next() % 20)];
     };
-    /** Writes 1..5 valid packets of random types; returns the end offset. */
+    /** Writes 1..5 valid packets of random types, some behind all-zero keep-alive headers; returns the end offset. */
     function validPackets(at: number): number {
       let o = at;
       const count = 1 + (next() % 5);
       for (let k = 0; k < count; k++) {
         const [seg, id] = randomToken();
+        if (next() % 8 === 0) o = encodeKeepAlive(scratch, o);
         switch (next() % 9) {
           case 0:
             o = encodeTicker(scratch, o, seg, id, { ltp: f(), ltt: next() });
@@ -525,14 +590,14 @@ describe('fuzz: 1,000,000 random and mutated frames', () => {
     expect(c.internalErrors).toBe(0);
     expect(c.badInput).toBe(0);
     expect({
-      frames: c.frames, bytes: c.bytes, packets: c.packets, applied: c.applied, marketStatus: c.marketStatus, disconnects: c.disconnects,
+      frames: c.frames, bytes: c.bytes, packets: c.packets, applied: c.applied, marketStatus: c.marketStatus, disconnects: c.disconnects, keepAlives: c.keepAlives,
       shortFrame: c.shortFrame, badLength: c.badLength, layoutMismatch: c.layoutMismatch, unknownCode: c.unknownCode, unknownToken: c.unknownToken,
     }).toEqual(exp);
     expect(Array.from(c.byCode)).toEqual(Array.from(expByCode));
     expect(c.packets).toBe(c.applied + c.unknownToken + c.unknownCode + c.layoutMismatch + c.marketStatus + c.disconnects);
     expect(disconnectCalls).toBe(c.disconnects);
     // The fuzz really exercised every path.
-    for (const k of ['applied', 'unknownToken', 'unknownCode', 'layoutMismatch', 'shortFrame', 'badLength', 'marketStatus', 'disconnects'] as const) {
+    for (const k of ['applied', 'unknownToken', 'unknownCode', 'layoutMismatch', 'shortFrame', 'badLength', 'marketStatus', 'disconnects', 'keepAlives'] as const) {
       expect(c[k], k).toBeGreaterThan(1000);
     }
 

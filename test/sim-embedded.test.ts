@@ -33,7 +33,7 @@ describe('embedded simulator (worker thread)', () => {
     const c = connectFeed(feedUrl(sim.urls.feed, sim.accounts[0]!));
     await c.opened;
     c.send(subMsg(15, [{ seg: 'IDX_I', id: '13' }]));
-    await c.waitFor(() => c.packets.some((p) => p.type === 'index'), 5000, 'index packets');
+    await c.waitFor(() => c.packets.some((p) => p.type === 'ticker' && p.header.segment === 0), 5000, 'index ticker packets');
     const stats = await sim.stats();
     expect(stats.feed.connectionsOpen).toBe(1);
     expect(await sim.faults.dropConnections()).toBe(1);

@@ -24,7 +24,7 @@ async function open(account = 0): Promise<SimFeedClient> {
   clients.push(c);
   await c.opened;
   c.send(subMsg(15, NIFTY));
-  await c.waitFor(() => c.packets.some((p) => p.type === 'index'), 3000, 'index packets');
+  await c.waitFor(() => c.packets.some((p) => p.type === 'ticker' && p.header.segment === 0), 3000, 'index ticker packets');
   return c;
 }
 

@@ -4,7 +4,7 @@
  * option, §2.8), prices on the tick grid, LTT on the session clock (§2.9), and unsubscribe.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DecodedPacket } from '../src/dhan/packets.js';
+import type { DecodedPacket } from './helpers/packet-decoder.js';
 import type { Instrument } from '../src/master/instrument.js';
 import { startSimulator, type SimHandle } from '../src/sim/sim-server.js';
 import { parseMaster } from '../src/master/parse-master.js';
@@ -69,7 +69,7 @@ describe('master over HTTP', () => {
 });
 
 describe('feed', () => {
-  it('sends Market Status at connect, then Index + Prev Close for an IDX_I subscription, then index ticks', async () => {
+  it('sends Market Status at connect, then Ticker (code 2) + Prev Close for an IDX_I index in Ticker mode, then code-2 index ticks; never a code-1 packet', async () => {
     const c = open();
     await c.opened;
     await c.waitFor(() => c.packets.length >= 1, 3000, 'market status');
@@ -77,15 +77,48 @@ describe('feed', () => {
     c.send(subMsg(15, [{ seg: 'IDX_I', id: '13' }]));
     await c.waitFor(() => c.packets.some((p) => p.type === 'prevClose'), 3000, 'prev close');
     const first = c.packets.slice(1, 3);
-    expect(first.map((p) => p.type)).toEqual(['index', 'prevClose']);
+    // dhan-protocol.md §2.6: index values arrive as ordinary Ticker packets on IDX_I.
+    expect(first.map((p) => p.type)).toEqual(['ticker', 'prevClose']);
+    expect(first[0]!.header).toMatchObject({ code: 2, length: 16, segment: 0, securityId: 13 });
     expect(first[1]!.header).toMatchObject({ segment: 0, securityId: 13 });
-    await c.waitFor(() => c.packets.filter((p) => p.type === 'index').length >= 4, 5000, 'index ticks');
+    await c.waitFor(() => c.packets.filter((p) => p.type === 'ticker').length >= 4, 5000, 'index ticks');
     for (const p of c.packets) {
-      if (p.type !== 'index') continue;
-      expect(p.header.securityId).toBe(13);
+      expect(p.header.code).not.toBe(1);
+      if (p.type !== 'ticker') continue;
+      expect(p.header).toMatchObject({ segment: 0, securityId: 13 });
       expect(onTickGrid(p.values.ltp, 0.05)).toBe(true);
       expect(p.values.ltp).toBeGreaterThan(10_000);
     }
+    expect(c.rest).toBe(0);
+  });
+
+  it('sends an IDX_I index subscribed in Quote mode as Quote (code 4) packets without OI, and in Full mode as Full (code 8) with empty depth', async () => {
+    const c = open();
+    await c.opened;
+    c.send(subMsg(17, [{ seg: 'IDX_I', id: '25' }]));
+    c.send(subMsg(21, [{ seg: 'IDX_I', id: '51' }]));
+    const of = (id: number, type: DecodedPacket['type']) => c.packets.filter((p) => p.header.securityId === id && p.header.segment === 0 && p.type === type);
+    await c.waitFor(() => of(25, 'quote').length >= 3 && of(51, 'full').length >= 3, 8000, 'index quote and full ticks');
+    for (const p of of(25, 'quote')) {
+      if (p.type !== 'quote') continue;
+      expect(p.header).toMatchObject({ code: 4, length: 50 });
+      expect(p.values.ltp).toBeGreaterThan(10_000);
+      // The close field carries the previous close (§2.7), as for any Quote.
+      expect(p.values.close).toBeGreaterThan(10_000);
+      expect(p.values.high).toBeGreaterThanOrEqual(p.values.low);
+    }
+    for (const p of of(51, 'full')) {
+      if (p.type !== 'full') continue;
+      expect(p.header).toMatchObject({ code: 8, length: 162 });
+      expect(p.values.ltp).toBeGreaterThan(10_000);
+      // An index has no order book: every depth level is zero-filled (§2.6).
+      for (const d of p.values.depth) expect(d).toEqual({ bidQty: 0, askQty: 0, bidOrders: 0, askOrders: 0, bid: 0, ask: 0 });
+    }
+    // Indices are not F&O: no OI packets; and no code-1 packet in any mode.
+    expect(c.packets.filter((p) => p.header.segment === 0 && (p.type === 'oi' || p.header.code === 1))).toEqual([]);
+    // Prev Close still comes once per IDX_I subscription (§2.7).
+    expect(of(25, 'prevClose')).toHaveLength(1);
+    expect(of(51, 'prevClose')).toHaveLength(1);
     expect(c.rest).toBe(0);
   });
 

@@ -4,11 +4,12 @@
  * §2.12 byte for byte when the state holds the vectors' values.
  */
 import { describe, expect, it } from 'vitest';
-import { decodePacket, PacketLength } from '../src/dhan/packets.js';
+import { PacketLength } from '../src/dhan/packet-layout.js';
+import { decodePacket } from './helpers/packet-decoder.js';
 import type { Instrument } from '../src/master/instrument.js';
 import { MarketModel, onTickGrid } from '../src/sim/market-model.js';
 import { SessionClock } from '../src/sim/session-clock.js';
-import { writeFull, writeIndex, writeOi, writePrevClose, writeQuote, writeTicker } from '../src/sim/sim-packets.js';
+import { writeFull, writeOi, writePrevClose, writeQuote, writeTicker } from '../src/sim/sim-packets.js';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 
@@ -135,11 +136,11 @@ describe('every packet the simulator builds decodes to the state it was built fr
     const sid = m.securityId[i]!;
     let off = 0;
     const at: number[] = [];
-    for (const w of [writeTicker, writeIndex, writeQuote, writeOi, writePrevClose, writeFull]) {
+    for (const w of [writeTicker, writeQuote, writeOi, writePrevClose, writeFull]) {
       at.push(off);
       off = w(b, off, m, i);
     }
-    expect(off).toBe(16 + 16 + 50 + 12 + 16 + 162);
+    expect(off).toBe(16 + 50 + 12 + 16 + 162);
     const get = (k: number) => {
       const p = decodePacket(b, at[k]!);
       expect(p).not.toBeNull();
@@ -149,8 +150,7 @@ describe('every packet the simulator builds decodes to the state it was built fr
     };
     const ticker = get(0);
     expect(ticker).toMatchObject({ type: 'ticker', header: { code: 2, length: 16 }, values: { ltp: f32(m.ltp[i]!), ltt: m.ltt[i] } });
-    expect(get(1)).toMatchObject({ type: 'index', header: { code: 1, length: 16 }, values: { ltp: f32(m.ltp[i]!), ltt: m.ltt[i] } });
-    expect(get(2)).toMatchObject({
+    expect(get(1)).toMatchObject({
       type: 'quote',
       header: { code: 4, length: 50 },
       values: {
@@ -159,9 +159,9 @@ describe('every packet the simulator builds decodes to the state it was built fr
         high: f32(m.high[i]!), low: f32(m.low[i]!),
       },
     });
-    expect(get(3)).toMatchObject({ type: 'oi', header: { code: 5, length: 12 }, values: { oi: m.oi[i] } });
-    expect(get(4)).toMatchObject({ type: 'prevClose', header: { code: 6, length: 16 }, values: { prevClose: f32(m.prevClose[i]!), prevOi: m.prevOi[i] } });
-    const full = get(5);
+    expect(get(2)).toMatchObject({ type: 'oi', header: { code: 5, length: 12 }, values: { oi: m.oi[i] } });
+    expect(get(3)).toMatchObject({ type: 'prevClose', header: { code: 6, length: 16 }, values: { prevClose: f32(m.prevClose[i]!), prevOi: m.prevOi[i] } });
+    const full = get(4);
     expect(full).toMatchObject({
       type: 'full',
       header: { code: 8, length: 162 },

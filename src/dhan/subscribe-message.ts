@@ -14,7 +14,8 @@
 import { z } from 'zod';
 import { ErrorCodes, OptchainError } from '../errors.js';
 import { SEGMENT_CODE, isSegment, type Segment } from './segments.js';
-import { DisconnectReason, MAX_INSTRUMENTS_PER_MESSAGE, RequestCode, SUBSCRIPTION_REQUEST_CODES } from './packets.js';
+import { DisconnectReason } from './disconnect-reason.js';
+import { MAX_INSTRUMENTS_PER_MESSAGE, RequestCode, SUBSCRIPTION_REQUEST_CODES } from './feed-requests.js';
 
 /** One instrument to (un)subscribe. A numeric id is sent as its decimal string. */
 export interface FeedInstrument {

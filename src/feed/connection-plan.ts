@@ -26,7 +26,7 @@
  *
  * @module
  */
-import { MAX_INSTRUMENTS_PER_CONNECTION, MAX_INSTRUMENTS_PER_MESSAGE } from '../dhan/packets.js';
+import { MAX_INSTRUMENTS_PER_CONNECTION, MAX_INSTRUMENTS_PER_MESSAGE } from '../dhan/feed-requests.js';
 import { buildSubscribeMessage, requestCodeFor, type FeedMode } from '../dhan/subscribe-message.js';
 import type { Segment } from '../dhan/segments.js';
 import type { SlotToken } from '../skeleton/types.js';

@@ -4,7 +4,8 @@
  * (engineering.md §2.2), then bumps the generation of each chain the slot belongs to.
  *
  * Robustness: a frame is walked by the header's length field (§2.8: several packets per frame
- * are allowed); a length below 8 or past the frame's end stops the walk, a known code whose
+ * are allowed); an all-zero 8-byte header (Dhan's keep-alive, §2.5) is stepped over and counted
+ * in `keepAlives`, never as an error; any other length below 8 or past the frame's end stops the walk, a known code whose
  * length is shorter than its layout is skipped, an unknown code or a token outside this
  * decoder's lookup is skipped; every case is counted and nothing throws, whatever the bytes.
  *
@@ -39,6 +40,20 @@ import { F, SLOT_WORDS } from '../price-table/layout.js';
 import { SlotLookup, type SlotKey } from './slot-lookup.js';
 import { SlotChains } from './slot-chains.js';
 import { ErrorCodes, OptchainError } from '../errors.js';
+// const enums: tsc writes every use below as its literal number (see packet-layout.ts).
+import {
+  DepthOffset,
+  DisconnectOffset,
+  FullOffset,
+  HeaderOffset,
+  OiOffset,
+  PacketLength,
+  PrevCloseOffset,
+  QuoteOffset,
+  ResponseCode,
+  TickerOffset,
+  isKeepAliveHeader,
+} from '../dhan/packet-layout.js';
 
 // Field word offsets as plain constants so the hot path folds them.
 const LTP = F.LTP;
@@ -94,9 +109,14 @@ export class FeedDecoderCounters {
   marketStatus = 0;
   /** Disconnect packets (code 50). */
   disconnects = 0;
+  /**
+   * All-zero 8-byte headers skipped (Dhan's keep-alives, §2.5; openalgo PR #912 saw thousands a
+   * second). Not packets and not errors: the rest of the frame is decoded.
+   */
+  keepAlives = 0;
   /** Error: 1..7 bytes left at the end of a frame (or a frame shorter than a header). Stops the frame. */
   shortFrame = 0;
-  /** Error: header length < 8 or past the end of the frame. Stops the frame. */
+  /** Error: header length < 8 (other than an all-zero keep-alive header) or past the end of the frame. Stops the frame. */
   badLength = 0;
   /** Error: a known code whose length is shorter than its layout, or an index packet that is not 16 bytes. Skipped. */
   layoutMismatch = 0;
@@ -228,7 +248,8 @@ export class FeedDecoder {
     // A detached buffer has byteLength 0; returning here also avoids `new DataView` on it.
     if (n === 0) return;
     try {
-      this.walk(bytes, n, receivedAtMs);
+      const o = this.walk(bytes, n, 0, receivedAtMs);
+      if (o >= 0) this.zeroLength(bytes, n, o, receivedAtMs);
     } catch {
       // Last-resort guard: the walk is bounds-checked, so this should never run (the fuzz
       // test asserts internalErrors stays 0); a decoder bug must not kill the feed worker.
@@ -236,7 +257,31 @@ export class FeedDecoder {
     }
   }
 
-  private walk(bytes: Uint8Array, n: number, receivedAtMs: number): void {
+  /**
+   * The walk stopped at a header whose length field is 0. An all-zero header is Dhan's
+   * keep-alive (§2.5, openalgo PR #912): step over its 8 bytes and decode the rest of the
+   * frame; anything else with length 0 is a bad length. Kept out of the walk's loop and out of
+   * decodeFrame: inside either it cost 4–8 % of decode throughput (bench/feed-decode.bench.mjs
+   * --baseline-dist), here nothing measurable.
+   */
+  private zeroLength(bytes: Uint8Array, n: number, at: number, receivedAtMs: number): void {
+    const c = this.counters;
+    let o = at;
+    while (o >= 0) {
+      if (!isKeepAliveHeader(this.view, bytes.byteOffset + o)) {
+        c.badLength++;
+        return;
+      }
+      c.keepAlives++;
+      o = this.walk(bytes, n, o + PacketLength.HEADER, receivedAtMs);
+    }
+  }
+
+  /**
+   * Decodes packets from `start`; returns -1 when the frame is done (cleanly or with its error
+   * counted), else the offset of a header whose length field is 0, for the caller to judge.
+   */
+  private walk(bytes: Uint8Array, n: number, start: number, receivedAtMs: number): number {
     const c = this.counters;
     const ab = bytes.buffer;
     let dv = this.view;
@@ -245,62 +290,65 @@ export class FeedDecoder {
       this.lastBuffer = ab;
     }
     const base = bytes.byteOffset;
-    let o = 0;
+    let o = start;
     while (o < n) {
       const rem = n - o;
-      if (rem < 8) {
+      if (rem < PacketLength.HEADER) {
         c.shortFrame++;
-        return;
+        return -1;
       }
       const p = base + o;
-      const len = dv.getUint16(p + 1, true);
-      if (len < 8 || len > rem) {
+      const len = dv.getUint16(p + HeaderOffset.LENGTH, true);
+      if (len < PacketLength.HEADER || len > rem) {
+        if (len === 0) return o;
         c.badLength++;
-        return;
+        return -1;
       }
-      const code = dv.getUint8(p);
+      const code = dv.getUint8(p + HeaderOffset.CODE);
       c.packets++;
       c.byCode[code]!++;
       this.packet(dv, p, code, len, receivedAtMs);
       o += len;
     }
+    return -1;
   }
 
   private packet(dv: DataView, p: number, code: number, len: number, receivedAtMs: number): void {
     const c = this.counters;
     switch (code) {
-      case 8:
-        if (len < 162) break;
+      case ResponseCode.FULL:
+        if (len < PacketLength.FULL) break;
         this.full(dv, p, receivedAtMs);
         return;
-      case 4:
-        if (len < 50) break;
+      case ResponseCode.QUOTE:
+        if (len < PacketLength.QUOTE) break;
         this.quote(dv, p, receivedAtMs);
         return;
-      case 2:
-        if (len < 16) break;
+      case ResponseCode.TICKER:
+        if (len < PacketLength.TICKER) break;
         this.ticker(dv, p, receivedAtMs);
         return;
-      case 1:
-        // Undocumented layout: decode as a ticker only when it has the ticker's size (§2.6).
-        if (len !== 16) break;
+      case ResponseCode.INDEX:
+        // Undocumented layout, sent by no client-observed Dhan feed (index values come as
+        // Ticker/Quote on IDX_I, §2.6); decoded as a ticker only when it has the ticker's size.
+        if (len !== PacketLength.INDEX) break;
         this.ticker(dv, p, receivedAtMs);
         return;
-      case 5:
-        if (len < 12) break;
+      case ResponseCode.OI:
+        if (len < PacketLength.OI) break;
         this.oi(dv, p, receivedAtMs);
         return;
-      case 6:
-        if (len < 16) break;
+      case ResponseCode.PREV_CLOSE:
+        if (len < PacketLength.PREV_CLOSE) break;
         this.prevClose(dv, p, receivedAtMs);
         return;
-      case 7:
+      case ResponseCode.MARKET_STATUS:
         c.marketStatus++;
-        if (this.onMarketStatus !== undefined) this.callMarketStatus(dv.getUint8(p + 3), dv.getUint32(p + 4, true));
+        if (this.onMarketStatus !== undefined) this.callMarketStatus(dv.getUint8(p + HeaderOffset.SEGMENT), dv.getUint32(p + HeaderOffset.SECURITY_ID, true));
         return;
-      case 50: {
-        if (len < 10) break;
-        const reason = dv.getUint16(p + 8, true);
+      case ResponseCode.DISCONNECT: {
+        if (len < PacketLength.DISCONNECT) break;
+        const reason = dv.getUint16(p + DisconnectOffset.REASON, true);
         c.disconnects++;
         c.lastDisconnectReason = reason;
         if (this.onDisconnect !== undefined) this.callDisconnect(reason);
@@ -314,7 +362,7 @@ export class FeedDecoder {
   }
 
   private slotOf(dv: DataView, p: number): number {
-    const slot = this.lookup.slotOf(dv.getUint8(p + 3), dv.getUint32(p + 4, true));
+    const slot = this.lookup.slotOf(dv.getUint8(p + HeaderOffset.SEGMENT), dv.getUint32(p + HeaderOffset.SECURITY_ID, true));
     if (slot < 0) this.counters.unknownToken++;
     return slot;
   }
@@ -322,19 +370,19 @@ export class FeedDecoder {
   private full(dv: DataView, p: number, receivedAtMs: number): void {
     const slot = this.slotOf(dv, p);
     if (slot < 0) return;
-    const ltp = dv.getFloat32(p + 8, true);
-    const lttRaw = dv.getUint32(p + 14, true);
-    const atp = dv.getFloat32(p + 18, true);
-    const volume = this.volume(slot, dv.getUint32(p + 22, true));
-    const oi = this.openInterest(slot, dv.getUint32(p + 34, true));
-    const open = dv.getFloat32(p + 46, true);
-    const close = dv.getFloat32(p + 50, true);
-    const high = dv.getFloat32(p + 54, true);
-    const low = dv.getFloat32(p + 58, true);
-    const bidQty = dv.getUint32(p + 62, true);
-    const askQty = dv.getUint32(p + 66, true);
-    const bid = dv.getFloat32(p + 74, true);
-    const ask = dv.getFloat32(p + 78, true);
+    const ltp = dv.getFloat32(p + FullOffset.LTP, true);
+    const lttRaw = dv.getUint32(p + FullOffset.LTT, true);
+    const atp = dv.getFloat32(p + FullOffset.ATP, true);
+    const volume = this.volume(slot, dv.getUint32(p + FullOffset.VOLUME, true));
+    const oi = this.openInterest(slot, dv.getUint32(p + FullOffset.OI, true));
+    const open = dv.getFloat32(p + FullOffset.OPEN, true);
+    const close = dv.getFloat32(p + FullOffset.CLOSE, true);
+    const high = dv.getFloat32(p + FullOffset.HIGH, true);
+    const low = dv.getFloat32(p + FullOffset.LOW, true);
+    const bidQty = dv.getUint32(p + FullOffset.DEPTH + DepthOffset.BID_QTY, true);
+    const askQty = dv.getUint32(p + FullOffset.DEPTH + DepthOffset.ASK_QTY, true);
+    const bid = dv.getFloat32(p + FullOffset.DEPTH + DepthOffset.BID, true);
+    const ask = dv.getFloat32(p + FullOffset.DEPTH + DepthOffset.ASK, true);
     const useClose = close > 0 && this.prevCloseSrc[slot] !== 2;
 
     const f = this.f64;
@@ -363,14 +411,14 @@ export class FeedDecoder {
   private quote(dv: DataView, p: number, receivedAtMs: number): void {
     const slot = this.slotOf(dv, p);
     if (slot < 0) return;
-    const ltp = dv.getFloat32(p + 8, true);
-    const lttRaw = dv.getUint32(p + 14, true);
-    const atp = dv.getFloat32(p + 18, true);
-    const volume = this.volume(slot, dv.getUint32(p + 22, true));
-    const open = dv.getFloat32(p + 34, true);
-    const close = dv.getFloat32(p + 38, true);
-    const high = dv.getFloat32(p + 42, true);
-    const low = dv.getFloat32(p + 46, true);
+    const ltp = dv.getFloat32(p + QuoteOffset.LTP, true);
+    const lttRaw = dv.getUint32(p + QuoteOffset.LTT, true);
+    const atp = dv.getFloat32(p + QuoteOffset.ATP, true);
+    const volume = this.volume(slot, dv.getUint32(p + QuoteOffset.VOLUME, true));
+    const open = dv.getFloat32(p + QuoteOffset.OPEN, true);
+    const close = dv.getFloat32(p + QuoteOffset.CLOSE, true);
+    const high = dv.getFloat32(p + QuoteOffset.HIGH, true);
+    const low = dv.getFloat32(p + QuoteOffset.LOW, true);
     const useClose = close > 0 && this.prevCloseSrc[slot] !== 2;
 
     const f = this.f64;
@@ -394,8 +442,8 @@ export class FeedDecoder {
   private ticker(dv: DataView, p: number, receivedAtMs: number): void {
     const slot = this.slotOf(dv, p);
     if (slot < 0) return;
-    const ltp = dv.getFloat32(p + 8, true);
-    const lttRaw = dv.getUint32(p + 12, true);
+    const ltp = dv.getFloat32(p + TickerOffset.LTP, true);
+    const lttRaw = dv.getUint32(p + TickerOffset.LTT, true);
     const f = this.f64;
     const w = slot * SLOT_WORDS;
     this.table.beginWrite(slot);
@@ -409,7 +457,7 @@ export class FeedDecoder {
   private oi(dv: DataView, p: number, receivedAtMs: number): void {
     const slot = this.slotOf(dv, p);
     if (slot < 0) return;
-    const oi = this.openInterest(slot, dv.getUint32(p + 8, true));
+    const oi = this.openInterest(slot, dv.getUint32(p + OiOffset.OI, true));
     const f = this.f64;
     const w = slot * SLOT_WORDS;
     this.table.beginWrite(slot);
@@ -422,8 +470,8 @@ export class FeedDecoder {
   private prevClose(dv: DataView, p: number, receivedAtMs: number): void {
     const slot = this.slotOf(dv, p);
     if (slot < 0) return;
-    const prevClose = dv.getFloat32(p + 8, true);
-    const prevOi = dv.getUint32(p + 12, true);
+    const prevClose = dv.getFloat32(p + PrevCloseOffset.PREV_CLOSE, true);
+    const prevOi = dv.getUint32(p + PrevCloseOffset.PREV_OI, true);
     const f = this.f64;
     const w = slot * SLOT_WORDS;
     this.table.beginWrite(slot);

@@ -28,7 +28,7 @@
  * @module
  */
 import WebSocket from 'ws';
-import { disconnectReasonText, isCredentialFailure } from '../dhan/packets.js';
+import { disconnectReasonText, isCredentialFailure } from '../dhan/disconnect-reason.js';
 import { buildDisconnectMessage } from '../dhan/subscribe-message.js';
 import type { MarketClock } from '../time/market-clock.js';
 import { accountsFiles, feedUrlFor, filesStamp, loadAccounts, redactFeedUrl, type AccountsSource, type FeedAccount } from './accounts.js';

@@ -27,11 +27,13 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { DisconnectReason, PacketLength, encodeDisconnect, encodeHeader, encodeMarketStatus } from '../dhan/packets.js';
+import { DisconnectReason } from '../dhan/disconnect-reason.js';
+import { PacketLength } from '../dhan/packet-layout.js';
+import { encodeDisconnect, encodeHeader, encodeMarketStatus } from './packet-encoder.js';
 import { parseFeedRequest } from '../dhan/subscribe-message.js';
 import { SEGMENT_CODE, instrumentKey } from '../dhan/segments.js';
 import { Kind, UpdateFlag, type MarketModel } from './market-model.js';
-import { MAX_BYTES_PER_INSTRUMENT, writeFull, writeIndex, writeOi, writePrevClose, writeQuote, writeTicker } from './sim-packets.js';
+import { MAX_BYTES_PER_INSTRUMENT, writeFull, writeOi, writePrevClose, writeQuote, writeTicker } from './sim-packets.js';
 import type { AccountRegistry } from './accounts.js';
 
 /** Subscription mode bits of a connection's per-instrument byte. */
@@ -78,7 +80,7 @@ export interface FeedStats {
   activeInstruments: number;
   rounds: number;
   updates: number;
-  packets: { index: number; ticker: number; quote: number; oi: number; prevClose: number; marketStatus: number; full: number; disconnect: number };
+  packets: { ticker: number; quote: number; oi: number; prevClose: number; marketStatus: number; full: number; disconnect: number };
   frames: number;
   bytes: number;
   /** Disconnect packets sent, by reason code. */
@@ -151,7 +153,7 @@ export class FeedServer {
     activeInstruments: 0,
     rounds: 0,
     updates: 0,
-    packets: { index: 0, ticker: 0, quote: 0, oi: 0, prevClose: 0, marketStatus: 0, full: 0, disconnect: 0 },
+    packets: { ticker: 0, quote: 0, oi: 0, prevClose: 0, marketStatus: 0, full: 0, disconnect: 0 },
     frames: 0,
     bytes: 0,
     disconnects: {},
@@ -419,15 +421,16 @@ export class FeedServer {
     }
   }
 
-  /** The current state of `i` in mode `bit`, appended to the output chunk (§2.7). */
+  /**
+   * The current state of `i` in mode `bit`, appended to the output chunk (§2.7). An index
+   * (IDX_I) gets the packet of its mode like any instrument (§2.6: Ticker/Quote packets on
+   * IDX_I, never the code-1 index packet), plus its Prev Close.
+   */
   private snapshot(i: number, bit: number): void {
     const m = this.model;
     this.ensureOut(MAX_BYTES_PER_INSTRUMENT + 64);
     const isIndex = m.kind[i] === Kind.INDEX;
-    if (isIndex) {
-      this.appendEncoded(PacketLength.INDEX, (b, o) => writeIndex(b, o, m, i));
-      this.counters.packets.index++;
-    } else if (bit === TICKER) {
+    if (bit === TICKER) {
       this.appendEncoded(PacketLength.TICKER, (b, o) => writeTicker(b, o, m, i));
       this.counters.packets.ticker++;
     } else if (bit === QUOTE) {
@@ -471,16 +474,13 @@ export class FeedServer {
     const pk = e * 4;
     const buf = this.roundBuf;
     this.evInst[e] = i;
-    // evPacket: [ticker|index, quote, oi, full] offsets into the round buffer, -1 when absent.
+    // evPacket: [ticker, quote, oi, full] offsets into the round buffer, -1 when absent.
+    // An index update is a TRADE (its value moved), so IDX_I gets Ticker/Quote/Full packets by
+    // mode like any instrument (§2.6); it has no OI (not an F&O segment).
     this.evPacket[pk] = -1;
     this.evPacket[pk + 1] = -1;
     this.evPacket[pk + 2] = -1;
     this.evPacket[pk + 3] = -1;
-    if (m.kind[i] === Kind.INDEX) {
-      this.evPacket[pk] = this.roundLen;
-      this.roundLen = writeIndex(buf, this.roundLen, m, i);
-      return;
-    }
     if (t > 0 && (flags & UpdateFlag.TRADE) !== 0) {
       this.evPacket[pk] = this.roundLen;
       this.roundLen = writeTicker(buf, this.roundLen, m, i);
@@ -506,7 +506,6 @@ export class FeedServer {
     this.evCount = 0;
     this.counters.updates += this.model.advance(wallMs, this.onUpdate);
     if (this.evCount === 0) return;
-    const isIndex = this.model.kind;
     const conns = this.conns;
     for (let c = 0; c < conns.length; c++) {
       const conn = conns[c]!;
@@ -522,11 +521,6 @@ export class FeedServer {
         const m = modes[i]!;
         if (m === 0) continue;
         const p = e * 4;
-        if (isIndex[i] === Kind.INDEX) {
-          this.appendCopy(ev[p]!, PacketLength.INDEX);
-          pk.index++;
-          continue;
-        }
         if ((m & TICKER) !== 0 && ev[p]! >= 0) {
           this.appendCopy(ev[p]!, PacketLength.TICKER);
           pk.ticker++;

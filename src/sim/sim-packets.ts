@@ -1,6 +1,6 @@
 /**
- * Turns the market model's state into Dhan packets with the codec's encoders
- * (src/dhan/packets.ts), reusing one mutable value record per packet type so steady-state
+ * Turns the market model's state into Dhan packets with the simulator's encoders
+ * (src/sim/packet-encoder.ts), reusing one mutable value record per packet type so steady-state
  * encoding allocates nothing.
  *
  * Field decisions (dhan-protocol.md §2.6–§2.7, written down in the simulator README):
@@ -8,20 +8,15 @@
  *   support answer quoted in §2.7), so non-index instruments learn their previous close there.
  * - LTT is the IST-shifted second of the last trade (§2.9), 0 for an instrument that has not
  *   traded today; OHLC are 0 until the first trade of the day.
- * - Index instruments (IDX_I) carry their value in a code-1 Index packet (16-byte ticker layout).
+ * - Index instruments (IDX_I) carry their value in the packet of the mode they were subscribed
+ *   in, like any instrument: Ticker (code 2) in Ticker mode, Quote (code 4) in Quote mode, as
+ *   Dhan's SDK and four independent clients read them (dhan-protocol.md §2.6); never the code-1
+ *   "index packet", which none of those clients decodes.
  *
  * @module
  */
-import {
-  encodeFull,
-  encodeIndex,
-  encodeOi,
-  encodePrevClose,
-  encodeQuote,
-  encodeTicker,
-  PacketLength,
-  type DepthLevel,
-} from '../dhan/packets.js';
+import { PacketLength, type DepthLevel } from '../dhan/packet-layout.js';
+import { encodeFull, encodeOi, encodePrevClose, encodeQuote, encodeTicker } from './packet-encoder.js';
 import type { MarketModel } from './market-model.js';
 
 type MutableDepth = { -readonly [K in keyof DepthLevel]: DepthLevel[K] };
@@ -57,13 +52,6 @@ export function writeTicker(buf: Uint8Array, off: number, m: MarketModel, i: num
   ticker.ltp = m.ltp[i]!;
   ticker.ltt = m.ltt[i]!;
   return encodeTicker(buf, off, m.segCode[i]!, m.securityId[i]!, ticker);
-}
-
-/** Index packet (code 1) for an IDX_I instrument. */
-export function writeIndex(buf: Uint8Array, off: number, m: MarketModel, i: number): number {
-  ticker.ltp = m.ltp[i]!;
-  ticker.ltt = m.ltt[i]!;
-  return encodeIndex(buf, off, m.segCode[i]!, m.securityId[i]!, ticker);
 }
 
 /** Quote (code 4). */

@@ -29,7 +29,7 @@ import { MarginApi, type EndpointStats } from './margin-api.js';
 import { MarketModel } from './market-model.js';
 import { SessionClock } from './session-clock.js';
 import { parseMaster } from '../master/parse-master.js';
-import { DisconnectReason } from '../dhan/packets.js';
+import { DisconnectReason } from '../dhan/disconnect-reason.js';
 
 /** Dhan's path of the detailed master (dhan-protocol.md §1.1), served by the simulator. */
 export const MASTER_PATH = '/api-data/api-scrip-master-detailed.csv';

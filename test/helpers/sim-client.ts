@@ -3,7 +3,7 @@
  * records every frame and decoded packet, and lets a test wait for a condition.
  */
 import WebSocket from 'ws';
-import { decodePackets, type DecodedPacket } from '../../src/dhan/packets.js';
+import { decodePackets, type DecodedPacket } from './packet-decoder.js';
 
 export interface FeedCreds {
   clientId: string;
