@@ -22,6 +22,8 @@ export const ErrorCodes = {
   PRICE_TABLE_LAYOUT: 'PRICE_TABLE_LAYOUT',
   // simulator and paper database
   SIM_FAILED: 'SIM_FAILED',
+  /** A simulator option or control value out of range (e.g. keep-alives per second). */
+  SIM_OPTION_INVALID: 'SIM_OPTION_INVALID',
   DATABASE_TOO_NEW: 'DATABASE_TOO_NEW',
   // feed
   FEED_AUTH_FAILED: 'FEED_AUTH_FAILED',

@@ -32,6 +32,8 @@ export const configSchema = z.object({
   simPort: port,
   simSeed: z.coerce.number().int(),
   simRate: z.coerce.number().positive().max(1000),
+  /** All-zero keep-alive headers per second per simulated feed connection (dhan-protocol.md §2.5); 0 = off. */
+  simKeepAlives: z.coerce.number().min(0).max(100_000),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   feedWorkers: positiveInt.max(16),
   feedWatchdogMs: positiveInt,

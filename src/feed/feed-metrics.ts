@@ -48,6 +48,15 @@ export function registerFeedMetrics(registry: Registry, status: () => FeedStatus
     },
   });
   new Counter({
+    name: 'optchain_feed_keepalive_headers_total',
+    help: 'All-zero 8-byte keep-alive headers skipped in feed frames (dhan-protocol.md §2.5); not decode errors',
+    registers,
+    collect() {
+      this.reset();
+      this.inc(get().keepAlives);
+    },
+  });
+  new Counter({
     name: 'optchain_feed_decode_errors_total',
     help: 'Feed decode errors by kind (bad framing, unknown codes or tokens, short layouts)',
     labelNames: ['kind'],

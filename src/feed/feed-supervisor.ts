@@ -114,6 +114,8 @@ export interface FeedStatus {
   readonly bytes: number;
   /** Packets by response code. */
   readonly byCode: Readonly<Record<string, number>>;
+  /** All-zero keep-alive headers skipped (dhan-protocol.md §2.5); not packets, not errors. */
+  readonly keepAlives: number;
   /** Sum of decode error counters (bad framing, unknown codes/tokens, short layouts). */
   readonly decodeErrors: number;
   readonly errors: DecoderSnapshot['errors'];
@@ -183,6 +185,7 @@ interface DecoderTotals {
   bytes: number;
   packets: number;
   byCode: Record<string, number>;
+  keepAlives: number;
   errors: Record<keyof DecoderSnapshot['errors'], number>;
 }
 
@@ -193,7 +196,7 @@ interface Carried extends DecoderTotals {
 }
 
 const emptyErrors = (): DecoderTotals['errors'] => ({ shortFrame: 0, badLength: 0, layoutMismatch: 0, unknownCode: 0, unknownToken: 0, badInput: 0, internalErrors: 0, callbackErrors: 0 });
-const emptyTotals = (): DecoderTotals => ({ frames: 0, bytes: 0, packets: 0, byCode: {}, errors: emptyErrors() });
+const emptyTotals = (): DecoderTotals => ({ frames: 0, bytes: 0, packets: 0, byCode: {}, keepAlives: 0, errors: emptyErrors() });
 const emptyCarried = (): Carried => ({ ...emptyTotals(), connections: new Map() });
 
 /** Adds `from` into `into`. */
@@ -201,6 +204,7 @@ function addTotals(into: DecoderTotals, from: Readonly<DecoderTotals> | DecoderS
   into.frames += from.frames;
   into.bytes += from.bytes;
   into.packets += from.packets;
+  into.keepAlives += from.keepAlives;
   for (const [k, v] of Object.entries(from.byCode)) into.byCode[k] = (into.byCode[k] ?? 0) + v;
   for (const k of Object.keys(into.errors) as (keyof DecoderTotals['errors'])[]) into.errors[k] += from.errors[k];
 }
@@ -426,7 +430,7 @@ export class FeedSupervisor {
       };
     });
     const withData = this.countWithData();
-    const { packets, frames, bytes, byCode, errors } = totals;
+    const { packets, frames, bytes, byCode, keepAlives, errors } = totals;
     const decodeErrors = errors.shortFrame + errors.badLength + errors.layoutMismatch + errors.unknownCode + errors.unknownToken + errors.badInput + errors.internalErrors;
     const problems: string[] = [];
     if (plan !== null && plan.unsubscribed > 0) problems.push(`${plan.unsubscribed} tokens unsubscribed (account capacity ${plan.capacity})`);
@@ -454,6 +458,7 @@ export class FeedSupervisor {
       frames,
       bytes,
       byCode,
+      keepAlives,
       decodeErrors,
       errors,
       missingAfterOpen: { checkedConnections, count: missing, examples: missingExamples },

@@ -176,6 +176,7 @@ function run(data: FeedWorkerData): void {
       byCode,
       marketStatus: counters.marketStatus,
       disconnects: counters.disconnects,
+      keepAlives: counters.keepAlives,
       errors: {
         shortFrame: counters.shortFrame,
         badLength: counters.badLength,

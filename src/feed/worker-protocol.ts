@@ -56,6 +56,8 @@ export interface DecoderSnapshot {
   readonly byCode: Readonly<Record<string, number>>;
   readonly marketStatus: number;
   readonly disconnects: number;
+  /** All-zero keep-alive headers skipped (dhan-protocol.md §2.5); not errors. */
+  readonly keepAlives: number;
   readonly errors: {
     readonly shortFrame: number;
     readonly badLength: number;

@@ -95,7 +95,7 @@ export interface EmbeddedSimControl {
 }
 
 const FAULT_NAMES: readonly (keyof SimFaults)[] = [
-  'dropConnections', 'stallConnections', 'unstall', 'sendMalformed', 'expireToken', 'setRestLatency', 'burst', 'setRate', 'setStacked',
+  'dropConnections', 'stallConnections', 'unstall', 'sendMalformed', 'expireToken', 'setRestLatency', 'burst', 'setRate', 'setStacked', 'setKeepAlives',
 ];
 
 /** One simulator thread, listening. */

@@ -29,12 +29,13 @@ import type { Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { DisconnectReason } from '../dhan/disconnect-reason.js';
 import { PacketLength } from '../dhan/packet-layout.js';
-import { encodeDisconnect, encodeHeader, encodeMarketStatus } from './packet-encoder.js';
+import { encodeDisconnect, encodeHeader, encodeKeepAlive, encodeMarketStatus } from './packet-encoder.js';
 import { parseFeedRequest } from '../dhan/subscribe-message.js';
 import { SEGMENT_CODE, instrumentKey } from '../dhan/segments.js';
 import { Kind, UpdateFlag, type MarketModel } from './market-model.js';
 import { MAX_BYTES_PER_INSTRUMENT, writeFull, writeOi, writePrevClose, writeQuote, writeTicker } from './sim-packets.js';
 import type { AccountRegistry } from './accounts.js';
+import { ErrorCodes, OptchainError } from '../errors.js';
 
 /** Subscription mode bits of a connection's per-instrument byte. */
 const TICKER = 1;
@@ -56,6 +57,12 @@ export interface FeedServerOptions {
   readonly stacked?: boolean;
   /** Packets per stacked message at most. Default 32. */
   readonly maxStack?: number;
+  /**
+   * All-zero 8-byte keep-alive headers per second sent to every open connection (§2.5: openalgo
+   * PR #912 saw them live, at times thousands a second). Default 0 (off). Own frames, or inside
+   * the stack, ahead of the round's packets, when `stacked` is on.
+   */
+  readonly keepAlivesPerSecond?: number;
   /** Which subscriptions get a Prev Close (code 6) packet: IDX_I only (default, §2.7) or all. */
   readonly prevCloseFor?: 'index' | 'all';
   /** A connection whose socket buffers more than this many bytes is terminated as a slow consumer. Default 32 MiB. */
@@ -83,6 +90,8 @@ export interface FeedStats {
   packets: { ticker: number; quote: number; oi: number; prevClose: number; marketStatus: number; full: number; disconnect: number };
   frames: number;
   bytes: number;
+  /** All-zero keep-alive headers sent (§2.5), all connections. */
+  keepAlives: number;
   /** Disconnect packets sent, by reason code. */
   disconnects: Record<string, number>;
   silentDrops: number;
@@ -90,6 +99,16 @@ export interface FeedStats {
   faultDrops: number;
   clientDisconnects: number;
   stalled: number;
+}
+
+/** Upper bound of {@link FeedServerOptions.keepAlivesPerSecond}: far above the "thousands a second" seen live. */
+export const MAX_KEEP_ALIVES_PER_SECOND = 100_000;
+
+function checkKeepAliveRate(perSecond: number): number {
+  if (typeof perSecond !== 'number' || !Number.isFinite(perSecond) || perSecond < 0 || perSecond > MAX_KEEP_ALIVES_PER_SECOND) {
+    throw new OptchainError(ErrorCodes.SIM_OPTION_INVALID, `keep-alives per second must be a number from 0 to ${MAX_KEEP_ALIVES_PER_SECOND}, got ${String(perSecond)}`, 400, { perSecond });
+  }
+  return perSecond;
 }
 
 /** Which connections a fault applies to. */
@@ -141,6 +160,9 @@ export class FeedServer {
   private outLen = 0;
   private stackStart = -1;
   private stackCount = 0;
+  // Keep-alive headers owed to each connection (fractional), and when the last round ran.
+  private keepAliveDebt = 0;
+  private lastRoundAt = -1;
 
   private readonly counters: FeedStats = {
     connectionsOpen: 0,
@@ -156,6 +178,7 @@ export class FeedServer {
     packets: { ticker: 0, quote: 0, oi: 0, prevClose: 0, marketStatus: 0, full: 0, disconnect: 0 },
     frames: 0,
     bytes: 0,
+    keepAlives: 0,
     disconnects: {},
     silentDrops: 0,
     slowConsumerDrops: 0,
@@ -174,6 +197,7 @@ export class FeedServer {
       pingIntervalMs: opts.pingIntervalMs ?? 10_000,
       silentTimeoutMs: opts.silentTimeoutMs ?? 40_000,
       stacked: opts.stacked ?? false,
+      keepAlivesPerSecond: checkKeepAliveRate(opts.keepAlivesPerSecond ?? 0),
       maxStack: Math.max(1, opts.maxStack ?? 32),
       prevCloseFor: opts.prevCloseFor ?? 'index',
       maxBufferedBytes: opts.maxBufferedBytes ?? 32 * 1024 * 1024,
@@ -204,6 +228,17 @@ export class FeedServer {
 
   set stacked(on: boolean) {
     this.opts.stacked = on;
+  }
+
+  /** All-zero keep-alive headers per second per connection (0 = off). */
+  get keepAlivesPerSecond(): number {
+    return this.opts.keepAlivesPerSecond;
+  }
+
+  /** Throws SIM_OPTION_INVALID for a negative, non-finite or absurd rate. */
+  set keepAlivesPerSecond(perSecond: number) {
+    this.opts.keepAlivesPerSecond = checkKeepAliveRate(perSecond);
+    if (perSecond === 0) this.keepAliveDebt = 0;
   }
 
   /** Handles an HTTP upgrade aimed at the feed path. */
@@ -505,14 +540,17 @@ export class FeedServer {
     this.roundLen = 0;
     this.evCount = 0;
     this.counters.updates += this.model.advance(wallMs, this.onUpdate);
-    if (this.evCount === 0) return;
+    const keepAlives = this.keepAlivesDue(wallMs);
+    if (this.evCount === 0 && keepAlives === 0) return;
     const conns = this.conns;
     for (let c = 0; c < conns.length; c++) {
       const conn = conns[c]!;
-      if (conn.stalled || conn.retired || conn.pairs === 0) continue;
+      if (conn.stalled || conn.retired || (conn.pairs === 0 && keepAlives === 0)) continue;
       this.outLen = 0;
       this.stackStart = -1;
       this.stackCount = 0;
+      for (let k = 0; k < keepAlives; k++) this.appendEncoded(PacketLength.HEADER, encodeKeepAlive);
+      this.counters.keepAlives += keepAlives;
       const modes = conn.modes;
       const ev = this.evPacket;
       const pk = this.counters.packets;
@@ -541,6 +579,18 @@ export class FeedServer {
       this.flushStack();
       if (this.outLen > 0) this.writeOut(conn);
     }
+  }
+
+  /** Whole keep-alive headers each connection gets this round; at most one second's worth after a pause. */
+  private keepAlivesDue(wallMs: number): number {
+    const rate = this.opts.keepAlivesPerSecond;
+    const last = this.lastRoundAt;
+    this.lastRoundAt = wallMs;
+    if (rate === 0 || last < 0) return 0;
+    this.keepAliveDebt = Math.min(rate, this.keepAliveDebt + (rate * Math.max(0, wallMs - last)) / 1000);
+    const n = Math.floor(this.keepAliveDebt);
+    this.keepAliveDebt -= n;
+    return n;
   }
 
   // --- framing -------------------------------------------------------------------------------------

@@ -50,6 +50,8 @@ export interface SimulatorOptions {
   readonly accounts?: readonly SimAccount[];
   /** Several packets per WebSocket message (§2.8 robustness option). Default false. */
   readonly stacked?: boolean;
+  /** All-zero keep-alive headers per second per feed connection (§2.5 realism switch). Default 0. */
+  readonly keepAlivesPerSecond?: number;
   /** Minutes after 09:15 IST that the session clock reads at start. Default 5. */
   readonly startMinutes?: number;
   /** Rates × factor at start, decaying to normal over durationMs (the 09:15 burst). */
@@ -100,6 +102,8 @@ export interface SimFaults {
   setRate(rate: number): void;
   /** Turns stacked frames on or off. */
   setStacked(on: boolean): void;
+  /** All-zero keep-alive headers per second per connection (0 = off); SIM_OPTION_INVALID outside 0..100000. */
+  setKeepAlives(perSecond: number): void;
 }
 
 /** Counters of the whole simulator. */
@@ -163,6 +167,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimHandle>
     pingIntervalMs: opts.pingIntervalMs,
     silentTimeoutMs: opts.silentTimeoutMs,
     stacked: opts.stacked,
+    keepAlivesPerSecond: opts.keepAlivesPerSecond,
     prevCloseFor: opts.prevCloseFor,
   });
   const margin = new MarginApi(model, accounts, clock, { latencyMs: opts.restLatencyMs, rateLimitPerSecond: opts.restRateLimitPerSecond });
@@ -187,6 +192,9 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimHandle>
     },
     setStacked: (on) => {
       feed.stacked = on;
+    },
+    setKeepAlives: (perSecond) => {
+      feed.keepAlivesPerSecond = perSecond;
     },
   };
 
@@ -282,6 +290,9 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimHandle>
           case 'stacked':
             faults.setStacked(b.on === true);
             return sendJson(res, 200, { stacked: feed.stacked });
+          case 'keep-alives':
+            faults.setKeepAlives(typeof b.perSecond === 'number' ? b.perSecond : Number.NaN);
+            return sendJson(res, 200, { perSecond: feed.keepAlivesPerSecond });
           default:
             return sendError(res, 404, 'NOT_FOUND', `unknown fault ${path}`);
         }
