@@ -47,6 +47,8 @@ export const ErrorCodes = {
   BODY_TOO_LARGE: 'BODY_TOO_LARGE',
   NOT_READY: 'NOT_READY',
   RATE_LIMITED: 'RATE_LIMITED',
+  /** Too many `/v1/snapshot` requests wait for a build (503 with Retry-After). */
+  SNAPSHOT_BUSY: 'SNAPSHOT_BUSY',
   INTERNAL: 'INTERNAL',
   // paper trading (§6)
   NO_QUOTE: 'NO_QUOTE',

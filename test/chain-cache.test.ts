@@ -104,3 +104,55 @@ describe('ChainCache', () => {
     expect(counts.hit).toBe(0);
   });
 });
+
+describe('ChainCache representations (ETag and compressed copies)', () => {
+  it('tags a body by market, generation, format and coding, and keeps the tag until the generation moves', () => {
+    const { s, market, cache, tick } = setup();
+    const chain = s.chains[0]!;
+    const j1 = cache.representations(chain, 'json');
+    const f1 = cache.representations(chain, 'flatbuffers');
+    tick(10);
+    const j2 = cache.representations(chain, 'json');
+    expect(j2).toBe(j1); // nothing allocated on a hit
+    expect(j1.identity.etag).toMatch(/^W\/"[^"\s]+"$/);
+    expect(new Set([j1.identity.etag, j1.etags.gzip, j1.etags.br, f1.identity.etag, f1.etags.gzip]).size).toBe(5);
+    writeTick(market.table, s, chain.rows[0]!.ce!.slot, { ltp: 1 });
+    expect(cache.representations(chain, 'json').identity.etag).not.toBe(j1.identity.etag);
+    // another market (a rollover) never reuses a tag, even at the same generation
+    const other = setup();
+    expect(other.cache.representations(other.s.chains[0]!, 'json').identity.etag).not.toBe(setup().cache.representations(other.s.chains[0]!, 'json').identity.etag);
+  });
+
+  it('compresses once per (chain, format, generation, coding); the copy holds the body of that moment', async () => {
+    const { gunzipSync, brotliDecompressSync } = await import('node:zlib');
+    const compressions: string[] = [];
+    const s = tinySkeleton();
+    const market = new Market(s, tableFor(s));
+    let clock = 1786000000000;
+    const cache = new ChainCache(market, { json: new JsonChainEncoder(), flatbuffers: new FlatbuffersChainEncoder() }, {
+      now: () => clock,
+      observer: { hit: () => {}, miss: () => {}, compressed: (f, e) => compressions.push(`${f}:${e}`) },
+    });
+    const chain = s.chains[0]!;
+    const r = cache.representations(chain, 'json');
+    const plainThen = r.identity.bytes.slice();
+    const gz = cache.compressed(chain, 'json', r, 'gzip');
+    clock += 500;
+    const r2 = cache.representations(chain, 'json');
+    expect(cache.compressed(chain, 'json', r2, 'gzip')).toBe(gz);
+    const br = cache.compressed(chain, 'json', r2, 'br');
+    expect(compressions).toEqual(['json:gzip', 'json:br']);
+    expect(gz.etag).toBe(r.etags.gzip);
+    expect(new Uint8Array(gunzipSync(gz.bytes))).toEqual(plainThen);
+    // the identity body moved its servedAt to now; the compressed copy keeps the one it was made with
+    expect(decodeChainJson(r2.identity.bytes).servedAt).toBe(1786000000500);
+    expect(decodeChainJson(gunzipSync(gz.bytes)).servedAt).toBe(1786000000000);
+    expect(decodeChainJson(brotliDecompressSync(br.bytes)).servedAt).toBe(1786000000500);
+    writeTick(market.table, s, chain.rows[0]!.ce!.slot, { ltp: 2 });
+    const r3 = cache.representations(chain, 'json');
+    const gz3 = cache.compressed(chain, 'json', r3, 'gzip');
+    expect(gz3).not.toBe(gz);
+    expect(decodeChainJson(gunzipSync(gz3.bytes)).generation).toBe(r3.identity.generation);
+    expect(compressions.length).toBe(3);
+  });
+});

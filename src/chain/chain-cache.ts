@@ -14,12 +14,21 @@
  *
  * - A rebuild writes into the memory of the body it replaces (see ChainEncoder.encode).
  *
+ * - Representations (see {@link ChainCache.representations}): each cached body gets its weak
+ *   entity tag, derived from the cache key (market, generation, format), and compressed
+ *   copies (gzip, br) made on first demand, once per (chain, format, generation, coding).
+ *   A compressed copy keeps the `servedAt` of the moment it was made: patching a number
+ *   inside a compressed stream is not possible without compressing again, which is what the
+ *   cache exists to avoid (README "Caching, ETag and compression" states this for users).
+ *
  * One cache belongs to one {@link Market}; a rollover makes a new market and a new cache.
  *
  * @module
  */
 import type { Chain } from '../skeleton/types.js';
+import { compressSync, type ContentEncoding } from './body-compression.js';
 import type { ChainEncoder, ChainFormat, EncodedChain } from './chain-encoder.js';
+import { nextMarketTag, weakTag } from './entity-tag.js';
 import type { Market } from './market.js';
 
 /** Builds attempted before serving an unstable chain uncached. */
@@ -30,13 +39,43 @@ export interface ChainCacheObserver {
   hit(format: ChainFormat): void;
   /** A build happened; `seconds` is its duration. */
   miss(format: ChainFormat, seconds: number): void;
+  /** A compressed copy was made; `seconds` is its duration. */
+  compressed?(format: ChainFormat, encoding: ContentEncoding, seconds: number): void;
 }
+
+/** A body ready to send with its entity tag. */
+export interface ServedBody {
+  /** The body (owned by the cache: send or copy it before the next call). */
+  readonly bytes: Uint8Array;
+  /** Its weak entity tag. */
+  readonly etag: string;
+  /** The chain generation it carries. */
+  readonly generation: number;
+}
+
+/** The representations of one chain body (one format, one cache key). */
+export interface ChainRepresentations {
+  /** The uncompressed body, servedAt = the time of the {@link ChainCache.representations} call. */
+  readonly identity: ServedBody;
+  /** Entity tag per coding (known before anything is compressed, for `If-None-Match`). */
+  readonly etags: Readonly<Record<ContentEncoding, string>>;
+}
+
+interface Representations extends ChainRepresentations {
+  /** False for a body served uncached (unstable chain): its copies are not kept either. */
+  readonly cached: boolean;
+  readonly compressed: Partial<Record<ContentEncoding, ServedBody>>;
+}
+
+const FORMAT_TAG: Readonly<Record<ChainFormat, string>> = { json: 'j', flatbuffers: 'f' };
 
 /** Options of a {@link ChainCache}. */
 export interface ChainCacheOptions {
   /** Clock for servedAt, Unix ms (tests pin it). */
   readonly now?: () => number;
   readonly observer?: ChainCacheObserver;
+  /** Prefix of every entity tag (default: a fresh one per cache, see entity-tag.ts). */
+  readonly tagPrefix?: string;
 }
 
 /** Cached encoded chains of one market. */
@@ -46,6 +85,8 @@ export class ChainCache {
   private readonly entries: Record<ChainFormat, (EncodedChain | undefined)[]>;
   private readonly now: () => number;
   private readonly observer: ChainCacheObserver | undefined;
+  private readonly tagPrefix: string;
+  private readonly reps: Record<ChainFormat, (Representations | undefined)[]>;
 
   constructor(market: Market, encoders: Readonly<Record<ChainFormat, ChainEncoder>>, options: ChainCacheOptions = {}) {
     this.market = market;
@@ -54,6 +95,54 @@ export class ChainCache {
     this.entries = { json: new Array<EncodedChain | undefined>(n), flatbuffers: new Array<EncodedChain | undefined>(n) };
     this.now = options.now ?? Date.now;
     this.observer = options.observer;
+    this.tagPrefix = options.tagPrefix ?? nextMarketTag();
+    this.reps = { json: new Array<Representations | undefined>(n), flatbuffers: new Array<Representations | undefined>(n) };
+  }
+
+  /**
+   * The body of `chain` in `format` at its current generation (as {@link get}) with its
+   * entity tags. Allocates only when the body was rebuilt.
+   */
+  representations(chain: Chain, format: ChainFormat): ChainRepresentations {
+    const body = this.get(chain, format);
+    const reps = this.reps[format];
+    const r = reps[chain.index];
+    if (r !== undefined && r.identity.bytes === body.bytes && r.identity.generation === body.generation && r.cached) return r;
+    const cached = this.entries[format][chain.index] === body;
+    const key = this.cacheKey(body);
+    const fresh: Representations = {
+      identity: { bytes: body.bytes, etag: weakTag(key), generation: body.generation },
+      etags: { gzip: weakTag(`${key}-gzip`), br: weakTag(`${key}-br`) },
+      cached,
+      compressed: {},
+    };
+    reps[chain.index] = cached ? fresh : undefined;
+    return fresh;
+  }
+
+  /**
+   * The body in `encoding`: compressed from the identity body the first time it is asked for
+   * at this cache key, then served from the cache. `r` must come from {@link representations}
+   * just before (it carries the body this copy is made of).
+   */
+  compressed(chain: Chain, format: ChainFormat, r: ChainRepresentations, encoding: ContentEncoding): ServedBody {
+    const reps = r as Representations;
+    const have = reps.compressed[encoding];
+    if (have !== undefined) return have;
+    const t0 = performance.now();
+    const out: ServedBody = { bytes: compressSync(reps.identity.bytes, encoding, format === 'json'), etag: reps.etags[encoding], generation: reps.identity.generation };
+    this.observer?.compressed?.(format, encoding, (performance.now() - t0) / 1000);
+    if (reps.cached && this.reps[format][chain.index] === reps) reps.compressed[encoding] = out;
+    return out;
+  }
+
+  /**
+   * The cache key of a body as entity-tag text: market, generation, format. Every field that
+   * decides whether a cached body is current belongs here, so a tag changes exactly when the
+   * body does.
+   */
+  private cacheKey(body: EncodedChain): string {
+    return `${this.tagPrefix}-${body.generation.toString(36)}${FORMAT_TAG[body.format]}`;
   }
 
   /**
@@ -95,5 +184,7 @@ export class ChainCache {
   clear(): void {
     this.entries.json.fill(undefined);
     this.entries.flatbuffers.fill(undefined);
+    this.reps.json.fill(undefined);
+    this.reps.flatbuffers.fill(undefined);
   }
 }

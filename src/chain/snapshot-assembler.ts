@@ -1,0 +1,96 @@
+/**
+ * Builds a `/v1/snapshot` message (root `Snapshot`, identifier "OSNP", schemas/chain.fbs)
+ * out of already encoded FlatBuffers chain buffers, by copying them, instead of encoding
+ * every chain again (issue 15: the whole universe was rebuilt on the main thread for every
+ * request). The chain buffers come from the chain cache, so only chains whose generation
+ * moved since they were last encoded cost an encode; the rest is one memcpy each.
+ *
+ * This is legal FlatBuffers because every reference inside a buffer is relative: a table
+ * points to its vtable with a signed offset and to its children with forward unsigned
+ * offsets from the referring field, so a finished chain buffer copied to an 8-byte aligned
+ * position (its builder aligned everything relative to the buffer's own start, at most to 8
+ * bytes) is a valid table at `position + its root offset`. The snapshot's own header is
+ * written by hand in front of the copies, children after parents as the format requires:
+ *
+ * ```
+ * 0   u32 root offset → table          8   vtable: size 10, table size 20, fields 12, 4, 16
+ * 20  table: i32 vtable offset (12), f64 served_at, u32 → trading_date, u32 → chains
+ * 40  trading_date: u32 length, UTF-8, NUL, padding to 4
+ *     chains: u32 count, count × u32 → chain table i
+ *     padding to 8, then each chain buffer (8-byte aligned, header included)
+ * ```
+ *
+ * A test decodes assembled messages with the generated reader and compares them with
+ * SnapshotEncoder's (the Builder-made reference).
+ *
+ * @module
+ */
+import { SNAPSHOT_FILE_IDENTIFIER } from './snapshot-encoder.js';
+
+const VTABLE_AT = 8;
+const TABLE_AT = 20;
+const TABLE_SIZE = 20;
+const STRING_AT = TABLE_AT + TABLE_SIZE;
+const ID_BYTES = new TextEncoder().encode(SNAPSHOT_FILE_IDENTIFIER);
+
+const align = (n: number, to: number) => (n + to - 1) & ~(to - 1);
+
+/** Accumulates chain buffers for one snapshot message. */
+export class SnapshotAssembler {
+  private readonly tradingDate: Uint8Array;
+  private readonly chunks: Uint8Array[] = [];
+  private chainBytes = 0;
+
+  constructor(tradingDate: string) {
+    this.tradingDate = new TextEncoder().encode(tradingDate);
+  }
+
+  /** Number of chains added so far. */
+  get count(): number {
+    return this.chunks.length;
+  }
+
+  /**
+   * Adds one finished FlatBuffers chain buffer (root `Chain`). It is copied now, so the
+   * caller may reuse its memory at once (the chain cache does, on the next rebuild).
+   */
+  add(chainBuffer: Uint8Array): void {
+    this.chunks.push(chainBuffer.slice());
+    this.chainBytes += align(chainBuffer.byteLength, 8);
+  }
+
+  /** The finished message, in a fresh buffer the caller owns. */
+  finish(servedAt: number): Uint8Array {
+    const n = this.chunks.length;
+    const vectorAt = align(STRING_AT + 4 + this.tradingDate.byteLength + 1, 4);
+    const firstChainAt = align(vectorAt + 4 + 4 * n, 8);
+    const total = firstChainAt + this.chainBytes;
+    const out = new Uint8Array(new ArrayBuffer(total));
+    const dv = new DataView(out.buffer);
+    dv.setUint32(0, TABLE_AT, true);
+    out.set(ID_BYTES, 4);
+    // vtable: its size, the table's size, then per field (id order) the offset in the table
+    dv.setUint16(VTABLE_AT, 10, true);
+    dv.setUint16(VTABLE_AT + 2, TABLE_SIZE, true);
+    dv.setUint16(VTABLE_AT + 4, 12, true); // 0 trading_date
+    dv.setUint16(VTABLE_AT + 6, 4, true); // 1 served_at
+    dv.setUint16(VTABLE_AT + 8, 16, true); // 2 chains
+    dv.setInt32(TABLE_AT, TABLE_AT - VTABLE_AT, true);
+    dv.setFloat64(TABLE_AT + 4, servedAt, true);
+    dv.setUint32(TABLE_AT + 12, STRING_AT - (TABLE_AT + 12), true);
+    dv.setUint32(TABLE_AT + 16, vectorAt - (TABLE_AT + 16), true);
+    dv.setUint32(STRING_AT, this.tradingDate.byteLength, true);
+    out.set(this.tradingDate, STRING_AT + 4); // the NUL and padding are the buffer's zeros
+    dv.setUint32(vectorAt, n, true);
+    let at = firstChainAt;
+    for (let i = 0; i < n; i++) {
+      const chunk = this.chunks[i]!;
+      out.set(chunk, at);
+      const table = at + new DataView(chunk.buffer, chunk.byteOffset, 4).getUint32(0, true);
+      const slot = vectorAt + 4 + 4 * i;
+      dv.setUint32(slot, table - slot, true);
+      at += align(chunk.byteLength, 8);
+    }
+    return out;
+  }
+}
