@@ -25,7 +25,13 @@
  *   checks the cache-miss counter against the request count);
  * - `GET /bench/feed?url=ws://…` → starts the real FeedSupervisor (feed worker thread) on that
  *   upstream, as app.ts does in live mode; `GET /bench/feed-status` → its status;
- * - `GET /bench/memory?gc=1` → process.memoryUsage() (after a GC when asked).
+ * - `GET /bench/memory?gc=1` → process.memoryUsage() (after a GC when asked);
+ * - `GET /bench/ticker?rate=N` → writes N ticks/s (0 stops) into random option slots of the
+ *   whole universe, in batches every 5 ms on this thread (seqlock write + generation bump, as
+ *   the feed worker does), so snapshots and chains go stale as in market hours;
+ * - `GET /bench/snapshot-legacy` → the whole universe encoded per request with one reused
+ *   SnapshotEncoder, synchronously: the `/v1/snapshot` of before issue 15 (the flood bench's
+ *   "before").
  *
  * Prints one JSON line `{"type":"ready", …}` on stdout when listening. Needs `--expose-gc`.
  */
@@ -146,6 +152,35 @@ server.http.fastRoute('GET', '/bench/memory', (req) => {
   return { status: 200, contentType: 'application/json', body: JSON.stringify(process.memoryUsage()) };
 });
 
+let tickerTimer = null;
+let tickerCount = 0;
+server.http.fastRoute('GET', '/bench/ticker', (req) => {
+  const rate = Number(req.getQuery('rate') ?? 0);
+  if (tickerTimer) clearInterval(tickerTimer);
+  tickerTimer = null;
+  if (rate > 0) {
+    const perBatch = Math.max(1, Math.round(rate / 200));
+    let seed = 12345;
+    tickerTimer = setInterval(() => {
+      for (let i = 0; i < perBatch; i++) {
+        seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+        const s = seed % skeleton.slotCount;
+        const w = s * SLOT_WORDS;
+        table.beginWrite(s);
+        f64[w + F.LTP] = Math.fround(50 + (seed % 5000) * 0.05);
+        f64[w + F.UPDATED_AT] = Date.now();
+        table.endWrite(s);
+        for (const c of skeleton.chainsOfSlot[s]) table.bumpGeneration(c);
+        tickerCount++;
+      }
+    }, 5);
+  }
+  return { status: 200, contentType: 'application/json', body: JSON.stringify({ rate, ticks: tickerCount }) };
+});
+const { SnapshotEncoder } = await import(dist('chain/snapshot-encoder.js'));
+const legacySnapshot = new SnapshotEncoder();
+server.http.fastRoute('GET', '/bench/snapshot-legacy', () => ({ status: 200, contentType: 'application/x-flatbuffers', body: legacySnapshot.encode(server.market, skeleton.chains, Date.now()) }));
+
 let feed = null;
 /** Slot versions when the feed started: the table was prefilled, so "has data" = "version moved since". */
 let startVersions = null;
@@ -198,6 +233,7 @@ async function shutdown() {
   if (stopping) return;
   stopping = true;
   if (feed) await feed.stop();
+  if (tickerTimer) clearInterval(tickerTimer);
   if (rawToken) uws.us_listen_socket_close(rawToken);
   await server.close();
   process.exit(0);

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { CorsPolicy, parseCorsOrigins } from './http/cors.js';
 import { envName, isSimMode, type Config } from './config/config.js';
 import { ConfigError } from './errors.js';
 import { FeedSupervisor, type FeedSupervisorOptions } from './feed/feed-supervisor.js';
@@ -70,7 +71,7 @@ export async function startApp(config: Config, log: Logger, options: AppOptions 
   let rolloverTimer: NodeJS.Timeout | null = null;
   let closed = false;
 
-  const server = new OptchainServer({ mode, maxBodyBytes: config.httpMaxBodyBytes, logger: log, defaultMetrics: true });
+  const server = new OptchainServer({ mode, maxBodyBytes: config.httpMaxBodyBytes, logger: log, defaultMetrics: true, cors: new CorsPolicy(parseCorsOrigins(config.corsOrigins)) });
   server.setHealthProvider((market) => health(mode, market, feed, threads()));
   registerWebRoutes(server.http);
 

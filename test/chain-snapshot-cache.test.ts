@@ -10,7 +10,7 @@ import { ChainCache } from '../src/chain/chain-cache.js';
 import { FlatbuffersChainEncoder } from '../src/chain/flatbuffers-chain-encoder.js';
 import { JsonChainEncoder } from '../src/chain/json-chain-encoder.js';
 import { Market } from '../src/chain/market.js';
-import { SnapshotAssembler } from '../src/chain/snapshot-assembler.js';
+import { assembleSnapshot } from '../src/chain/snapshot-assembler.js';
 import { SnapshotCache } from '../src/chain/snapshot-cache.js';
 import { SnapshotEncoder } from '../src/chain/snapshot-encoder.js';
 import { decodeSnapshot } from '../src/client/decode.js';
@@ -40,6 +40,7 @@ function setup(options: ConstructorParameters<typeof SnapshotCache>[1] = {}) {
       refused: () => counts.refused++,
       compressed: () => counts.compressed++,
     },
+    rebuildFactor: 0,
     ...options,
   });
   return { s, market, cache, counts, tick: (ms = 1) => (clock += ms), now };
@@ -50,16 +51,14 @@ function reference(market: Market, servedAt: number, chains = market.skeleton.ch
   return decodeSnapshot(new SnapshotEncoder(1024).encode(market, chains, servedAt).slice());
 }
 
-describe('SnapshotAssembler', () => {
+describe('assembleSnapshot', () => {
   it('copies finished chain buffers into a message the generated reader decodes like the Builder-made one', () => {
     const s = tinySkeleton();
     const market = new Market(s, tableFor(s));
     fillRandom(market, 3);
     const fb = new FlatbuffersChainEncoder();
     for (const subset of [s.chains, [s.chains[2]!], [] as typeof s.chains]) {
-      const asm = new SnapshotAssembler(s.tradingDate);
-      for (const c of subset) asm.add(fb.encode(market, c, market.table.generation(c.index), T0 + 5).bytes);
-      const bytes = asm.finish(T0 + 5);
+      const bytes = assembleSnapshot(s.tradingDate, T0 + 5, subset.map((c) => fb.encode(market, c, market.table.generation(c.index), T0 + 5).bytes.slice()));
       expect(decodeSnapshot(bytes)).toEqual(reference(market, T0 + 5, subset));
     }
   });
@@ -103,7 +102,7 @@ describe('SnapshotCache', () => {
     let encodes = 0;
     const counting = { ...fb, format: fb.format, contentType: fb.contentType, encode: (...a: Parameters<typeof fb.encode>) => (encodes++, fb.encode(...a)), patchServedAt: fb.patchServedAt.bind(fb) };
     const chainCache = new ChainCache(market, { json: new JsonChainEncoder(), flatbuffers: counting }, { now: () => T0 });
-    const cache = new SnapshotCache(chainCache, { now: () => T0 });
+    const cache = new SnapshotCache(chainCache, { now: () => T0, rebuildFactor: 0 });
     await cache.get('*', s.chains, 'identity');
     expect(encodes).toBe(s.chains.length);
     writeTick(market.table, s, s.chains[0]!.rows[0]!.ce!.slot, fullQuote(99, T0));
@@ -171,5 +170,19 @@ describe('SnapshotCache', () => {
     expect(moved.length).toBeNull();
     expect(moved.etag).not.toBe(body.etag);
     expect(counts.builds).toBe(1);
+  });
+
+  it('paces rebuilds: within the window the last body (and its tag) is served, after it a current one', async () => {
+    const { s, market, cache, counts } = setup({ rebuildFactor: 1e9 });
+    const a = await cache.get('*', s.chains, 'identity');
+    writeTick(market.table, s, s.chains[0]!.rows[0]!.ce!.slot, fullQuote(5, T0));
+    expect(cache.etag('*', s.chains, 'identity')).toBe(a.etag);
+    expect(await cache.get('*', s.chains, 'identity')).toBe(a);
+    expect(counts.builds).toBe(1);
+    const { cache: eager, market: m2, s: s2 } = setup({ rebuildFactor: 0 });
+    const b = await eager.get('*', s2.chains, 'identity');
+    writeTick(m2.table, s2, s2.chains[0]!.rows[0]!.ce!.slot, fullQuote(5, T0));
+    expect(eager.etag('*', s2.chains, 'identity')).not.toBe(b.etag);
+    expect(await eager.get('*', s2.chains, 'identity')).not.toBe(b);
   });
 });

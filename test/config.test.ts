@@ -25,6 +25,7 @@ describe('configuration', () => {
       OPTCHAIN_TRADING_DATE: '2026-02-30',
       OPTCHAIN_DHAN_API_URL: 'https://api.dhan.co/v1',
       OPTCHAIN_DHAN_FEED_URL: 'http://not-ws',
+      OPTCHAIN_CORS_ORIGINS: 'https://app.example/',
     };
     for (const [k, v] of Object.entries(bad)) {
       let err: unknown;

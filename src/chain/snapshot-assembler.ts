@@ -35,62 +35,42 @@ const ID_BYTES = new TextEncoder().encode(SNAPSHOT_FILE_IDENTIFIER);
 
 const align = (n: number, to: number) => (n + to - 1) & ~(to - 1);
 
-/** Accumulates chain buffers for one snapshot message. */
-export class SnapshotAssembler {
-  private readonly tradingDate: Uint8Array;
-  private readonly chunks: Uint8Array[] = [];
-  private chainBytes = 0;
-
-  constructor(tradingDate: string) {
-    this.tradingDate = new TextEncoder().encode(tradingDate);
+/**
+ * Writes the snapshot message of `tradingDate` made of `chainBuffers` (finished FlatBuffers
+ * chain buffers, root `Chain`) into one fresh buffer the caller owns, copying each once.
+ */
+export function assembleSnapshot(tradingDate: string, servedAt: number, chainBuffers: readonly Uint8Array[]): Uint8Array {
+  const date = new TextEncoder().encode(tradingDate);
+  const n = chainBuffers.length;
+  const vectorAt = align(STRING_AT + 4 + date.byteLength + 1, 4);
+  const firstChainAt = align(vectorAt + 4 + 4 * n, 8);
+  let total = firstChainAt;
+  for (const c of chainBuffers) total += align(c.byteLength, 8);
+  const out = new Uint8Array(new ArrayBuffer(total));
+  const dv = new DataView(out.buffer);
+  dv.setUint32(0, TABLE_AT, true);
+  out.set(ID_BYTES, 4);
+  // vtable: its size, the table's size, then per field (id order) the offset in the table
+  dv.setUint16(VTABLE_AT, 10, true);
+  dv.setUint16(VTABLE_AT + 2, TABLE_SIZE, true);
+  dv.setUint16(VTABLE_AT + 4, 12, true); // 0 trading_date
+  dv.setUint16(VTABLE_AT + 6, 4, true); // 1 served_at
+  dv.setUint16(VTABLE_AT + 8, 16, true); // 2 chains
+  dv.setInt32(TABLE_AT, TABLE_AT - VTABLE_AT, true);
+  dv.setFloat64(TABLE_AT + 4, servedAt, true);
+  dv.setUint32(TABLE_AT + 12, STRING_AT - (TABLE_AT + 12), true);
+  dv.setUint32(TABLE_AT + 16, vectorAt - (TABLE_AT + 16), true);
+  dv.setUint32(STRING_AT, date.byteLength, true);
+  out.set(date, STRING_AT + 4); // the NUL and padding are the buffer's zeros
+  dv.setUint32(vectorAt, n, true);
+  let at = firstChainAt;
+  for (let i = 0; i < n; i++) {
+    const chunk = chainBuffers[i]!;
+    out.set(chunk, at);
+    const table = at + (chunk[0]! | (chunk[1]! << 8) | (chunk[2]! << 16) | (chunk[3]! << 24));
+    const slot = vectorAt + 4 + 4 * i;
+    dv.setUint32(slot, table - slot, true);
+    at += align(chunk.byteLength, 8);
   }
-
-  /** Number of chains added so far. */
-  get count(): number {
-    return this.chunks.length;
-  }
-
-  /**
-   * Adds one finished FlatBuffers chain buffer (root `Chain`). It is copied now, so the
-   * caller may reuse its memory at once (the chain cache does, on the next rebuild).
-   */
-  add(chainBuffer: Uint8Array): void {
-    this.chunks.push(chainBuffer.slice());
-    this.chainBytes += align(chainBuffer.byteLength, 8);
-  }
-
-  /** The finished message, in a fresh buffer the caller owns. */
-  finish(servedAt: number): Uint8Array {
-    const n = this.chunks.length;
-    const vectorAt = align(STRING_AT + 4 + this.tradingDate.byteLength + 1, 4);
-    const firstChainAt = align(vectorAt + 4 + 4 * n, 8);
-    const total = firstChainAt + this.chainBytes;
-    const out = new Uint8Array(new ArrayBuffer(total));
-    const dv = new DataView(out.buffer);
-    dv.setUint32(0, TABLE_AT, true);
-    out.set(ID_BYTES, 4);
-    // vtable: its size, the table's size, then per field (id order) the offset in the table
-    dv.setUint16(VTABLE_AT, 10, true);
-    dv.setUint16(VTABLE_AT + 2, TABLE_SIZE, true);
-    dv.setUint16(VTABLE_AT + 4, 12, true); // 0 trading_date
-    dv.setUint16(VTABLE_AT + 6, 4, true); // 1 served_at
-    dv.setUint16(VTABLE_AT + 8, 16, true); // 2 chains
-    dv.setInt32(TABLE_AT, TABLE_AT - VTABLE_AT, true);
-    dv.setFloat64(TABLE_AT + 4, servedAt, true);
-    dv.setUint32(TABLE_AT + 12, STRING_AT - (TABLE_AT + 12), true);
-    dv.setUint32(TABLE_AT + 16, vectorAt - (TABLE_AT + 16), true);
-    dv.setUint32(STRING_AT, this.tradingDate.byteLength, true);
-    out.set(this.tradingDate, STRING_AT + 4); // the NUL and padding are the buffer's zeros
-    dv.setUint32(vectorAt, n, true);
-    let at = firstChainAt;
-    for (let i = 0; i < n; i++) {
-      const chunk = this.chunks[i]!;
-      out.set(chunk, at);
-      const table = at + new DataView(chunk.buffer, chunk.byteOffset, 4).getUint32(0, true);
-      const slot = vectorAt + 4 + 4 * i;
-      dv.setUint32(slot, table - slot, true);
-      at += align(chunk.byteLength, 8);
-    }
-    return out;
-  }
+  return out;
 }

@@ -13,6 +13,16 @@
  *   1); requests for a set whose build is running share it (one build serves them all);
  *   at most `maxWaiting` requests wait at once, past that the answer is 503 SNAPSHOT_BUSY
  *   and the route adds `Retry-After`.
+ * - **Rebuild pacing**: while chains tick, a set is rebuilt at most once per
+ *   `rebuildFactor` × its last build's event-loop time (default 4: builds take at most ~20 %
+ *   of the main thread); a request in between gets the last body built, whose chains each
+ *   carry their own generation and whose servedAt says when it was built. Without this,
+ *   10k ticks/s across the universe made every request a (near full) rebuild.
+ * - **Egress budget**: snapshot bodies leave at most `maxBytesPerSecond` in total (a token
+ *   bucket holding one second's worth, or one body if larger); a request waits its turn
+ *   (counted in `maxWaiting`). Measured: sending a 3.3 MB body costs the main thread several
+ *   ms, so a build bound alone left twenty connections 170 snapshots/s and the chain route
+ *   4 % of its quiet throughput (bench/snapshot-flood.bench.mjs).
  * - **HEAD builds nothing** ({@link SnapshotCache.peek}).
  * - Compressed copies (gzip, br) are made once per cached body on libuv's thread pool and
  *   counted as builds for the bound.
@@ -28,7 +38,7 @@ import type { Chain } from '../skeleton/types.js';
 import { compressAsync, type ContentEncoding } from './body-compression.js';
 import type { ChainCache, ServedBody } from './chain-cache.js';
 import { nextMarketTag, weakTag } from './entity-tag.js';
-import { SnapshotAssembler } from './snapshot-assembler.js';
+import { assembleSnapshot } from './snapshot-assembler.js';
 
 /** Hooks for metrics and tests. */
 export interface SnapshotCacheObserver {
@@ -53,7 +63,11 @@ export interface SnapshotCacheOptions {
   readonly maxWaiting?: number;
   /** Symbol sets kept (each up to ~3.5 MB). Default 4. */
   readonly maxEntries?: number;
-  /** Longest stretch of a build without yielding to the event loop, ms. Default 2. */
+  /** Total snapshot bytes handed out per second. Default 48 MiB (~15 whole-universe snapshots/s). */
+  readonly maxBytesPerSecond?: number;
+  /** A set is rebuilt at most once per this many times its last build's busy time. Default 4; 0 = always current. */
+  readonly rebuildFactor?: number;
+  /** Longest stretch of a build without yielding to the event loop, ms. Default 1. */
   readonly sliceMs?: number;
   readonly observer?: SnapshotCacheObserver;
   /** Entity-tag prefix (default: a fresh one, see entity-tag.ts). */
@@ -70,6 +84,9 @@ export interface SnapshotPeek {
 
 interface Entry {
   readonly gens: Int32Array;
+  /** performance.now() when the build finished, and its busy time (ms). */
+  readonly builtAt: number;
+  readonly busyMs: number;
   readonly identity: ServedBody;
   readonly compressed: Partial<Record<ContentEncoding, Promise<ServedBody>>>;
   readonly compressedLength: Partial<Record<ContentEncoding, number>>;
@@ -83,6 +100,7 @@ export class SnapshotCache {
   private readonly maxWaiting: number;
   private readonly maxEntries: number;
   private readonly sliceMs: number;
+  private readonly rebuildFactor: number;
   private readonly observer: SnapshotCacheObserver | undefined;
   private readonly tagPrefix: string;
   private readonly entries = new Map<string, Entry>();
@@ -90,6 +108,10 @@ export class SnapshotCache {
   private readonly slotQueue: (() => void)[] = [];
   private active = 0;
   private waiting = 0;
+  private readonly rate: number;
+  private tokens: number;
+  private refilledAt = performance.now();
+  private egressTail: Promise<void> = Promise.resolve();
 
   constructor(chainCache: ChainCache, options: SnapshotCacheOptions = {}) {
     this.chainCache = chainCache;
@@ -97,9 +119,12 @@ export class SnapshotCache {
     this.maxConcurrent = options.maxConcurrentBuilds ?? 1;
     this.maxWaiting = options.maxWaiting ?? 64;
     this.maxEntries = options.maxEntries ?? 4;
-    this.sliceMs = options.sliceMs ?? 2;
+    this.sliceMs = options.sliceMs ?? 1;
+    this.rebuildFactor = options.rebuildFactor ?? 4;
     this.observer = options.observer;
     this.tagPrefix = options.tagPrefix ?? nextMarketTag();
+    this.rate = options.maxBytesPerSecond ?? 48 * 1024 * 1024;
+    this.tokens = this.rate;
   }
 
   /** Requests waiting for a build or a compression right now. */
@@ -108,10 +133,13 @@ export class SnapshotCache {
   }
 
   /**
-   * The tag of the body of `chains` (identified by `setKey`, which must be equal exactly for
-   * equal lists) at the chains' current generations, in `encoding`. Builds nothing.
+   * The tag of the body a request for `chains` (identified by `setKey`, which must be equal
+   * exactly for equal lists) would get now in `encoding`: the cached body's if it would be
+   * served, else the one a build at the current generations would carry. Builds nothing.
    */
   etag(setKey: string, chains: readonly Chain[], encoding: ContentEncoding | 'identity'): string {
+    const e = this.usable(setKey, chains);
+    if (e !== undefined) return encoding === 'identity' ? e.identity.etag : this.withCoding(e.identity.etag, encoding);
     const table = this.chainCache.market.table;
     let h1 = 0x811c9dc5;
     let h2 = 0x01000193;
@@ -123,10 +151,10 @@ export class SnapshotCache {
     return this.tagOf(setKey, chains.length, h1, h2, encoding);
   }
 
-  /** What a HEAD answer can say: the current tag, and the length if the body is cached. */
+  /** What a HEAD answer can say: the tag, and the length if that body is cached. */
   peek(setKey: string, chains: readonly Chain[], encoding: ContentEncoding | 'identity'): SnapshotPeek {
     const etag = this.etag(setKey, chains, encoding);
-    const e = this.current(setKey, chains);
+    const e = this.usable(setKey, chains);
     const length = e === undefined ? null : encoding === 'identity' ? e.identity.bytes.byteLength : (e.compressedLength[encoding] ?? null);
     return { etag, length };
   }
@@ -137,7 +165,14 @@ export class SnapshotCache {
    * requests already wait.
    */
   async get(setKey: string, chains: readonly Chain[], encoding: ContentEncoding | 'identity'): Promise<ServedBody> {
-    let entry = this.current(setKey, chains);
+    const body = await this.produce(setKey, chains, encoding);
+    this.admit();
+    await this.waitFor(this.egress(body.bytes.byteLength));
+    return body;
+  }
+
+  private async produce(setKey: string, chains: readonly Chain[], encoding: ContentEncoding | 'identity'): Promise<ServedBody> {
+    let entry = this.usable(setKey, chains);
     if (entry === undefined) {
       let pending = this.building.get(setKey);
       if (pending === undefined) {
@@ -177,9 +212,40 @@ export class SnapshotCache {
     return this.waitFor(compressed, false);
   }
 
+  /**
+   * Takes `bytes` from the egress bucket, waiting (in arrival order) until they are there. The
+   * bucket holds one second's worth, or one body if that is larger, so a body bigger than the
+   * rate still goes out.
+   */
+  private egress(bytes: number): Promise<void> {
+    const take = async () => {
+      for (;;) {
+        const t = performance.now();
+        this.tokens = Math.min(Math.max(this.rate, bytes), this.tokens + ((t - this.refilledAt) / 1000) * this.rate);
+        this.refilledAt = t;
+        if (this.tokens >= bytes) {
+          this.tokens -= bytes;
+          return;
+        }
+        await new Promise((r) => setTimeout(r, Math.max(1, Math.ceil(((bytes - this.tokens) / this.rate) * 1000))));
+      }
+    };
+    const turn = this.egressTail.then(take);
+    this.egressTail = turn;
+    return turn;
+  }
+
   /** Drops every cached body. */
   clear(): void {
     this.entries.clear();
+  }
+
+  /** The cached body of the set if it is current, or recent enough under the rebuild pacing. */
+  private usable(setKey: string, chains: readonly Chain[]): Entry | undefined {
+    const e = this.entries.get(setKey);
+    if (e === undefined || e.gens.length !== chains.length) return undefined;
+    if (performance.now() - e.builtAt < e.busyMs * this.rebuildFactor) return e;
+    return this.current(setKey, chains);
   }
 
   private current(setKey: string, chains: readonly Chain[]): Entry | undefined {
@@ -223,20 +289,13 @@ export class SnapshotCache {
   }
 
   private async build(setKey: string, chains: readonly Chain[]): Promise<Entry> {
-    const market = this.chainCache.market;
-    const asm = new SnapshotAssembler(market.skeleton.tradingDate);
-    const gens = new Int32Array(chains.length);
-    let h1 = 0x811c9dc5;
-    let h2 = 0x01000193;
+    const cache = this.chainCache;
     let busy = 0;
+    // Pass 1, in slices with yields: bring every chain's cached FlatBuffers body up to date
+    // (the expensive part: encoding the chains that ticked).
     let sliceStart = performance.now();
     for (let i = 0; i < chains.length; i++) {
-      const body = this.chainCache.get(chains[i]!, 'flatbuffers');
-      asm.add(body.bytes);
-      const g = body.generation;
-      gens[i] = g;
-      h1 = Math.imul(h1 ^ g, 0x01000193) >>> 0;
-      h2 = (Math.imul(h2, 31) + g + i) >>> 0;
+      cache.get(chains[i]!, 'flatbuffers');
       const t = performance.now();
       if (t - sliceStart >= this.sliceMs && i + 1 < chains.length) {
         busy += t - sliceStart;
@@ -244,11 +303,28 @@ export class SnapshotCache {
         sliceStart = performance.now();
       }
     }
-    const bytes = asm.finish(this.now());
+    // Pass 2, synchronous: take the bodies (re-encoding the few that ticked during pass 1) and
+    // copy them once into the message. No yield here: a cached body's memory is reused by
+    // its next rebuild, so the references must not outlive this pass.
+    const bodies: Uint8Array[] = new Array<Uint8Array>(chains.length);
+    const gens = new Int32Array(chains.length);
+    let h1 = 0x811c9dc5;
+    let h2 = 0x01000193;
+    for (let i = 0; i < chains.length; i++) {
+      const body = cache.get(chains[i]!, 'flatbuffers');
+      bodies[i] = body.bytes;
+      const g = body.generation;
+      gens[i] = g;
+      h1 = Math.imul(h1 ^ g, 0x01000193) >>> 0;
+      h2 = (Math.imul(h2, 31) + g + i) >>> 0;
+    }
+    const bytes = assembleSnapshot(cache.market.skeleton.tradingDate, this.now(), bodies);
     busy += performance.now() - sliceStart;
     this.observer?.build?.(busy / 1000, chains.length);
     const entry: Entry = {
       gens,
+      builtAt: performance.now(),
+      busyMs: busy,
       identity: { bytes, etag: this.tagOf(setKey, chains.length, h1, h2, 'identity'), generation: 0 },
       compressed: {},
       compressedLength: {},

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
+import { corsOriginsProblem } from '../http/cors.js';
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD').refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), 'not a calendar date');
 const port = z.coerce.number().int().min(0).max(65535);
@@ -46,6 +47,10 @@ export const configSchema = z.object({
   marginCacheTtlMs: positiveInt,
   marginTimeoutMs: positiveInt,
   httpMaxBodyBytes: positiveInt,
+  corsOrigins: z.string().superRefine((v, ctx) => {
+    const problem = corsOriginsProblem(v);
+    if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+  }),
 });
 
 /** Validated configuration. */

@@ -17,6 +17,7 @@
  * @module
  */
 import { ErrorCodes, HttpError, OptchainError, isOptchainError } from '../errors.js';
+import { CorsPolicy } from './cors.js';
 import { HttpMetrics } from './http-metrics.js';
 import { decodePathSegment, parseQuery } from './query.js';
 import { readBody } from './read-body.js';
@@ -59,6 +60,11 @@ export interface RouteReply {
   readonly status?: number;
   readonly headers?: Readonly<Record<string, string>>;
   readonly body?: unknown;
+  /**
+   * HEAD only: the Content-Length to announce; null announces none (the length is not known
+   * without building the body, which HEAD must not do). Default: the body's length.
+   */
+  readonly headLength?: number | null;
 }
 
 /** A generic route handler; throw an {@link HttpError} (or any OptchainError) for an error answer. */
@@ -96,6 +102,8 @@ export interface HttpServerOptions {
   readonly maxBodyBytes?: number;
   readonly metrics?: HttpMetrics;
   readonly logger?: HttpLogger;
+  /** Cross-origin policy (cors.ts): CORS headers on every route's answers, preflight on OPTIONS. */
+  readonly cors?: CorsPolicy;
   /** For tests of the start-up check only. */
   readonly uws?: UwsModule;
 }
@@ -105,6 +113,7 @@ interface WireReply {
   contentType: string;
   body: Uint8Array | string;
   headers: readonly (readonly [string, string])[];
+  headLength?: number | null;
 }
 
 interface ResponseState {
@@ -112,6 +121,8 @@ interface ResponseState {
   done: boolean;
   /** A HEAD request: headers only. */
   head?: boolean;
+  /** The request's Origin ('' when absent or CORS is off). */
+  origin?: string;
 }
 
 /** The server. Create one, register routes, `listen`, `close`. */
@@ -121,6 +132,7 @@ export class HttpServer {
   private readonly app: UwsApp;
   private readonly maxBodyBytes: number;
   private readonly logger: HttpLogger | undefined;
+  private readonly cors: CorsPolicy | undefined;
   private readonly methodsByPattern = new Map<string, Set<string>>();
   private readonly inflight = new Set<UwsResponse>();
   private listenSocket: UwsListenSocket | null = null;
@@ -139,12 +151,18 @@ export class HttpServer {
     this.maxBodyBytes = options.maxBodyBytes ?? 64 * 1024;
     this.metrics = options.metrics ?? new HttpMetrics();
     this.logger = options.logger;
+    this.cors = options.cors?.enabled ? options.cors : undefined;
     this.app.any('/*', (res, req) => {
       const method = req.getCaseSensitiveMethod();
       const reply = errorWire(new HttpError(404, ErrorCodes.NOT_FOUND, `no route ${method} ${req.getUrl()}`));
       this.sendNow(res, reply, false, undefined, req.getMethod() === 'head');
       this.metrics.request('unmatched', method, 404);
     });
+  }
+
+  /** Every registered route (a GET route's implied HEAD included), in registration order. */
+  routes(): { method: string; pattern: string }[] {
+    return [...this.methodsByPattern].flatMap(([pattern, methods]) => [...methods].map((method) => ({ method, pattern })));
   }
 
   /** The bound port after {@link listen} (useful with port 0). */
@@ -176,6 +194,7 @@ export class HttpServer {
         });
         for (let i = 0; i < names.length; i++) params[names[i]!] = decodePathSegment(req.getParameter(i));
         query = parseQuery(rawQuery);
+        if (this.cors) state.origin = headers.origin ?? '';
       } catch (err) {
         const reply = this.errorReply(err, pattern);
         this.sendNow(res, reply, false, undefined, head);
@@ -226,6 +245,7 @@ export class HttpServer {
    */
   fastRoute(method: HttpMethod, pattern: string, handler: FastHandler): this {
     this.register(method, pattern, (res, req, head) => {
+      const origin = this.cors ? req.getHeader('origin') : '';
       let reply: WireReply;
       try {
         const r = handler(req);
@@ -233,7 +253,7 @@ export class HttpServer {
       } catch (err) {
         reply = this.errorReply(err, pattern);
       }
-      this.sendNow(res, reply, false, undefined, head);
+      this.sendNow(res, reply, false, undefined, head, origin);
       this.metrics.request(pattern, head ? 'HEAD' : method, reply.status);
     });
     return this;
@@ -296,6 +316,7 @@ export class HttpServer {
         this.sendNow(res, reply, false, undefined, req.getMethod() === 'head');
         this.metrics.request(pattern, m, 405);
       });
+      this.app.options(pattern, (res, req) => this.options(res, req, pattern, allowed));
     }
     if (methods.has(method)) throw new OptchainError(ErrorCodes.INTERNAL, `route ${method} ${pattern} registered twice`);
     methods.add(method);
@@ -304,6 +325,29 @@ export class HttpServer {
       methods.add('HEAD');
       this.app.head(pattern, (res, req) => handler(res, req, true));
     }
+  }
+
+  /**
+   * OPTIONS on a known route: a CORS preflight (Origin + Access-Control-Request-Method) is
+   * answered by the policy; anything else gets 204 with `Allow` (RFC 9110 §9.3.7).
+   */
+  private options(res: UwsResponse, req: UwsRequest, pattern: string, allowed: ReadonlySet<string>): void {
+    const origin = req.getHeader('origin');
+    const requested = req.getHeader('access-control-request-method');
+    const methods = [...allowed].sort();
+    let reply: WireReply;
+    if (origin.length > 0 && requested.length > 0) {
+      try {
+        const answer = (this.cors ?? NO_CORS).preflight(origin, requested, methods);
+        reply = { status: answer.status, contentType: 'text/plain; charset=utf-8', body: '', headers: answer.headers };
+      } catch (err) {
+        reply = this.errorReply(err, pattern);
+      }
+    } else {
+      reply = { status: 204, contentType: 'text/plain; charset=utf-8', body: '', headers: [['allow', [...methods, 'OPTIONS'].join(', ')]] };
+    }
+    this.sendNow(res, reply, false, undefined, false, reply.status === 204 ? '' : origin);
+    this.metrics.request(pattern, 'OPTIONS', reply.status);
   }
 
   private invoke(res: UwsResponse, state: ResponseState, handler: RouteHandler, req: RouteRequest, pattern: string): void {
@@ -330,7 +374,7 @@ export class HttpServer {
     state.done = true;
     let complete = true;
     res.cork(() => {
-      complete = this.sendNow(res, reply, closeConnection, state, state.head);
+      complete = this.sendNow(res, reply, closeConnection, state, state.head, state.origin);
     });
     if (complete) this.inflight.delete(res);
     this.metrics.request(pattern, method, reply.status);
@@ -340,15 +384,19 @@ export class HttpServer {
    * Writes status, headers and body. Returns false when a large body is still streaming; the
    * response then stays tracked until it completes or aborts.
    */
-  private sendNow(res: UwsResponse, reply: WireReply, closeConnection: boolean, state?: ResponseState, head = false): boolean {
+  private sendNow(res: UwsResponse, reply: WireReply, closeConnection: boolean, state?: ResponseState, head = false, origin = ''): boolean {
     res.writeStatus(statusLine(reply.status));
     res.writeHeader('content-type', reply.contentType);
     for (const [k, v] of reply.headers) res.writeHeader(k, v);
+    if (this.cors) for (const [k, v] of this.cors.headersFor(origin)) res.writeHeader(k, v);
     const body = reply.body;
-    if (head) {
+    // 204 and 304 have no content and no Content-Length (RFC 9110 §8.6, §15.3.5, §15.4.5).
+    const bodiless = reply.status === 204 || reply.status === 304;
+    if (head || bodiless) {
       // endWithoutBody(length) never completes the response on 20.30 (measured); without a
       // length it writes no Content-Length, so we write it.
-      res.writeHeader('content-length', String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength));
+      const length = bodiless ? null : reply.headLength !== undefined ? reply.headLength : typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
+      if (length !== null) res.writeHeader('content-length', String(length));
       res.endWithoutBody(); // any argument, even undefined, hits the same 20.30 bug (measured)
       return true;
     }
@@ -409,7 +457,7 @@ export class HttpServer {
         body = JSON.stringify(b);
         contentType ??= JSON_TYPE;
       }
-      return { status: reply.status ?? 200, contentType: contentType ?? JSON_TYPE, body, headers };
+      return { status: reply.status ?? 200, contentType: contentType ?? JSON_TYPE, body, headers, headLength: reply.headLength };
     } catch (err) {
       return this.errorReply(err, pattern);
     }
@@ -424,6 +472,9 @@ export class HttpServer {
     return errorWire(err);
   }
 }
+
+/** Refuses every preflight when no policy is configured (same origin only). */
+const NO_CORS = new CorsPolicy([]);
 
 function tooLarge(limit: number): HttpError {
   return new HttpError(413, ErrorCodes.BODY_TOO_LARGE, `request body exceeds ${limit} bytes`);

@@ -4,23 +4,30 @@
  * the request (a rollover swaps it atomically between two requests) and answer 503
  * NOT_READY while none is.
  *
+ * Chains and snapshots carry a weak `ETag`, answer a matching `If-None-Match` with 304 and no
+ * body, say `Cache-Control: no-cache`, and (JSON chains, snapshots) come gzip- or
+ * brotli-compressed when `Accept-Encoding` allows, from copies cached per body
+ * (conditional.ts, content-encoding.ts, src/chain/chain-cache.ts, snapshot-cache.ts).
+ *
  * @module
  */
 import { z } from 'zod';
 import type { ChainCache } from '../chain/chain-cache.js';
 import { CONTENT_TYPES, type ChainFormat } from '../chain/chain-encoder.js';
 import type { Market } from '../chain/market.js';
-import type { SnapshotEncoder } from '../chain/snapshot-encoder.js';
+import type { SnapshotCache } from '../chain/snapshot-cache.js';
 import { ErrorCodes, HttpError } from '../errors.js';
 import type { Chain, Exchange, Underlying } from '../skeleton/types.js';
-import type { FastReply, HttpServer } from './http-server.js';
-import type { HttpMetrics } from './http-metrics.js';
+import { noneMatchHits } from './conditional.js';
+import { negotiateEncoding } from './content-encoding.js';
+import type { HttpServer, RouteReply } from './http-server.js';
 import { decodePathSegment, parseQuery } from './query.js';
 
 /** What the routes need from the installed market. */
 export interface MarketContext {
   readonly market: Market;
   readonly cache: ChainCache;
+  readonly snapshots: SnapshotCache;
   /** `GET /v1/underlyings` body, rendered once per skeleton (it never changes intraday). */
   readonly underlyingsBody: Uint8Array;
 }
@@ -28,21 +35,25 @@ export interface MarketContext {
 /** Dependencies of the market routes. */
 export interface MarketRoutesDeps {
   readonly current: () => MarketContext | null;
-  readonly snapshotEncoder: SnapshotEncoder;
-  readonly metrics: HttpMetrics;
-  readonly now: () => number;
 }
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD');
-const chainQuery = z.object({
-  expiry: isoDate.optional(),
-  exchange: z.enum(['NSE', 'BSE']).optional(),
+/** Query of `GET /v1/chains/{symbol}` (also described in /openapi.json). */
+export const chainQuerySchema = z.object({
+  expiry: isoDate.optional().describe('YYYY-MM-DD; the nearest selected expiry when absent'),
+  exchange: z.enum(['NSE', 'BSE']).optional().describe('needed only for a symbol with options on both exchanges (default NSE)'),
   format: z.enum(['json', 'fb', 'flatbuffers']).optional(),
 });
-const snapshotQuery = z.object({ symbols: z.string().max(65536).optional() });
+/** Query of `GET /v1/snapshot`. */
+export const snapshotQuerySchema = z.object({ symbols: z.string().max(65536).optional().describe('SYMBOL or EXCHANGE:SYMBOL, comma-separated; all when absent') });
 const symbolSchema = z.string().min(1, 'empty symbol').max(64, 'symbol too long').regex(/^[A-Z0-9&._-]+$/, 'unexpected characters in symbol');
 
-const NO_STORE = ['cache-control', 'no-store'] as const;
+/** Store, but revalidate before every use (RFC 9111 §5.2.2.4): the data moves many times a second. */
+const NO_CACHE = ['cache-control', 'no-cache'] as const;
+const CHAIN_VARY = ['vary', 'Accept, Accept-Encoding'] as const;
+const ENCODING_VARY = ['vary', 'Accept-Encoding'] as const;
+const GZIP = ['content-encoding', 'gzip'] as const;
+const BR = ['content-encoding', 'br'] as const;
 const FB = 'application/x-flatbuffers';
 
 function badRequest(error: z.ZodError): HttpError {
@@ -84,10 +95,12 @@ export function registerMarketRoutes(server: HttpServer, deps: MarketRoutesDeps)
     const rawSymbol = req.getParameter(0);
     const rawQuery = req.getQuery() ?? '';
     const accept = req.getHeader('accept');
+    const acceptEncoding = req.getHeader('accept-encoding');
+    const ifNoneMatch = req.getHeader('if-none-match');
     const ctx = ready(deps);
     const q = parseQuery(rawQuery);
     if (q.exchange !== undefined) q.exchange = q.exchange.toUpperCase();
-    const parsed = chainQuery.safeParse(q);
+    const parsed = chainQuerySchema.safeParse(q);
     if (!parsed.success) throw badRequest(parsed.error);
     const { expiry, exchange, format } = parsed.data;
     const symbol = parseSymbol(decodePathSegment(rawSymbol));
@@ -97,27 +110,44 @@ export function registerMarketRoutes(server: HttpServer, deps: MarketRoutesDeps)
       throw new HttpError(404, ErrorCodes.UNKNOWN_EXPIRY, `${u.exchange}:${u.symbol} has no selected expiry ${expiry}`, { expiries: u.chains.map((c) => c.expiry) });
     }
     const wire: ChainFormat = format === 'fb' || format === 'flatbuffers' || (format === undefined && accept.includes(FB)) ? 'flatbuffers' : 'json';
-    const encoded = ctx.cache.get(chain, wire);
-    return {
-      status: 200,
-      contentType: CONTENT_TYPES[wire],
-      body: encoded.bytes,
-      headers: [NO_STORE, ['x-optchain-generation', String(encoded.generation)]],
-    };
+    // FlatBuffers bodies are mostly doubles and compress poorly; only JSON is offered compressed.
+    const coding = wire === 'json' ? negotiateEncoding(acceptEncoding) : 'identity';
+    const reps = ctx.cache.representations(chain, wire);
+    const etag = coding === 'identity' ? reps.identity.etag : reps.etags[coding];
+    const generation = String(reps.identity.generation);
+    if (ifNoneMatch.length > 0 && noneMatchHits(ifNoneMatch, etag)) {
+      return { status: 304, contentType: CONTENT_TYPES[wire], body: '', headers: [NO_CACHE, ['etag', etag], CHAIN_VARY, ['x-optchain-generation', generation]] };
+    }
+    if (coding === 'identity') {
+      return { status: 200, contentType: CONTENT_TYPES[wire], body: reps.identity.bytes, headers: [NO_CACHE, ['etag', etag], CHAIN_VARY, ['x-optchain-generation', generation]] };
+    }
+    const body = ctx.cache.compressed(chain, wire, reps, coding);
+    return { status: 200, contentType: CONTENT_TYPES[wire], body: body.bytes, headers: [NO_CACHE, ['etag', etag], CHAIN_VARY, coding === 'gzip' ? GZIP : BR, ['x-optchain-generation', generation]] };
   });
 
-  server.fastRoute('GET', '/v1/snapshot', (req): FastReply => {
-    const rawQuery = req.getQuery() ?? '';
+  server.route('GET', '/v1/snapshot', async (req): Promise<RouteReply> => {
     const ctx = ready(deps);
-    const parsed = snapshotQuery.safeParse(parseQuery(rawQuery));
+    const parsed = snapshotQuerySchema.safeParse(req.query);
     if (!parsed.success) throw badRequest(parsed.error);
-    const chains = parsed.data.symbols === undefined ? ctx.market.skeleton.chains : selectChains(ctx.market, parsed.data.symbols);
-    const t0 = performance.now();
-    const body = deps.snapshotEncoder.encode(ctx.market, chains, deps.now());
-    deps.metrics.snapshot((performance.now() - t0) / 1000);
-    // `body` is a view of the reused builder: uWS end() copies it synchronously, and the
-    // streaming path copies what it could not send at once.
-    return { status: 200, contentType: FB, body, headers: [NO_STORE] };
+    const { chains, key } = parsed.data.symbols === undefined ? { chains: ctx.market.skeleton.chains, key: '*' } : selectChains(ctx.market, parsed.data.symbols);
+    const coding = negotiateEncoding(req.headers['accept-encoding'] ?? '');
+    const codingHeaders: Record<string, string> = coding === 'identity' ? {} : { 'content-encoding': coding };
+    const etag = ctx.snapshots.etag(key, chains, coding);
+    const base = { 'content-type': FB, [NO_CACHE[0]]: NO_CACHE[1], [ENCODING_VARY[0]]: ENCODING_VARY[1] };
+    const inm = req.headers['if-none-match'];
+    if (inm !== undefined && noneMatchHits(inm, etag)) return { status: 304, headers: { ...base, etag } };
+    if (req.method === 'HEAD') {
+      // Only the headers (issue 15): the length is known only if a current body is cached.
+      const peek = ctx.snapshots.peek(key, chains, coding);
+      return { status: 200, headers: { ...base, ...codingHeaders, etag: peek.etag }, headLength: peek.length };
+    }
+    try {
+      const body = await ctx.snapshots.get(key, chains, coding);
+      return { status: 200, headers: { ...base, ...codingHeaders, etag: body.etag }, body: body.bytes };
+    } catch (err) {
+      if (err instanceof HttpError && err.code === ErrorCodes.SNAPSHOT_BUSY) return { status: 503, headers: { 'retry-after': '1' }, body: err.toJSON() };
+      throw err;
+    }
   });
 
   server.fastRoute('GET', '/v1/underlyings', () => {
@@ -126,12 +156,16 @@ export function registerMarketRoutes(server: HttpServer, deps: MarketRoutesDeps)
   });
 }
 
-/** `A,BSE:B` → the chains of those underlyings in the order given (duplicates once). */
-function selectChains(market: Market, list: string): Chain[] {
+/**
+ * `A,BSE:B` → the chains of those underlyings in the order given (duplicates once), and the
+ * snapshot cache's key for that list (equal exactly for equal lists).
+ */
+function selectChains(market: Market, list: string): { chains: Chain[]; key: string } {
   const items = list.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
   if (items.length === 0) throw new HttpError(400, ErrorCodes.BAD_REQUEST, 'symbols: expected SYMBOL or EXCHANGE:SYMBOL, comma-separated');
   const seen = new Set<Underlying>();
   const chains: Chain[] = [];
+  const keys: string[] = [];
   for (const item of items) {
     const colon = item.indexOf(':');
     let exchange: Exchange | undefined;
@@ -146,6 +180,7 @@ function selectChains(market: Market, list: string): Chain[] {
     if (seen.has(u)) continue;
     seen.add(u);
     chains.push(...u.chains);
+    keys.push(`${u.exchange}:${u.symbol}`);
   }
-  return chains;
+  return { chains, key: keys.join(',') };
 }

@@ -6,13 +6,15 @@
  *
  * @module
  */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { Registry } from 'prom-client';
 import { ChainCache } from '../chain/chain-cache.js';
 import type { ChainEncoder, ChainFormat } from '../chain/chain-encoder.js';
 import { FlatbuffersChainEncoder } from '../chain/flatbuffers-chain-encoder.js';
 import { JsonChainEncoder } from '../chain/json-chain-encoder.js';
 import { Market } from '../chain/market.js';
-import { SnapshotEncoder } from '../chain/snapshot-encoder.js';
+import { SnapshotCache, type SnapshotCacheOptions } from '../chain/snapshot-cache.js';
 import type { PriceTable } from '../price-table/price-table.js';
 import type { SkeletonIndex } from '../skeleton/skeleton-index.js';
 import { summarizeSkeleton } from '../skeleton/summary.js';
@@ -21,6 +23,10 @@ import { defaultHealth, type HealthProvider } from './health.js';
 import { HttpMetrics } from './http-metrics.js';
 import { HttpServer, type HttpMethod, type HttpServerOptions, type RouteHandler, type RouteOptions } from './http-server.js';
 import { registerMarketRoutes, type MarketContext } from './market-routes.js';
+import { buildOpenApi } from './openapi.js';
+import { representationMetrics } from './representation-metrics.js';
+
+const PACKAGE_VERSION = (JSON.parse(readFileSync(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8')) as { version: string }).version;
 
 /** Options of an {@link OptchainServer}. */
 export interface OptchainServerOptions extends Omit<HttpServerOptions, 'metrics'> {
@@ -32,6 +38,8 @@ export interface OptchainServerOptions extends Omit<HttpServerOptions, 'metrics'
   readonly now?: () => number;
   /** Collect prom-client's process metrics too. */
   readonly defaultMetrics?: boolean;
+  /** Bounds of `/v1/snapshot` builds (defaults in src/chain/snapshot-cache.ts). */
+  readonly snapshot?: Pick<SnapshotCacheOptions, 'maxConcurrentBuilds' | 'maxWaiting' | 'maxEntries' | 'sliceMs'>;
 }
 
 /** The optchain API server. */
@@ -41,6 +49,8 @@ export class OptchainServer {
   private ctx: MarketContext | null = null;
   private health: HealthProvider;
   private readonly now: () => number;
+  private readonly snapshotOptions: OptchainServerOptions['snapshot'];
+  private readonly observers: ReturnType<typeof representationMetrics>;
   private readonly encoders: Readonly<Record<ChainFormat, ChainEncoder>> = { json: new JsonChainEncoder(), flatbuffers: new FlatbuffersChainEncoder() };
 
   /** Throws UWS_NATIVE_MISSING when uWS's native addon is not loaded. */
@@ -49,8 +59,17 @@ export class OptchainServer {
     this.http = new HttpServer({ ...options, metrics: this.metrics });
     this.now = options.now ?? Date.now;
     this.health = options.health ?? defaultHealth(options.mode ?? 'sim');
-    registerMarketRoutes(this.http, { current: () => this.ctx, snapshotEncoder: new SnapshotEncoder(), metrics: this.metrics, now: this.now });
+    this.snapshotOptions = options.snapshot;
+    this.observers = representationMetrics(this.metrics.registry, this.metrics.cacheObserver, (s) => this.metrics.snapshot(s));
+    registerMarketRoutes(this.http, { current: () => this.ctx });
     this.http.route('GET', '/health', () => ({ body: this.health(this.ctx ? this.ctx.market : null) }));
+    // Made from the routes registered by the time of the first request (the other modules
+    // register theirs before listen), then kept: routes never change while serving.
+    let openapi: string | null = null;
+    this.http.route('GET', '/openapi.json', () => {
+      openapi ??= JSON.stringify(buildOpenApi(this.http.routes(), { version: PACKAGE_VERSION }));
+      return { headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-cache' }, body: openapi };
+    });
     this.http.route('GET', '/metrics', async () => ({
       headers: { 'content-type': this.metrics.registry.contentType },
       body: await this.metrics.registry.metrics(),
@@ -75,9 +94,10 @@ export class OptchainServer {
    */
   setMarket(skeleton: Skeleton, table: PriceTable, index?: SkeletonIndex): Market {
     const market = new Market(skeleton, table, index);
-    const cache = new ChainCache(market, this.encoders, { now: this.now, observer: this.metrics.cacheObserver });
+    const cache = new ChainCache(market, this.encoders, { now: this.now, observer: this.observers.chain });
+    const snapshots = new SnapshotCache(cache, { ...this.snapshotOptions, now: this.now, observer: this.observers.snapshot });
     const underlyingsBody = new TextEncoder().encode(JSON.stringify(summarizeSkeleton(skeleton)));
-    this.ctx = { market, cache, underlyingsBody };
+    this.ctx = { market, cache, snapshots, underlyingsBody };
     return market;
   }
 

@@ -79,6 +79,8 @@ let summary: SkeletonSummaryJson | null = null;
 let selection: Selection = parseHash(location.hash) ?? { symbol: 'NIFTY', exchange: 'NSE', expiry: null };
 /** Server clock minus browser clock, from the last response's servedAt (ms). */
 let clockOffset = 0;
+/** The generation whose servedAt set {@link clockOffset}. */
+let offsetGeneration = -1;
 let shownKey = '';
 let forceRender = true;
 let inflight: AbortController | null = null;
@@ -218,7 +220,10 @@ async function chainLoop(): Promise<never> {
       if (!summary) await loadSummary(ac.signal);
       const sel = selection;
       const chain = await client.getChain(sel.symbol, { exchange: sel.exchange, ...(sel.expiry ? { expiry: sel.expiry } : {}), format: 'flatbuffers', signal: ac.signal });
-      clockOffset = chain.servedAt - Date.now();
+      // A body whose generation did not move may be the browser's revalidated copy (ETag → 304):
+      // its servedAt is from when it was first served, so only a moved generation resets the clock.
+      if (chain.generation !== offsetGeneration) clockOffset = chain.servedAt - Date.now();
+      offsetGeneration = chain.generation;
       if (backoff.attempts > 0) {
         stats.recoveries++;
         table.setDisconnected(false);
