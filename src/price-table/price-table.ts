@@ -149,6 +149,26 @@ export class PriceTable {
     this.failedReads++;
     return this.f64[idx]!;
   }
+
+  /**
+   * Blocks the calling thread until the slot's version is even and differs from `seen`, or
+   * `timeoutMs` passes; returns the version last read. Sleeps in `Atomics.wait` slices of
+   * `sliceMs` instead of spinning: writers never `notify` (a notify per packet would tax the
+   * feed's hot path), so this is a sleeping poll whose resolution is the slice plus the
+   * kernel's wake-up. For latency probes and tools on their own worker thread: it blocks, so
+   * never call it on a thread that serves requests (bench/feed-e2e.bench.mjs).
+   */
+  waitForVersionChange(slot: number, seen: number, timeoutMs: number, sliceMs = 0.05): number {
+    const vi = slot * (SLOT_WORDS * 2);
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      const v = Atomics.load(this.i32, vi);
+      if (v !== seen && (v & 1) === 0) return v;
+      const left = deadline - performance.now();
+      if (left <= 0) return v;
+      Atomics.wait(this.i32, vi, v, Math.min(sliceMs, left));
+    }
+  }
 }
 
 export { F, FIELD_COUNT, SLOT_WORDS };
