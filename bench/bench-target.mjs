@@ -64,7 +64,7 @@ let skeleton;
 let table;
 let index;
 if (args.universe === 'master') {
-  const { generateMaster } = await import(dist('sim/synthetic-master.js'));
+  const { generateMaster } = await import(dist('synthetic-master/synthetic-master.js'));
   const { parseMaster } = await import(dist('master/parse-master.js'));
   const { buildSkeleton } = await import(dist('skeleton/build-skeleton.js'));
   const t = performance.now();

@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { black76, normCdf } from '../src/sim/black76.js';
 import { Kind, MarketModel, onTickGrid, UpdateFlag } from '../src/sim/market-model.js';
 import { lttOf, SessionClock } from '../src/sim/session-clock.js';
-import { generateMaster, type GeneratedMaster } from '../src/sim/synthetic-master.js';
+import { generateMaster, type GeneratedMaster } from '../src/synthetic-master/synthetic-master.js';
 import { parseMaster } from '../src/master/parse-master.js';
 import type { Instrument } from '../src/master/instrument.js';
 import { istMinuteOfDay, istTime } from '../src/time/ist.js';

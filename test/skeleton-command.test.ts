@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DETAILED_COLUMNS } from '../src/master/columns.js';
-import { generateMaster } from '../src/sim/synthetic-master.js';
+import { generateMaster } from '../src/synthetic-master/synthetic-master.js';
 import { chainRows, indexRow, strikes, toCsv } from './helpers/master-rows.js';
 
 const BIN = fileURLToPath(new URL('../bin/optchain.js', import.meta.url));

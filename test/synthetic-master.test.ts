@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { masterCommand } from '../src/cli/master-command.js';
 import { DETAILED_COLUMNS } from '../src/master/columns.js';
 import { isTradingDay, nextTradingDay, previousTradingDay } from '../src/time/trading-calendar.js';
-import { listedExpiries } from '../src/sim/synthetic-expiries.js';
-import { DEFAULT_SEED, generateMaster, streamMaster, syntheticUnderlyings, type GeneratedMaster } from '../src/sim/synthetic-master.js';
+import { listedExpiries } from '../src/synthetic-master/synthetic-expiries.js';
+import { DEFAULT_SEED, generateMaster, streamMaster, syntheticUnderlyings, type GeneratedMaster } from '../src/synthetic-master/synthetic-master.js';
 
 const C = Object.fromEntries(DETAILED_COLUMNS.map((c, i) => [c, i])) as Record<(typeof DETAILED_COLUMNS)[number], number>;
 const D = '2026-08-17';

@@ -15,7 +15,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { isCalendarDate, isTradingDay } from '../time/trading-calendar.js';
-import { DEFAULT_SEED, streamMaster } from '../sim/synthetic-master.js';
+import { DEFAULT_SEED, streamMaster } from '../synthetic-master/synthetic-master.js';
 
 const USAGE = 'usage: optchain master --date YYYY-MM-DD --out <file> [--seed N]';
 

@@ -22,7 +22,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { previousTradingDay } from '../time/trading-calendar.js';
-import { generateMaster } from './synthetic-master.js';
+import { generateMaster } from '../synthetic-master/synthetic-master.js';
 import { AccountRegistry, defaultSimAccounts, type SimAccount } from './accounts.js';
 import { FeedServer, type ConnectionSelector, type FeedStats, type MalformedKind } from './feed-server.js';
 import { MarginApi, type EndpointStats } from './margin-api.js';
