@@ -49,12 +49,15 @@ export function deepFreeze<T>(value: T): T {
   return value;
 }
 
+const MONTHLY_FLAGS: ReadonlySet<string> = new Set(['M', 'Q', 'H']);
+
 function distinctExpiries(options: readonly Instrument[]): ExpiryInfo[] {
   const byDate = new Map<string, { flaggedMonthly: boolean; flagged: boolean }>();
   for (const o of options) {
     const e = byDate.get(o.expiry) ?? { flaggedMonthly: false, flagged: false };
-    if (o.expiryFlag === 'M') e.flaggedMonthly = true;
-    if (o.expiryFlag === 'M' || o.expiryFlag === 'W') e.flagged = true;
+    // BSE flags SENSEX's quarterly and half-yearly monthlies Q and H, not M (contract §3).
+    if (MONTHLY_FLAGS.has(o.expiryFlag)) e.flaggedMonthly = true;
+    if (e.flaggedMonthly || o.expiryFlag === 'W') e.flagged = true;
     byDate.set(o.expiry, e);
   }
   return [...byDate].map(([date, f]) => ({ date, ...f }));

@@ -1,8 +1,9 @@
 /**
  * Expiry selection, exactly per contract §3 (worked examples in market-structure.md §7).
  *
- * - Monthly expiries: those the master flags `EXPIRY_FLAG = M`; for an underlying whose rows
- *   carry no W/M flag at all, the last listed expiry of each calendar month. The flag matters:
+ * - Monthly expiries: those the master flags `EXPIRY_FLAG` M, Q or H (BSE flags SENSEX's
+ *   quarterly and half-yearly monthlies Q and H); for an underlying whose rows carry no
+ *   W/M/Q/H flag at all, the last listed expiry of each calendar month. The flag matters:
  *   a holiday can pull a weekly back into the previous month, after that month's monthly.
  * - Quarterly: a monthly in March, June, September or December.
  * - Index: the 3 nearest expiries ∪ current monthly, next monthly, 3 nearest quarterlies.
@@ -16,9 +17,9 @@ import type { ExpiryTag } from '../skeleton/types.js';
 export interface ExpiryInfo {
   /** YYYY-MM-DD. */
   readonly date: string;
-  /** True when any row of this expiry is flagged `M`. */
+  /** True when any row of this expiry is flagged `M`, `Q` or `H`. */
   readonly flaggedMonthly: boolean;
-  /** True when any row of this expiry is flagged `W` or `M`. */
+  /** True when any row of this expiry is flagged `W`, `M`, `Q` or `H`. */
   readonly flagged: boolean;
 }
 
