@@ -235,6 +235,8 @@ describe('synthetic detailed master (dhan-protocol.md §1.3, market-structure.md
     const expiries = [...sensex.keys()];
     expect(expiries.slice(0, 8)).toEqual(['2026-08-20', '2026-08-27', '2026-09-03', '2026-09-10', '2026-09-17', '2026-09-24', '2026-10-01', '2026-10-29']);
     expect([...sensex.values()].filter((c) => c.flag === 'W')).toHaveLength(5);
+    // BSE flags SENSEX quarterlies Q and half-yearlies H, like the real master (contract §3).
+    expect([sensex.get('2026-10-29')!.flag, sensex.get('2026-12-31')!.flag, sensex.get('2027-12-30')!.flag]).toEqual(['M', 'Q', 'H']);
     expect(expiries.every((e) => weekdayOf(e) === 4)).toBe(true);
     const r = rows.find((x) => x[C.UNDERLYING_SYMBOL] === 'SENSEX' && x[C.INSTRUMENT] === 'OPTIDX')!;
     expect([r[C.SYMBOL_NAME], r[C.INSTRUMENT_TYPE], r[C.LOT_SIZE], r[C.SM_FREEZE_QTY]]).toEqual(['BSXOPT', 'OPTIDX', '20.0', '1000']);

@@ -12,7 +12,7 @@
 import { addDays, daysBetween, weekday } from '../time/ist.js';
 import { adjustExpiry, type CalendarExchange } from '../time/trading-calendar.js';
 
-/** What a listed contract series is. Monthly, quarterly and half-yearly are all flagged `M`. */
+/** What a listed contract series is. NSE flags monthly, quarterly and half-yearly `M`; BSE flags its quarterlies `Q` and half-yearlies `H`. */
 export type ExpiryKind = 'weekly' | 'monthly' | 'quarterly' | 'halfyearly';
 
 /** One listed expiry of an underlying. */
@@ -21,8 +21,11 @@ export interface ListedExpiry {
   readonly date: string;
   /** The scheduled date before the holiday rule. */
   readonly scheduled: string;
-  /** The master's EXPIRY_FLAG: `W` for weeklies, `M` for monthly/quarterly/half-yearly. */
-  readonly flag: 'W' | 'M';
+  /**
+   * The master's EXPIRY_FLAG: `W` for weeklies, `M` for monthlies; quarterly/half-yearly are
+   * `M` on NSE but `Q`/`H` on BSE, as in the real 2026-03-23 master for SENSEX (contract §3).
+   */
+  readonly flag: 'W' | 'M' | 'Q' | 'H';
   readonly kind: ExpiryKind;
   /** Calendar days from the trading date. */
   readonly dte: number;
@@ -69,6 +72,13 @@ export function monthlyExpiry(y: number, m: number, exchange: CalendarExchange):
   return { scheduled, date: adjustExpiry(scheduled, exchange) };
 }
 
+function expiryFlag(exchange: CalendarExchange, kind: ExpiryKind): ListedExpiry['flag'] {
+  if (kind === 'weekly') return 'W';
+  if (exchange === 'BSE' && kind === 'quarterly') return 'Q';
+  if (exchange === 'BSE' && kind === 'halfyearly') return 'H';
+  return 'M';
+}
+
 function weekIndexOf(date: string): number {
   return Math.floor(daysBetween('2000-01-03', date) / 7);
 }
@@ -84,7 +94,7 @@ export function listedExpiries(tradingDate: string, spec: CycleSpec): ListedExpi
   const make = (scheduled: string, date: string, kind: ExpiryKind): ListedExpiry => ({
     date,
     scheduled,
-    flag: kind === 'weekly' ? 'W' : 'M',
+    flag: expiryFlag(ex, kind),
     kind,
     dte: daysBetween(tradingDate, date),
     monthIndex: monthIndexOf(Number(scheduled.slice(0, 4)), Number(scheduled.slice(5, 7))),
