@@ -59,7 +59,10 @@ describe('optchain skeleton', () => {
     for (const [r, text] of [[missing, 'cannot read instrument master'], [noCol, 'OPTION_TYPE'], [late, 'no option contracts'], [badDate, '--date']] as const) {
       expect(r.status).not.toBe(0);
       expect(r.stdout).toBe('');
-      expect(r.stderr.trim().split('\n').pop()).toContain(text);
+      // Only the reason: no parse-statistics line before it (contract §2).
+      const lines = r.stderr.trim().split('\n');
+      expect(lines, r.stderr).toHaveLength(1);
+      expect(lines[0]).toContain(text);
     }
   });
 

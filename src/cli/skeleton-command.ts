@@ -47,8 +47,9 @@ export async function skeletonCommand(args: string[]): Promise<number> {
   if (!values.master) throw new ConfigError('--master', 'required (a file path or an http(s) URL)');
   if (!values.date || !ISO.test(values.date)) throw new ConfigError('--date', 'required as YYYY-MM-DD');
   const master = await loadMaster({ source: values.master, tradingDate: values.date, dataDir: process.env.OPTCHAIN_DATA_DIR ?? './data' });
-  process.stderr.write(`${describeStats(master.stats)}\n`);
+  // Built before anything is printed: on failure stderr carries only the one-line reason (contract §2).
   const skeleton = buildSkeleton(master.instruments, values.date);
+  process.stderr.write(`${describeStats(master.stats)}\n`);
   for (const w of skeleton.warnings.slice(0, 20)) process.stderr.write(`warning: ${w}\n`);
   if (skeleton.warnings.length > 20) process.stderr.write(`warning: …and ${skeleton.warnings.length - 20} more\n`);
   const summary = summarizeSkeleton(skeleton);
