@@ -26,3 +26,18 @@ export const REQUIRED_COLUMNS = Object.freeze([
 
 /** Columns used when present (price band, freeze quantity, display name). */
 export const OPTIONAL_COLUMNS = Object.freeze(['DISPLAY_NAME', 'SM_UPPER_LIMIT', 'SM_LOWER_LIMIT', 'SM_FREEZE_QTY'] as const);
+
+/** What turns off when an optional column is missing (real 2026-03/04 masters lack some, issue 16). */
+const OFF_WITHOUT: Readonly<Record<(typeof OPTIONAL_COLUMNS)[number], string>> = Object.freeze({
+  DISPLAY_NAME: 'display names fall back to SYMBOL_NAME',
+  SM_UPPER_LIMIT: 'paper price-band check off',
+  SM_LOWER_LIMIT: 'paper price-band check off',
+  SM_FREEZE_QTY: 'paper freeze-quantity check off',
+});
+
+/** One clause naming the missing optional columns and what is therefore off; '' when none is. */
+export function describeMissingOptional(missing: readonly string[]): string {
+  if (missing.length === 0) return '';
+  const off = [...new Set(missing.map((c) => OFF_WITHOUT[c as keyof typeof OFF_WITHOUT]).filter(Boolean))];
+  return `optional columns missing: ${missing.join(',')} (${off.join('; ')})`;
+}

@@ -53,6 +53,8 @@ export interface MasterStats {
   malformedExamples: { line: number; reason: string }[];
   /** Columns in the header we do not know (tolerated). */
   unknownColumns: string[];
+  /** Optional columns the header lacks; their values are unknown, never 0 (columns.ts). */
+  missingOptionalColumns: string[];
   bytes: number;
   parseMs: number;
 }

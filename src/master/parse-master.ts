@@ -28,7 +28,7 @@ class RowProblem {
 
 type ColumnIndex = Record<(typeof REQUIRED_COLUMNS)[number] | (typeof OPTIONAL_COLUMNS)[number], number>;
 
-function indexHeader(header: string[]): { idx: ColumnIndex; unknown: string[] } {
+function indexHeader(header: string[]): { idx: ColumnIndex; unknown: string[]; missingOptional: string[] } {
   const positions = new Map<string, number>();
   header.forEach((name, i) => {
     const n = name.trim().replace(/^\uFEFF/, '');
@@ -41,7 +41,7 @@ function indexHeader(header: string[]): { idx: ColumnIndex; unknown: string[] } 
   const idx = {} as ColumnIndex;
   for (const c of [...REQUIRED_COLUMNS, ...OPTIONAL_COLUMNS]) idx[c] = positions.get(c) ?? -1;
   const unknown = [...positions.keys()].filter((n) => !KNOWN.has(n));
-  return { idx, unknown };
+  return { idx, unknown, missingOptional: OPTIONAL_COLUMNS.filter((c) => idx[c] < 0) };
 }
 
 function num(text: string | undefined, column: string, required: boolean): number | RowProblem {
@@ -166,7 +166,7 @@ export function parseMaster(input: Buffer | string): ParsedMaster {
   const started = performance.now();
   // The real file is ASCII; latin1 decoding is much cheaper than UTF-8 and identical for it.
   const text = typeof input === 'string' ? input : isAscii(input) ? input.toString('latin1') : input.toString('utf8');
-  const stats: MasterStats = { rows: 0, kept: 0, ignored: 0, test: 0, malformed: 0, malformedExamples: [], unknownColumns: [], bytes: Buffer.byteLength(text), parseMs: 0 };
+  const stats: MasterStats = { rows: 0, kept: 0, ignored: 0, test: 0, malformed: 0, malformedExamples: [], unknownColumns: [], missingOptionalColumns: [], bytes: Buffer.byteLength(text), parseMs: 0 };
   const instruments: Instrument[] = [];
   let idx: ColumnIndex | null = null;
   let lastNeeded = 0;
@@ -192,6 +192,7 @@ export function parseMaster(input: Buffer | string): ParsedMaster {
         const h = indexHeader(fields);
         idx = h.idx;
         stats.unknownColumns = h.unknown;
+        stats.missingOptionalColumns = h.missingOptional;
         lastNeeded = Math.max(...Object.values(h.idx));
         instrumentField = h.idx.INSTRUMENT;
         return;
