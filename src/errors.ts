@@ -68,6 +68,11 @@ export const ErrorCodes = {
   MARGIN_UNAVAILABLE: 'MARGIN_UNAVAILABLE',
   MARGIN_RATE_LIMITED: 'MARGIN_RATE_LIMITED',
   MARGIN_AUTH_FAILED: 'MARGIN_AUTH_FAILED',
+  // HTTP edge and backends (src/http/)
+  /** The client went away before its answer (the abort reason of RouteRequest.signal). */
+  CLIENT_CLOSED: 'CLIENT_CLOSED',
+  /** No HTTP backend of the requested kind can run here. */
+  HTTP_BACKEND_UNAVAILABLE: 'HTTP_BACKEND_UNAVAILABLE',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -93,7 +93,7 @@ export function registerMarketRoutes(server: HttpServer, deps: MarketRoutesDeps)
   server.fastRoute('GET', '/v1/chains/:symbol', (req) => {
     // rule 1: read everything from req before doing anything else
     const rawSymbol = req.getParameter(0);
-    const rawQuery = req.getQuery() ?? '';
+    const rawQuery = req.getQuery();
     const accept = req.getHeader('accept');
     const acceptEncoding = req.getHeader('accept-encoding');
     const ifNoneMatch = req.getHeader('if-none-match');
