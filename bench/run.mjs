@@ -53,7 +53,7 @@ const { values: opt } = parseArgs({
 const quick = opt.quick;
 const record = opt['no-record'] ? false : (opt.record ?? !quick);
 const resultsFile = opt.results ?? fileURLToPath(new URL('./RESULTS.md', import.meta.url));
-const SECTIONS = ['http', 'tick', 'startup', 'build', 'decode', 'e2e', 'serve'];
+const SECTIONS = ['http', 'tick', 'startup', 'build', 'decode', 'e2e', 'serve', 'conv', 'flood'];
 const only = new Set(opt.only ? opt.only.split(',').map((s) => s.trim()) : SECTIONS);
 for (const s of only) if (!SECTIONS.includes(s)) throw new Error(`--only: unknown section ${s} (${SECTIONS.join(', ')})`);
 
@@ -196,6 +196,19 @@ await section('build', async () => {
   rows.push({ section: 'build', figure: `snapshot, whole universe (${universe.contracts.toLocaleString('en-US')} contracts, ${universe.chains} chains)`, value: snap.value / 1000, unit: 'ms', better: 'lower', limit: { label: 'raw copy of the bytes', value: by[T.copySnap].value / 1000 }, target: { text: '≤ 15 ms (issue 6)', met: snap.value <= 15000 }, note: note(snap) });
 });
 
+// conv: ETag/304 and compression targets (issue 12); flood: chain p99 under a snapshot flood
+// (issue 15). Each starts its own target process.
+if (wrk) {
+  await section('conv', async () => {
+    const { runConditional } = await import('./http-conditional.bench.mjs');
+    rows.push(...(await runConditional({ quick, log, serverCpus, clientCpus })).rows);
+  });
+  await section('flood', async () => {
+    const { runSnapshotFlood } = await import('./snapshot-flood.bench.mjs');
+    rows.push(...(await runSnapshotFlood({ quick, log, serverCpus, clientCpus })).rows);
+  });
+}
+
 await section('decode', async () => {
   const { run } = await import('./feed-decode.bench.mjs');
   const r = await run({ quick, bench: quick ? { time: 40, warmupTime: 10, iterations: 5, warmupIterations: 2 } : {} });
@@ -263,7 +276,7 @@ env.wrk = wrkVersion ?? 'missing';
 env.pinning = canPin ? 'server CPU 0, wrk CPU 1 (taskset)' : 'none';
 
 // ── the table ───────────────────────────────────────────────────────────────────────────────
-const SECTION_ORDER = ['http', 'tick', 'build', 'decode', 'e2e', 'startup', 'serve'];
+const SECTION_ORDER = ['http', 'conv', 'flood', 'tick', 'build', 'decode', 'e2e', 'startup', 'serve'];
 rows.sort((a, b) => SECTION_ORDER.indexOf(a.section) - SECTION_ORDER.indexOf(b.section));
 const table = renderTable(rows);
 const verdicts = rows.filter((r) => r.target && r.value !== undefined).map((r) => `${r.target.met ? '✔' : '✘'} ${r.figure}: ${fmt(r.value, r.unit)} (target ${r.target.text})`);

@@ -68,8 +68,26 @@ function ready(deps: MarketRoutesDeps): MarketContext {
   return ctx;
 }
 
+/** What symbolSchema accepts, checked without zod on the hot path (zod only explains a refusal). */
+const SYMBOL_OK = /^[A-Z0-9&._-]{1,64}$/;
+const NO_QUERY: z.infer<typeof chainQuerySchema> = Object.freeze({});
+
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+const FORMATS: ReadonlySet<string> = new Set(['json', 'fb', 'flatbuffers']);
+
+/** A query chainQuerySchema accepts as it is (the common case), checked without zod. */
+function plainChainQuery(q: Record<string, string>): boolean {
+  for (const k in q) {
+    const v = q[k]!;
+    if (k === 'expiry' ? !ISO_DATE.test(v) : k === 'exchange' ? v !== 'NSE' && v !== 'BSE' : k === 'format' ? !FORMATS.has(v) : true) return false;
+  }
+  return true;
+}
+
 function parseSymbol(raw: string): string {
-  const parsed = symbolSchema.safeParse(raw.toUpperCase());
+  const upper = raw.toUpperCase();
+  if (SYMBOL_OK.test(upper)) return upper;
+  const parsed = symbolSchema.safeParse(upper);
   if (!parsed.success) throw badRequest(parsed.error);
   return parsed.data;
 }
@@ -98,11 +116,18 @@ export function registerMarketRoutes(server: HttpServer, deps: MarketRoutesDeps)
     const acceptEncoding = req.getHeader('accept-encoding');
     const ifNoneMatch = req.getHeader('if-none-match');
     const ctx = ready(deps);
-    const q = parseQuery(rawQuery);
-    if (q.exchange !== undefined) q.exchange = q.exchange.toUpperCase();
-    const parsed = chainQuerySchema.safeParse(q);
-    if (!parsed.success) throw badRequest(parsed.error);
-    const { expiry, exchange, format } = parsed.data;
+    let query = NO_QUERY;
+    if (rawQuery.length > 0) {
+      const q = parseQuery(rawQuery);
+      if (q.exchange !== undefined) q.exchange = q.exchange.toUpperCase();
+      if (plainChainQuery(q)) query = q;
+      else {
+        const parsed = chainQuerySchema.safeParse(q);
+        if (!parsed.success) throw badRequest(parsed.error);
+        query = parsed.data;
+      }
+    }
+    const { expiry, exchange, format } = query;
     const symbol = parseSymbol(decodePathSegment(rawSymbol));
     const u = resolveUnderlying(ctx.market, symbol, exchange);
     const chain = ctx.market.index.chain(u, expiry);
