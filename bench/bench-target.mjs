@@ -188,7 +188,7 @@ server.route('GET', '/bench/feed', async (req) => {
   const { FeedSupervisor } = await import(dist('feed/feed-supervisor.js'));
   const { MarketClock } = await import(dist('time/market-clock.js'));
   const { pino } = await import('pino');
-  // One Dhan account holds 5 × 5000 instruments (market-structure.md §4.1).
+  // One Dhan account holds 5 × 5000 instruments (docs/market-structure.md §4.1).
   const n = Math.ceil(skeleton.slotCount / 25_000);
   const accounts = Array.from({ length: n }, (_, i) => ({ clientId: String(1100000001 + i), accessToken: `bench-${i}` }));
   feed = new FeedSupervisor({

@@ -1,6 +1,6 @@
 /**
  * Small helpers shared by bench/run.mjs and its sections: child processes pinned with
- * `taskset`, per-process CPU and RSS from /proc (engineering.md §6.3: report the server's CPU
+ * `taskset`, per-process CPU and RSS from /proc (docs/engineering.md §6.3: report the server's CPU
  * next to every HTTP figure), `wrk` runs with their output parsed, a keep-alive HTTP GET.
  */
 import { spawn, spawnSync } from 'node:child_process';

@@ -1,6 +1,6 @@
 /**
- * The HTTP rows of bench/run.mjs (contract §7 "cached chain req/s", "uncached chain req/s"),
- * by the recipe of engineering.md §6.3: Debian's `wrk -t1 -c50 --latency` pinned to CPU 1,
+ * The HTTP rows of bench/run.mjs (docs/contract.md §7 "cached chain req/s", "uncached chain req/s"),
+ * by the recipe of docs/engineering.md §6.3: Debian's `wrk -t1 -c50 --latency` pinned to CPU 1,
  * the server pinned to CPU 0, loopback, keep-alive, a warm-up run before each measured run,
  * the server's CPU% and CPU-µs per request read from /proc/<pid>/stat around the run (a
  * server below ~90% CPU is client-bound and says so), and A/B configurations alternated in

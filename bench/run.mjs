@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: the whole benchmark suite in one command, printing ONE table — each row a
  * figure next to its baseline (what a user would build instead) and its limit (what this
- * machine can do at best), all measured in the same run, with the ratios (contract §7,
+ * machine can do at best), all measured in the same run, with the ratios (docs/contract.md §7,
  * issue 8) — and appending it to bench/RESULTS.md with the date, CPU, Node version, commit
  * and load average.
  *
@@ -365,7 +365,7 @@ function resultsHeader() {
 Appended by \`npm run bench\` (bench/run.mjs): one section per run, newest last. Each row is a
 figure next to its baseline (what a user would build instead) and its limit (the best this
 machine does for the same work), all measured in the same run; compare ratios across runs,
-not absolute numbers (engineering.md §6.3: ratios survive machine noise).
+not absolute numbers (docs/engineering.md §6.3: ratios survive machine noise).
 
 Method, in short:
 

@@ -5,7 +5,7 @@
  * @module
  */
 
-/** Stable error codes. HTTP-facing codes are the contract's UPPER_SNAKE codes (contract §5, §6). */
+/** Stable error codes. HTTP-facing codes are the contract's UPPER_SNAKE codes (docs/contract.md §5, §6). */
 export const ErrorCodes = {
   // configuration and start-up
   CONFIG_INVALID: 'CONFIG_INVALID',
@@ -30,13 +30,13 @@ export const ErrorCodes = {
   FEED_ACCOUNTS_INVALID: 'FEED_ACCOUNTS_INVALID',
   /** An encoder was asked to write a Dhan packet past the end of its buffer. */
   FEED_PACKET_RANGE: 'FEED_PACKET_RANGE',
-  /** A subscribe/unsubscribe message that Dhan would refuse (dhan-protocol.md §2.2, §2.3). */
+  /** A subscribe/unsubscribe message that Dhan would refuse (docs/dhan-protocol.md §2.2, §2.3). */
   FEED_SUBSCRIBE_INVALID: 'FEED_SUBSCRIBE_INVALID',
   /** A feed test hook was called on a supervisor built without `testHooks`, or on a dead worker. */
   FEED_TEST_HOOK_DISABLED: 'FEED_TEST_HOOK_DISABLED',
   /** A feed worker's test hook threw on purpose (crash-recovery tests). */
   FEED_TEST_CRASH: 'FEED_TEST_CRASH',
-  // HTTP contract (§5)
+  // HTTP contract (docs/contract.md §5)
   BAD_REQUEST: 'BAD_REQUEST',
   UNAUTHORIZED: 'UNAUTHORIZED',
   FORBIDDEN: 'FORBIDDEN',
@@ -50,7 +50,7 @@ export const ErrorCodes = {
   /** Too many `/v1/snapshot` requests wait for a build (503 with Retry-After). */
   SNAPSHOT_BUSY: 'SNAPSHOT_BUSY',
   INTERNAL: 'INTERNAL',
-  // paper trading (§6)
+  // paper trading (docs/contract.md §6)
   NO_QUOTE: 'NO_QUOTE',
   STALE_QUOTE: 'STALE_QUOTE',
   CROSSED_QUOTE: 'CROSSED_QUOTE',
@@ -91,7 +91,7 @@ export class OptchainError extends Error {
     this.details = details;
   }
 
-  /** The contract's JSON error shape (contract §5). */
+  /** The contract's JSON error shape (docs/contract.md §5). */
   toJSON(): { error: { code: string; message: string; details?: Record<string, unknown> } } {
     return this.details === undefined
       ? { error: { code: this.code, message: this.message } }
@@ -125,7 +125,7 @@ export class HttpError extends OptchainError {
   }
 }
 
-/** A paper order refused by a feasibility or funds check (422, contract §6). */
+/** A paper order refused by a feasibility or funds check (422, docs/contract.md §6). */
 export class OrderRefusedError extends OptchainError {
   constructor(code: ErrorCode, message: string, details: Record<string, unknown>) {
     super(code, message, 422, details);

@@ -1,5 +1,5 @@
 /**
- * The shared contract suite every ChainEncoder passes (engineering.md §5.4, hono's
+ * The shared contract suite every ChainEncoder passes (docs/engineering.md §5.4, hono's
  * `*.case.test.ts` pattern). The reference chain is built here with plain objects from
  * single-field reads, independently of the encoders, and compared byte-for-byte through
  * JSON.stringify (which also pins the contract's key order).
@@ -33,7 +33,7 @@ export function rng(seed: number): () => number {
   };
 }
 
-/** Plain-object reference of contract §5's chain JSON, from single-field reads. */
+/** Plain-object reference of docs/contract.md §5's chain JSON, from single-field reads. */
 export function referenceChain(market: Market, chain: Chain, generation: number, servedAt: number): ChainJson {
   const t = market.table;
   const field = (slot: number, name: FieldName): number | null => {

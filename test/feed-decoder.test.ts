@@ -174,7 +174,7 @@ describe('FeedDecoder writes decoded values into the right slot fields', () => {
     expect(decoder.prevCloseSource(0)).toBe(PrevCloseSource.NONE);
   });
 
-  it('the real capture fragment of §2.12 lands LTP 152.30 in the PUT’s slot', () => {
+  it('the real capture fragment of docs/dhan-protocol.md §2.12 lands LTP 152.30 in the PUT’s slot', () => {
     const { table, decoder } = setup();
     const b = Buffer.alloc(162);
     Buffer.from('08a20002f4d90000cd4c18434b00589a', 'hex').copy(b, 0);
@@ -183,7 +183,7 @@ describe('FeedDecoder writes decoded values into the right slot fields', () => {
     expect(Math.round(fields(table, 0).LTP! * 100) / 100).toBe(152.3);
   });
 
-  it('volume and OI u32 wrap-around is unwrapped (market-structure.md §4.1), and undone if the drop reverses', () => {
+  it('volume and OI u32 wrap-around is unwrapped (docs/market-structure.md §4.1), and undone if the drop reverses', () => {
     const { table, decoder } = setup();
     const b = Buffer.alloc(162);
     const send = (volume: number, oi: number) => {
@@ -278,7 +278,7 @@ describe('frames, chains and counters', () => {
     for (let s = 1; s < SLOTS; s++) expect(table.version(s)).toBe(0);
   });
 
-  it('skips all-zero keep-alive headers (dhan-protocol.md §2.5), counts them apart from errors, and decodes the packets after them', () => {
+  it('skips all-zero keep-alive headers (docs/dhan-protocol.md §2.5), counts them apart from errors, and decodes the packets after them', () => {
     const { table, decoder } = setup();
     const c = decoder.counters;
     // Alone in a frame, several in a row, and in front of / between / after real packets.

@@ -151,7 +151,7 @@ describe('start-up and shutdown', () => {
   it('close() drops in-flight and idle keep-alive connections so the process exits promptly', async () => {
     // The server runs in a child process (compiled dist/, built by `npm test`) and the client
     // here, so the client's idle keep-alive socket stays open: after close() the child's event
-    // loop must empty by itself, without process.exit (engineering.md §1.3 rule 9).
+    // loop must empty by itself, without process.exit (docs/engineering.md §1.3 rule 9).
     const script = `
       import { HttpServer } from ${JSON.stringify(new URL('../dist/http/http-server.js', import.meta.url).href)};
       const s = new HttpServer();

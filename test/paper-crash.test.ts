@@ -1,5 +1,5 @@
 /**
- * Durability (contract §6: "an acknowledged order is never lost and never applied twice"): a
+ * Durability (docs/contract.md §6: "an acknowledged order is never lost and never applied twice"): a
  * paper server process is SIGKILLed in the middle of a stream of orders, restarted on the same
  * data dir, and every acknowledged order is found exactly once, with the positions equal to the
  * sum of the stored fills. The user is created with the real `optchain users add` command.

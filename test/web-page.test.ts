@@ -1,8 +1,8 @@
 /**
  * The live chain page in a real browser (Debian's Chromium through playwright-core) against
  * the server in sim mode: `node bin/optchain.js serve` as a child process on free ports, the
- * embedded simulator making a live market. Checks what a trader sees (peers.md §2.8) against
- * the JSON route (contract §5), live updates, the underlying picker and expiry tabs, the
+ * embedded simulator making a live market. Checks what a trader sees (docs/peers.md §2.8) against
+ * the JSON route (docs/contract.md §5), live updates, the underlying picker and expiry tabs, the
  * health badge, recovery from a server restart, and the static serving headers. Writes
  * screenshots to test/artifacts/ (git-ignored) for a human look.
  *
@@ -23,7 +23,7 @@ const CHROMIUM = '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const artifacts = join(repo, 'test', 'artifacts');
-/** Pinned so expiries and strikes are the same on every run (contract §4 OPTCHAIN_TRADING_DATE). */
+/** Pinned so expiries and strikes are the same on every run (docs/contract.md §4 OPTCHAIN_TRADING_DATE). */
 const TRADING_DATE = '2026-08-17';
 /** Start-up (master, skeleton, feed) takes ~15 s on this 2-core machine, more under parallel test load. */
 const START_TIMEOUT_MS = 90_000; // start-up is ~5 s idle, but a loaded 2-core CI box can take several times that
@@ -229,7 +229,7 @@ describe.skipIf(!haveChromium)(haveChromium ? 'web page in Chromium' : `web page
     const third = (view.scrollerBottom - view.scrollerTop) / 3;
     expect(view.atmCentre).toBeGreaterThan(view.scrollerTop + third);
     expect(view.atmCentre).toBeLessThan(view.scrollerBottom - third);
-    // Untouched fields are blank, never 0 (contract §5): a leg whose prevClose is null shows no change.
+    // Untouched fields are blank, never 0 (docs/contract.md §5): a leg whose prevClose is null shows no change.
     const nullPrevClose = json.rows.filter((r) => r.ce && r.ce.prevClose === null).map((r) => r.strike);
     if (nullPrevClose.length > 0) {
       const chg = await page.$$eval('#scroller tbody tr.row', (trs, ks) => trs.filter((tr) => ks.includes(Number((tr as HTMLElement).dataset.strike))).map((tr) => tr.querySelector('td.ce.f-chg')!.textContent), nullPrevClose);

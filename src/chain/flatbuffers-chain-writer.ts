@@ -99,7 +99,7 @@ export class FlatbuffersChainWriter {
   writeChain(builder: flatbuffers.Builder, market: Market, chain: Chain, generation: number, servedAt: number): flatbuffers.Offset {
     const u = market.skeleton.underlyings[chain.underlyingIndex]!;
     const str = this.stringsOf(market, chain);
-    // Strings and vectors before startChain (engineering.md §3.3). Pre-encoded UTF-8 and our
+    // Strings and vectors before startChain (docs/engineering.md §3.3). Pre-encoded UTF-8 and our
     // own sharing: the runtime's createSharedString runs TextEncoder on every call (measured
     // ~6 µs of a ~45 µs chain build), and sharing dedupes exchange/tags/dates in snapshots.
     const symbol = this.string(builder, str.symbol);

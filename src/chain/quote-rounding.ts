@@ -1,5 +1,5 @@
 /**
- * How a price-table value is presented (contract §5): prices rounded to the paise they were
+ * How a price-table value is presented (docs/contract.md §5): prices rounded to the paise they were
  * quoted in (Dhan sends float32, so 152.3 arrives as 152.3000030517578), quantities, volume,
  * OI and timestamps as integers, NaN (never delivered) kept as NaN for the encoder to write as
  * `null`. Both encoders apply exactly these functions, so a FlatBuffers decode and a

@@ -1,6 +1,6 @@
 /**
- * `optchain skeleton --master <file-or-url> --date YYYY-MM-DD [--json]` (contract §2, §2.1).
- * With `--json`, stdout carries exactly the §2.1 JSON and nothing else; parse statistics go to
+ * `optchain skeleton --master <file-or-url> --date YYYY-MM-DD [--json]` (docs/contract.md §2, §2.1).
+ * With `--json`, stdout carries exactly the docs/contract.md §2.1 JSON and nothing else; parse statistics go to
  * stderr.
  *
  * @module
@@ -48,7 +48,7 @@ export async function skeletonCommand(args: string[]): Promise<number> {
   if (!values.master) throw new ConfigError('--master', 'required (a file path or an http(s) URL)');
   if (!values.date || !ISO.test(values.date)) throw new ConfigError('--date', 'required as YYYY-MM-DD');
   const master = await loadMaster({ source: values.master, tradingDate: values.date, dataDir: process.env.OPTCHAIN_DATA_DIR ?? './data' });
-  // Built before anything is printed: on failure stderr carries only the one-line reason (contract §2).
+  // Built before anything is printed: on failure stderr carries only the one-line reason (docs/contract.md §2).
   const skeleton = buildSkeleton(master.instruments, values.date);
   process.stderr.write(`${describeStats(master.stats)}\n`);
   for (const w of skeleton.warnings.slice(0, 20)) process.stderr.write(`warning: ${w}\n`);

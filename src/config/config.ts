@@ -1,6 +1,6 @@
 /**
  * Configuration: defaults from `config/default.json`, each key overridable by an environment
- * variable (contract §4), validated with zod. A bad value stops start-up with one line naming
+ * variable (docs/contract.md §4), validated with zod. A bad value stops start-up with one line naming
  * the key; the values of secret keys are never echoed.
  *
  * @module
@@ -33,7 +33,7 @@ export const configSchema = z.object({
   simPort: port,
   simSeed: z.coerce.number().int(),
   simRate: z.coerce.number().positive().max(1000),
-  /** All-zero keep-alive headers per second per simulated feed connection (dhan-protocol.md §2.5); 0 = off. */
+  /** All-zero keep-alive headers per second per simulated feed connection (docs/dhan-protocol.md §2.5); 0 = off. */
   simKeepAlives: z.coerce.number().min(0).max(100_000),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   feedWorkers: positiveInt.max(16),
@@ -92,7 +92,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   return Object.freeze(parsed.data);
 }
 
-/** True when the server should run on the built-in simulator (contract §2, §4). */
+/** True when the server should run on the built-in simulator (docs/contract.md §2, §4). */
 export function isSimMode(config: Config): boolean {
   return config.sim || config.dhanAccounts === null;
 }

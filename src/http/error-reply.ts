@@ -1,5 +1,5 @@
 /**
- * The contract's error answer (contract §5: `{"error": {"code", "message"}}`) as a reply, for
+ * The contract's error answer (docs/contract.md §5: `{"error": {"code", "message"}}`) as a reply, for
  * the core and for answers a backend writes before a request reaches it (parse errors).
  *
  * @module

@@ -12,7 +12,7 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 /**
  * The request as a fast handler (and an {@link HttpInterceptor}) sees it: valid only during
  * the synchronous call that received it (on uWS it reads the stack-allocated request,
- * engineering.md §1.3 rule 1), so copy what must outlive the call. Every backend implements
+ * docs/engineering.md §1.3 rule 1), so copy what must outlive the call. Every backend implements
  * it without allocating per request.
  */
 export interface RequestView {

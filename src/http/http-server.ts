@@ -67,7 +67,7 @@ export class HttpServer {
   private boundPort = 0;
   private closed = false;
 
-  /** Throws UWS_NATIVE_MISSING when no native uWS addon loads (engineering.md §1.1). */
+  /** Throws UWS_NATIVE_MISSING when no native uWS addon loads (docs/engineering.md §1.1). */
   constructor(options: HttpServerOptions = {}) {
     if (options.uws) {
       assertNativeUws(options.uws); // still asserted: a test passes the JS fallback to see the refusal

@@ -1,5 +1,5 @@
 /**
- * The market routes of contract §5 on the synchronous fast path: `GET /v1/chains/:symbol`,
+ * The market routes of docs/contract.md §5 on the synchronous fast path: `GET /v1/chains/:symbol`,
  * `GET /v1/snapshot`, `GET /v1/underlyings`. They read the market installed at the time of
  * the request (a rollover swaps it atomically between two requests) and answer 503
  * NOT_READY while none is.
@@ -93,7 +93,7 @@ function parseSymbol(raw: string): string {
 }
 
 /**
- * The underlying for a symbol and optional exchange (contract §5: `exchange` is needed only
+ * The underlying for a symbol and optional exchange (docs/contract.md §5: `exchange` is needed only
  * when the symbol trades on both, default NSE; an exchange it has no options on is a 404).
  */
 function resolveUnderlying(market: Market, symbol: string, exchange: Exchange | undefined): Underlying {

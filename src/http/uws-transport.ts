@@ -1,6 +1,6 @@
 /**
  * The uWS backend of the {@link HttpTransport} seam. Follows the handler rules of
- * engineering.md §1.3:
+ * docs/engineering.md §1.3:
  *
  * - rule 1: the request view reads the stack-allocated uWS request only during the
  *   synchronous dispatch (one view object per server, re-pointed per request: no allocation);
@@ -20,7 +20,7 @@ import { statusLine } from './status.js';
 import { contentLength, type BackendInfo, type Dispatch, type HttpTransport } from './transport.js';
 import type { UwsApp, UwsListenSocket, UwsModule, UwsRequest, UwsResponse } from './uws-types.js';
 
-/** Bodies above this go out through tryEnd/onWritable (engineering.md §1.3 rule 6). */
+/** Bodies above this go out through tryEnd/onWritable (docs/engineering.md §1.3 rule 6). */
 const STREAM_THRESHOLD = 512 * 1024;
 const METHOD_FN = { GET: 'get', HEAD: 'head', POST: 'post', PUT: 'put', PATCH: 'patch', DELETE: 'del', OPTIONS: 'options' } as const;
 /** Per-response state of a watched response, kept on the uWS response object itself. */

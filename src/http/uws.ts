@@ -2,7 +2,7 @@
  * Finds a uWebSockets.js build whose native addon loads here, in order of preference:
  *
  * 1. `uWebSockets.js`: the official build, when a user installed it themselves (it is not on
- *    npm; `npm i uNetworking/uWebSockets.js#v20.x`, engineering.md §1.1). Never a dependency
+ *    npm; `npm i uNetworking/uWebSockets.js#v20.x`, docs/engineering.md §1.1). Never a dependency
  *    of ours: we do not commit a build fetched from GitHub.
  * 2. `@btc-vision/uwebsockets.js` 20.57: a registry republish of v20.57 with binaries for
  *    Node 20/22/24/25 on linux x64/arm64, macOS and Windows. Its Linux binaries need
@@ -48,7 +48,7 @@ export interface LoadedUws {
 
 const require = createRequire(import.meta.url);
 
-/** Throws UWS_NATIVE_MISSING unless `mod.App` is the native addon's function (engineering.md §1.1). */
+/** Throws UWS_NATIVE_MISSING unless `mod.App` is the native addon's function (docs/engineering.md §1.1). */
 export function assertNativeUws(mod: { App: unknown }): void {
   if (typeof mod.App !== 'function' || !/\[native code\]/.test(String(mod.App))) {
     throw new OptchainError(

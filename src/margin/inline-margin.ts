@@ -1,6 +1,6 @@
 /**
  * A {@link MarginBackend} that runs the {@link MarginService} on the calling thread. For tests
- * that hand the service an undici MockAgent (mocks are per thread, engineering.md §4.2, so they
+ * that hand the service an undici MockAgent (mocks are per thread, docs/engineering.md §4.2, so they
  * cannot reach the piscina worker). Production uses {@link MarginWorkerPool}.
  *
  * @module

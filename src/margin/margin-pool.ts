@@ -1,9 +1,9 @@
 /**
  * The main thread's handle on margins: a piscina pool of exactly one worker running
  * {@link ./margin-worker.ts}. The main thread only posts a message and awaits the answer, so a
- * slow or failing Dhan never blocks chain serving (contract §1, peers.md §5 item 10).
+ * slow or failing Dhan never blocks chain serving (docs/contract.md §1, docs/peers.md §5 item 10).
  *
- * piscina settings (engineering.md §4.1): `atomics: 'disabled'` — with the default `'sync'` an
+ * piscina settings (docs/engineering.md §4.1): `atomics: 'disabled'` — with the default `'sync'` an
  * idle worker blocks in `Atomics.wait` and its keep-alive sockets and timers stall;
  * `minThreads = maxThreads = 1` — one owner for the pool, limiter and cache; a long
  * `idleTimeout` — the default terminates idle threads at once and would throw the cache and the

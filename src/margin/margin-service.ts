@@ -2,12 +2,12 @@
  * The margin service proper: cache → in-flight de-duplication → token bucket → one
  * `POST /margincalculator/multi` for the whole set → bounded retries → cache. It is
  * thread-agnostic: the piscina worker ({@link ./margin-worker.ts}) runs one instance over a real
- * undici Pool; unit tests run one over an undici MockAgent (engineering.md §4.2: the global
+ * undici Pool; unit tests run one over an undici MockAgent (docs/engineering.md §4.2: the global
  * dispatcher is per thread, so mocks must be handed in, not installed globally).
  *
  * Why the de-duplication is ours: undici's `deduplicate` interceptor covers safe methods only and
- * this call is a POST (engineering.md §4.1). Why retries are ours: undici's RetryAgent does not
- * retry POST by default (engineering.md §4.2); the margin calculator has no side effects, so
+ * this call is a POST (docs/engineering.md §4.1). Why retries are ours: undici's RetryAgent does not
+ * retry POST by default (docs/engineering.md §4.2); the margin calculator has no side effects, so
  * retrying it is safe, but only a few times and within a deadline.
  *
  * @module
@@ -23,7 +23,7 @@ import type { MarginAnswer, MarginStats, MarginTask } from './types.js';
 export interface MarginServiceOptions {
   /** An undici Pool to the API origin (or a MockAgent in tests). */
   readonly dispatcher: Dispatcher;
-  /** REST base ending in `/v2` (config `dhanApiUrl`, contract §4). */
+  /** REST base ending in `/v2` (config `dhanApiUrl`, docs/contract.md §4). */
   readonly apiUrl: string;
   /** Per-attempt headers/body timeout (config `marginTimeoutMs`). */
   readonly timeoutMs: number;
@@ -151,7 +151,7 @@ export class MarginService {
     return { ok: false, error: { code: f.code, status: f.status, retryable: f.retryable, message: f.message, details } };
   }
 
-  /** One HTTP attempt. Always consumes the body (engineering.md §4.2: unconsumed bodies stall the pool). */
+  /** One HTTP attempt. Always consumes the body (docs/engineering.md §4.2: unconsumed bodies stall the pool). */
   private async once(account: { clientId: string; accessToken: string }, body: string, timeoutMs: number): Promise<MarginFigures> {
     this.counters.upstreamCalls++;
     const res = await this.opts.dispatcher.request({
@@ -179,7 +179,7 @@ export class MarginService {
     }
     if (res.statusCode >= 200 && res.statusCode < 300) {
       const m = parsed === undefined ? undefined : parseMultiAnswer(parsed);
-      // A 200 can still carry a data-API error (dhan-protocol.md §3.1).
+      // A 200 can still carry a data-API error (docs/dhan-protocol.md §3.1).
       if (m !== undefined) return m;
     }
     throw new Failure(classifyAnswer(res.statusCode, parsed), res.statusCode);

@@ -2,7 +2,7 @@
  * The piscina worker that owns margin calls (issue 7: the design's off-hot-path worker). One
  * thread holds one undici Pool to the Dhan API origin, the token bucket, the in-flight map and
  * the cache, so rate limiting and caching need no cross-thread coordination
- * (engineering.md §4.1: several workers would each get their own pool and cache).
+ * (docs/engineering.md §4.1: several workers would each get their own pool and cache).
  *
  * Runs only as compiled JS from `dist/` (project convention); started by {@link MarginWorkerPool}.
  *
@@ -45,7 +45,7 @@ function getService(): MarginService {
   const origin = new URL(d.apiUrl).origin;
   const pool = new Pool(origin, {
     // A broker API answers in well under a second or not at all; undici's 300 s defaults would pin
-    // a connection for five minutes (engineering.md §4.2).
+    // a connection for five minutes (docs/engineering.md §4.2).
     headersTimeout: d.timeoutMs,
     bodyTimeout: d.timeoutMs,
     connectTimeout: d.timeoutMs,

@@ -14,11 +14,11 @@ export interface MarginTask {
   readonly setHash: string;
   /** Canonical priced legs ({@link canonicalSet}); non-empty. */
   readonly legs: readonly PricedLeg[];
-  /** Account that signs the call (contract §6: the first configured account); null = none configured. */
+  /** Account that signs the call (docs/contract.md §6: the first configured account); null = none configured. */
   readonly account: DhanAccount | null;
 }
 
-/** A margin as the contract shows it (contract §6). */
+/** A margin as the contract shows it (docs/contract.md §6). */
 export interface MarginResult extends MarginFigures {
   readonly source: 'dhan' | 'cache';
   /** Unix ms when Dhan answered (a cached result keeps its original time). */

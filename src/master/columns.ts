@@ -1,5 +1,5 @@
 /**
- * The detailed instrument master's columns (dhan-protocol.md §1.3), in the order of the live
+ * The detailed instrument master's columns (docs/dhan-protocol.md §1.3), in the order of the live
  * header captured in 2026. The parser reads by name, never by position; this order is what the
  * synthetic master writes.
  *

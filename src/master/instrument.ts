@@ -6,7 +6,7 @@
  */
 import type { Segment } from '../dhan/segments.js';
 
-/** A parsed master row. Prices in rupees; tick size converted from paise (dhan-protocol.md §1.5). */
+/** A parsed master row. Prices in rupees; tick size converted from paise (docs/dhan-protocol.md §1.5). */
 export interface Instrument {
   readonly exchange: 'NSE' | 'BSE';
   readonly segment: Segment;
@@ -45,7 +45,7 @@ export interface MasterStats {
   kept: number;
   /** Rows of other instrument kinds (futures, MCX, currency…), read and ignored. */
   ignored: number;
-  /** Exchange-connectivity TEST rows filtered out (contract §3). */
+  /** Exchange-connectivity TEST rows filtered out (docs/contract.md §3). */
   test: number;
   /** Rows that could not be parsed, skipped. */
   malformed: number;

@@ -1,8 +1,8 @@
 /**
- * Parses Dhan's detailed instrument master (dhan-protocol.md §1.3) by header name: unknown,
+ * Parses Dhan's detailed instrument master (docs/dhan-protocol.md §1.3) by header name: unknown,
  * reordered and trailing empty columns are tolerated, quoted fields handled (csv-parse). A
  * header without a needed column is an error naming it; a malformed row is counted and
- * skipped, never fatal and never silent; TEST rows are filtered (contract §3).
+ * skipped, never fatal and never silent; TEST rows are filtered (docs/contract.md §3).
  *
  * Only the rows the skeleton can use are kept (NSE/BSE options, indices, equities); the rest
  * are counted as ignored. Records come from {@link forEachCsvRecord} (csv-parse for any
@@ -128,7 +128,7 @@ function convertRow(r: string[], idx: ColumnIndex, stats: MasterStats): Instrume
 }
 
 /**
- * TICK_SIZE is in paise for tradable instruments (dhan-protocol.md §1.5, inferred from values:
+ * TICK_SIZE is in paise for tradable instruments (docs/dhan-protocol.md §1.5, inferred from values:
  * `5.0000` = ₹0.05). An option value outside 1..10000 paise is treated as unknown and falls
  * back to ₹0.05, the index-option tick.
  */

@@ -1,5 +1,5 @@
 /**
- * Feasibility of a paper order at the touch, decided before any margin call (contract §6,
+ * Feasibility of a paper order at the touch, decided before any margin call (docs/contract.md §6,
  * issue 7 item 3), from the live price table and the skeleton's static daily rules. Every
  * refusal is a 422 with its code and, in `error.details`, the leg index and the numbers that
  * caused it.
@@ -9,7 +9,7 @@
  * 2. lots is a whole number ≥ 1 and lots × lotSize ≤ the exchange freeze quantity —
  *    `INVALID_QUANTITY` (a leg over the freeze would be rejected by the exchange, not sliced);
  * 3. a LIMIT price lies within the day's band [lowerLimit, upperLimit] — `PRICE_OUTSIDE_BAND`;
- * 4. both sides are quoted with a receive time — `NO_QUOTE` (peers.md §3.8: no fill when a quote
+ * 4. both sides are quoted with a receive time — `NO_QUOTE` (docs/peers.md §3.8: no fill when a quote
  *    is absent);
  * 5. received no longer ago than `quoteMaxAgeMs` — `STALE_QUOTE`;
  * 6. bid < ask — `CROSSED_QUOTE` (locked or crossed books give no meaningful touch);
@@ -84,7 +84,7 @@ export interface FeasibleLeg {
   readonly quote: Quote;
 }
 
-/** Rupees to the paise (prices arrive as float32, dhan-protocol.md §2.6). */
+/** Rupees to the paise (prices arrive as float32, docs/dhan-protocol.md §2.6). */
 export function roundPaise(x: number): number {
   return Math.round(x * 100) / 100 + 0;
 }

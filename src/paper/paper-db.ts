@@ -1,8 +1,8 @@
 /**
- * The paper-trading database: better-sqlite3 under the data dir (contract §4
+ * The paper-trading database: better-sqlite3 under the data dir (docs/contract.md §4
  * `OPTCHAIN_DATA_DIR`), in WAL mode with `synchronous = FULL` so that every commit is fsynced
  * before it returns: an order acknowledged with 201 has reached the disk and survives SIGKILL or
- * power loss (contract §6: "an acknowledged order is never lost and never applied twice").
+ * power loss (docs/contract.md §6: "an acknowledged order is never lost and never applied twice").
  * (`NORMAL` in WAL mode is crash-safe against corruption but may lose the last commits on power
  * loss; that is exactly the guarantee we must not weaken.)
  *
@@ -34,7 +34,7 @@ export const MIGRATIONS: readonly string[] = [
   );
 
   -- One row per (user, clientOrderId): the stored first answer (201 or 422) and the body hash
-  -- that decides between "replay" and 409 (contract §6).
+  -- that decides between "replay" and 409 (docs/contract.md §6).
   CREATE TABLE order_requests (
     user_id          INTEGER NOT NULL REFERENCES users(id),
     client_order_id  TEXT    NOT NULL,

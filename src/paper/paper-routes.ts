@@ -1,5 +1,5 @@
 /**
- * Registers the paper-trading and margin routes (contract §6) on the HTTP server and owns what
+ * Registers the paper-trading and margin routes (docs/contract.md §6) on the HTTP server and owns what
  * they need: the paper database and the margin worker. The lead wires it from `optchain serve`:
  *
  * ```ts
@@ -46,7 +46,7 @@ export interface PaperRoutesDeps {
   readonly marginApiUrl?: string;
   /**
    * The account that signs margin calls; default: the first entry of `config.dhanAccounts`,
-   * re-read at every call so a rolled-over token is used (contract §4). Sim mode: the
+   * re-read at every call so a rolled-over token is used (docs/contract.md §4). Sim mode: the
    * simulator's first account.
    */
   readonly marginAccount?: () => Promise<DhanAccount | null>;
@@ -93,7 +93,7 @@ function accountsFileAccount(config: Config): () => Promise<DhanAccount | null> 
   };
 }
 
-/** Registers the routes of contract §6 on `server`. */
+/** Registers the routes of docs/contract.md §6 on `server`. */
 export function registerPaperRoutes(server: HttpServer, deps: PaperRoutesDeps): PaperRoutes {
   const { config } = deps;
   const db = deps.db ?? openPaperDb(config.dataDir);

@@ -1,12 +1,12 @@
 /**
- * Paper trading on live quotes (contract §6): orders filled at the touch after feasibility
+ * Paper trading on live quotes (docs/contract.md §6): orders filled at the touch after feasibility
  * checks, margins from Dhan only at decision points, durable idempotent state. Transport-free:
  * every method takes an authenticated user and a parsed JSON body and returns a status with the
  * JSON text to send (or throws an {@link OptchainError} that the route layer renders).
  *
  * Decision points — and so the only places a margin is asked for — are: an order placed (the
  * margin of the position set the order would leave), `POST /v1/margin`, a strategy deployed or
- * modified. Nothing here runs on a tick or a timer (contract §1, §6).
+ * modified. Nothing here runs on a tick or a timer (docs/contract.md §1, §6).
  *
  * Ordering: a user's order placements run one at a time (a per-user promise chain), so the
  * "resulting position set" an order is checked against cannot be changed underneath it by a
@@ -53,7 +53,7 @@ export interface PaperServiceDeps {
   /** Null until the skeleton and the table exist (answers 503 NOT_READY). */
   readonly getMarket: () => PaperMarket | null;
   readonly rules: FeasibilityRules;
-  /** The account that signs margin calls (contract §6: the first configured one); null when none. */
+  /** The account that signs margin calls (docs/contract.md §6: the first configured one); null when none. */
   readonly marginAccount: () => Promise<DhanAccount | null>;
   /** Wall clock, Unix ms (quote age is measured against the table's server receive times). */
   readonly clock?: () => number;
@@ -136,7 +136,7 @@ export class PaperService {
 
   // ---------------------------------------------------------------- orders
 
-  /** `POST /v1/paper/orders` (contract §6). */
+  /** `POST /v1/paper/orders` (docs/contract.md §6). */
   async placeOrder(user: PaperUser, raw: unknown): Promise<PaperAnswer> {
     const body = parseBody(orderBodySchema, raw);
     const bodyHash = createHash('sha256').update(canonicalJson(body)).digest('hex');
@@ -224,7 +224,7 @@ export class PaperService {
     this.store.commitOrder({
       userId: user.id, orderId, clientOrderId: body.clientOrderId, strategyId: body.strategyId ?? null, bodyHash, marginJson: JSON.stringify(answer.margin), answer: text, createdAt, fills, positions: [...touched.values()],
     });
-    // The user's set changed: every other cached set of theirs is now a what-if (contract §6 invalidation).
+    // The user's set changed: every other cached set of theirs is now a what-if (docs/contract.md §6 invalidation).
     await this.deps.margin.invalidate(user.id, setHash).catch(() => undefined);
     this.deps.logger?.info({ userId: user.id, orderId, clientOrderId: body.clientOrderId, legs: legs.length }, 'paper order filled');
     return { status: 201, body: text };
@@ -239,7 +239,7 @@ export class PaperService {
 
   /**
    * `GET /v1/paper/positions`: marked to market at the touch one would close at — a long at the
-   * bid, a short at the ask — and only with a fresh quote; never at a stale LTP (peers.md §5
+   * bid, a short at the ask — and only with a fresh quote; never at a stale LTP (docs/peers.md §5
    * item 4). A position without a fresh two-sided quote shows `markPrice: null`.
    */
   positions(user: PaperUser): PaperAnswer {

@@ -1,7 +1,7 @@
 /**
  * Every read and write of paper state, as prepared statements over the paper database. Every
  * query is scoped by `user_id`: a user can never reach another user's rows through this module
- * (contract §6). An order, its fills, the position changes and the idempotency record commit in
+ * (docs/contract.md §6). An order, its fills, the position changes and the idempotency record commit in
  * one transaction ({@link PaperStore.commitOrder}).
  *
  * @module

@@ -3,7 +3,7 @@
  * (`test/price-table-seqlock.test.ts`) and the benchmarks: run as a worker thread, it rewrites
  * every field of a range of slots, as fast as it can, with the pattern `x, x+0.25, x+0.5, …`
  * (field i = x + 0.25·i, one x per write), which lets a reader on another thread tell a
- * consistent copy from a torn one by looking at the copy alone (engineering.md §2.6).
+ * consistent copy from a torn one by looking at the copy alone (docs/engineering.md §2.6).
  *
  * It writes through {@link PriceTable.beginWrite}/{@link PriceTable.endWrite} like the feed
  * does. Run it from the compiled file in `dist/` (see `src/util/dist-path.ts`) with

@@ -1,18 +1,18 @@
 /**
- * The simulator's margin calculator REST endpoints (dhan-protocol.md §3.1–§3.3):
+ * The simulator's margin calculator REST endpoints (docs/dhan-protocol.md §3.1–§3.3):
  * `POST /v2/margincalculator` and `POST /v2/margincalculator/multi`, with Dhan's header auth,
  * error bodies, a per-client rate limit and realistic latency.
  *
  * Decisions where Dhan is silent (written down in the simulator README):
  * - Order of checks: auth (401 DH-901) → rate limit (429 DH-904) → body (400 DH-905). Every
  *   authenticated request counts toward the limit, refused ones included.
- * - Rate limit: Dhan does not say which bucket the margin calculator is in (§5); the simulator
+ * - Rate limit: Dhan does not say which bucket the margin calculator is in (docs/dhan-protocol.md §5); the simulator
  *   uses the Non-trading bucket, 20 requests per second per client id, as a sliding 1 s window,
  *   shared by both endpoints.
  * - Single: `dhanClientId` is required (docs) and must be the token's client id; multi: it is
- *   optional (the live call of §3.3 worked without it) but checked when present. The key names
+ *   optional (the live call of docs/dhan-protocol.md §3.3 worked without it) but checked when present. The key names
  *   of the classic docs (`scripts`, `includeOrders`) are refused: the live API accepted only
- *   `scripList` / `includeOrder` (§3.3).
+ *   `scripList` / `includeOrder` (docs/dhan-protocol.md §3.3).
  * - F&O quantities must be a multiple of the lot size; F&O legs take `INTRADAY`/`MARGIN`
  *   (`CO`/`BO` too), cash legs `CNC`/`INTRADAY`/`MTF`/`CO`/`BO`. A `securityId` must be a
  *   string of digits naming an instrument of that segment; numbers are refused.
@@ -51,7 +51,7 @@ export interface EndpointStats {
   errors: Record<string, number>;
 }
 
-/** Dhan's trading-API error answer (§3.1): status and `{errorType, errorCode, errorMessage}`. */
+/** Dhan's trading-API error answer (docs/dhan-protocol.md §3.1): status and `{errorType, errorCode, errorMessage}`. */
 class DhanError {
   readonly body: { errorType: string; errorCode: string; errorMessage: string };
   constructor(

@@ -544,7 +544,7 @@ export class MarketModel {
     const kind = this.kind[i];
     const sym = this.pSymbol[p]!;
     if (kind === Kind.INDEX) {
-      // NIFTY 50 is disseminated every 250 ms since May 2026, others every 500 ms (market-structure.md §5).
+      // NIFTY 50 is disseminated every 250 ms since May 2026, others every 500 ms (docs/market-structure.md §5).
       return sym === 'NIFTY' ? 4 : 2;
     }
     if (kind === Kind.EQUITY) {

@@ -1,7 +1,7 @@
 /**
  * Rows a real master has that the option-chain server must read past: cash equities without
  * options, MCX commodity futures/options and NSE/BSE currency futures/options. They give the
- * synthetic file the size of the real one (about 250k rows, dhan-protocol.md §1.1: tens of MB)
+ * synthetic file the size of the real one (about 250k rows, docs/dhan-protocol.md §1.1: tens of MB)
  * and make sure the loader does not mistake any of them for the product's universe.
  *
  * Counts are tuned for size, not copied from a real file: the real split of the ~200k
@@ -50,7 +50,7 @@ const NAME_B = [
 ];
 const SUFFIX = ['LTD', 'LIMITED', 'LTD.', 'INDIA LTD', 'IND LTD'];
 
-/** Keeps distractor names clear of the contract's TEST filter (contract §3). */
+/** Keeps distractor names clear of the contract's TEST filter (docs/contract.md §3). */
 const FORBIDDEN = /TEST/;
 
 function symbolFrom(a: string, b: string, rng: Rng): string {
@@ -279,7 +279,7 @@ function distractorChain(
       flag,
       freezeQty: u.freeze,
     },
-    // MCX option rows carry the commodity as SYMBOL_NAME (dhan-protocol.md §1.6 CRUDEOIL row).
+    // MCX option rows carry the commodity as SYMBOL_NAME (docs/dhan-protocol.md §1.6 CRUDEOIL row).
     mcx ? u.symbol : undefined,
   );
   const tickUnits = Math.max(1, Math.round(u.optTick * BAND_UNIT));
@@ -368,7 +368,7 @@ export function* currencySection(ctx: GenContext, out: ByteSink, exchange: 'NSE'
       if (e >= ctx.tradingDate && !monthly.includes(e)) chains.push([e, 'W']);
     }
     for (const [e, flag] of chains) {
-      // BSE lists at least one currency option flagged `Q` (dhan-protocol.md §1.3 col 17).
+      // BSE lists at least one currency option flagged `Q` (docs/dhan-protocol.md §1.3 col 17).
       const f = exchange === 'BSE' && !oddFlagDone && flag === 'M' && u.symbol === 'EURINR' ? 'Q' : flag;
       if (f === 'Q') oddFlagDone = true;
       ctx.count(segment, distractorChain(out, u, exchange, 'C', e, f, price, ctx.tradingDate, ids));
