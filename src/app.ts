@@ -120,7 +120,10 @@ export async function startApp(config: Config, log: Logger, options: AppOptions 
 
   /** Builds one trading date's skeleton and table and puts them live. */
   const installDay = async (date: string): Promise<void> => {
-    const master = await loadMaster({ source: upstream.masterUrl, tradingDate: date, dataDir: mode === 'sim' ? null : config.dataDir });
+    const master = await loadMaster({
+      source: upstream.masterUrl, tradingDate: date, dataDir: mode === 'sim' ? null : config.dataDir,
+      onRetry: (attempt, reason) => log.warn({ tradingDate: date, attempt }, `instrument master download attempt ${attempt} failed (${reason}); retrying`),
+    });
     const s = master.stats;
     log.info({ origin: master.origin, rows: s.rows, kept: s.kept, ignored: s.ignored, test: s.test, malformed: s.malformed, malformedExamples: s.malformedExamples.slice(0, 5), unknownColumns: s.unknownColumns, ms: Math.round(master.loadMs) }, 'instrument master loaded');
     if (s.missingOptionalColumns.length > 0) log.warn({ tradingDate: date, missingOptionalColumns: s.missingOptionalColumns }, describeMissingOptional(s.missingOptionalColumns));

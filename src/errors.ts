@@ -16,6 +16,8 @@ export const ErrorCodes = {
   MASTER_DOWNLOAD_FAILED: 'MASTER_DOWNLOAD_FAILED',
   MASTER_MISSING_COLUMN: 'MASTER_MISSING_COLUMN',
   MASTER_EMPTY: 'MASTER_EMPTY',
+  /** A master whose bytes say gzip but do not inflate. */
+  MASTER_CORRUPT: 'MASTER_CORRUPT',
   NO_CONTRACTS: 'NO_CONTRACTS',
   // skeleton / price table
   SKELETON_FROZEN: 'SKELETON_FROZEN',
