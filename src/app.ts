@@ -10,7 +10,7 @@ import { envName, isSimMode, type Config } from './config/config.js';
 import { ConfigError } from './errors.js';
 import { FeedSupervisor, type FeedSupervisorOptions } from './feed/feed-supervisor.js';
 import { registerFeedMetrics } from './feed/feed-metrics.js';
-import { loadAccounts, type AccountsSource } from './feed/accounts.js';
+import { loadAccounts, type AccountsSource } from './dhan/accounts.js';
 import { defaultHealth, skeletonHealth, type HealthReport } from './http/health.js';
 import type { Market } from './chain/market.js';
 import { OptchainServer } from './http/optchain-server.js';

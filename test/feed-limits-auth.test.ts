@@ -12,7 +12,7 @@ import { PriceTable } from '../src/price-table/price-table.js';
 import { MarketClock } from '../src/time/market-clock.js';
 import type { SimHandle } from '../src/sim/sim-server.js';
 import type { Skeleton } from '../src/skeleton/types.js';
-import type { AccountsSource } from '../src/feed/accounts.js';
+import type { AccountsSource } from '../src/dhan/accounts.js';
 import { captureLogger, simWithSkeleton, sleep, waitFor } from './helpers/feed-harness.js';
 
 let sim: SimHandle;

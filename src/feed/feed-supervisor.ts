@@ -24,7 +24,7 @@ import type { PriceTable } from '../price-table/price-table.js';
 import type { Skeleton } from '../skeleton/types.js';
 import type { MarketClock } from '../time/market-clock.js';
 import { distUrl } from '../util/dist-path.js';
-import { loadAccounts, type AccountsSource } from './accounts.js';
+import { loadAccounts, type AccountsSource } from '../dhan/accounts.js';
 import { MAX_CONNECTIONS_PER_ACCOUNT, planConnections, type ConnectionPlan, type PlanLimits } from './connection-plan.js';
 import type { ConnectionState, ConnectionStats } from './upstream-connection.js';
 import type { DecoderSnapshot, FeedWorkerData, FeedWorkerTimings, MainMessage, MissingTokens, WorkerMessage } from './worker-protocol.js';

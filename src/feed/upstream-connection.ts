@@ -31,7 +31,7 @@ import WebSocket from 'ws';
 import { disconnectReasonText, isCredentialFailure } from '../dhan/disconnect-reason.js';
 import { buildDisconnectMessage } from '../dhan/subscribe-message.js';
 import type { MarketClock } from '../time/market-clock.js';
-import { accountsFiles, feedUrlFor, filesStamp, loadAccounts, redactFeedUrl, type AccountsSource, type FeedAccount } from './accounts.js';
+import { accountsFiles, feedUrlFor, filesStamp, loadAccounts, redactFeedUrl, type AccountsSource, type FeedAccount } from '../dhan/accounts.js';
 import { Backoff } from './backoff.js';
 import { realScheduler, type Scheduler, type TimerHandle } from './scheduler.js';
 

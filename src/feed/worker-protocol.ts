@@ -6,7 +6,7 @@
  * @module
  */
 import type { PriceTableHandle } from '../price-table/price-table.js';
-import type { AccountsSource } from './accounts.js';
+import type { AccountsSource } from '../dhan/accounts.js';
 import type { PlannedInstrument } from './connection-plan.js';
 import type { ConnectionStats, ConnectionTimings } from './upstream-connection.js';
 

@@ -17,7 +17,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import { ErrorCodes, MarginError } from '../errors.js';
-import { readAccountsFile } from '../feed/accounts.js';
+import { readAccountsFile } from '../dhan/accounts.js';
 import type { HttpServer, RouteReply, RouteRequest } from '../http/http-server.js';
 import type { DhanAccount } from '../margin/dhan-margin-api.js';
 import { MarginWorkerPool } from '../margin/margin-pool.js';

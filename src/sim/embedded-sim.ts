@@ -21,7 +21,7 @@ import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { ErrorCodes, OptchainError } from '../errors.js';
 import { Backoff } from '../feed/backoff.js';
-import type { AccountsSource } from '../feed/accounts.js';
+import type { AccountsSource } from '../dhan/accounts.js';
 import { distUrl } from '../util/dist-path.js';
 import type { SimAccount } from './accounts.js';
 import type { SimFaults, SimStats, SimulatorOptions } from './sim-server.js';

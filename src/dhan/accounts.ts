@@ -1,5 +1,6 @@
 /**
- * Dhan accounts for the live feed (docs/contract.md §4): a JSON file
+ * Dhan accounts (docs/contract.md §4), read by the live feed and by paper trading's margin
+ * calls (the first account signs them): a JSON file
  * `[{"clientId": "...", "accessToken": "..."}, …]` where an entry may name
  * `"tokenFile": "<path>"` instead of `accessToken` (relative to the accounts file's folder,
  * content trimmed). The feed re-reads it before every (re)connect, because Dhan tokens live
