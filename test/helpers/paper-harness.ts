@@ -3,7 +3,9 @@
  * file, a price table kept fresh by a quote writer (standing in for the feed), the uWS server
  * and the paper routes — the same code `optchain serve` wires, without the feed.
  *
- * `node dist/paper/paper-harness.js` with the usual configuration (`OPTCHAIN_DATA_DIR`,
+ * Test-only, so it lives here and not in `src/`: build it with
+ * `buildTestEntry('paper-harness')` (test/helpers/build-test-entry.ts) and run the result with
+ * `node`, with the usual configuration (`OPTCHAIN_DATA_DIR`,
  * `OPTCHAIN_DHAN_API_URL`, `OPTCHAIN_DHAN_ACCOUNTS`, `OPTCHAIN_HOST`, `OPTCHAIN_PORT` — 0 picks a
  * free port) plus `PAPER_HARNESS_MASTER` (a detailed master CSV file) and
  * `PAPER_HARNESS_DATE` (YYYY-MM-DD). Prints `listening <port>` on stdout once it serves.
@@ -14,16 +16,16 @@
  * @module
  */
 import { readFileSync } from 'node:fs';
-import { loadConfig } from '../config/config.js';
-import { ConfigError } from '../errors.js';
-import { HttpServer } from '../http/http-server.js';
-import { createLogger } from '../log/logger.js';
-import { parseMaster } from '../master/parse-master.js';
-import { F, SLOT_WORDS } from '../price-table/layout.js';
-import { PriceTable } from '../price-table/price-table.js';
-import { buildSkeleton } from '../skeleton/build-skeleton.js';
-import { SkeletonIndex } from '../skeleton/skeleton-index.js';
-import { registerPaperRoutes } from './paper-routes.js';
+import { loadConfig } from '../../src/config/config.js';
+import { ConfigError } from '../../src/errors.js';
+import { HttpServer } from '../../src/http/http-server.js';
+import { createLogger } from '../../src/log/logger.js';
+import { parseMaster } from '../../src/master/parse-master.js';
+import { F, SLOT_WORDS } from '../../src/price-table/layout.js';
+import { PriceTable } from '../../src/price-table/price-table.js';
+import { buildSkeleton } from '../../src/skeleton/build-skeleton.js';
+import { SkeletonIndex } from '../../src/skeleton/skeleton-index.js';
+import { registerPaperRoutes } from '../../src/paper/paper-routes.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
