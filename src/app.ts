@@ -17,7 +17,7 @@ import { OptchainServer } from './http/optchain-server.js';
 import { registerThreadMetrics, threadProblems, type ThreadsHealth } from './http/thread-health.js';
 import { MarginWorkerPool } from './margin/margin-pool.js';
 import type { Logger } from './log/logger.js';
-import { describeMissingOptional } from './master/columns.js';
+import { describeMissingOptional, describeUnknownValues } from './master/columns.js';
 import { loadMaster } from './master/load-master.js';
 import { registerPaperRoutes, type PaperRoutes } from './paper/paper-routes.js';
 import { PriceTable } from './price-table/price-table.js';
@@ -127,6 +127,8 @@ export async function startApp(config: Config, log: Logger, options: AppOptions 
     const s = master.stats;
     log.info({ origin: master.origin, rows: s.rows, kept: s.kept, ignored: s.ignored, test: s.test, malformed: s.malformed, malformedExamples: s.malformedExamples.slice(0, 5), unknownColumns: s.unknownColumns, ms: Math.round(master.loadMs) }, 'instrument master loaded');
     if (s.missingOptionalColumns.length > 0) log.warn({ tradingDate: date, missingOptionalColumns: s.missingOptionalColumns }, describeMissingOptional(s.missingOptionalColumns));
+    const unknownValues = describeUnknownValues(s.unknownOptionalValues);
+    if (unknownValues) log.warn({ tradingDate: date, unknownOptionalValues: s.unknownOptionalValues }, unknownValues);
     const skeleton = buildSkeleton(master.instruments, date);
     for (const w of skeleton.warnings.slice(0, 20)) log.warn({ tradingDate: date }, w);
     log.info({ tradingDate: date, ...skeleton.totals, slots: skeleton.slotCount, fingerprint: skeleton.fingerprint.slice(0, 16) }, 'skeleton built');

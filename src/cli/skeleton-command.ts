@@ -7,7 +7,7 @@
  */
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../errors.js';
-import { describeMissingOptional } from '../master/columns.js';
+import { describeMissingOptional, describeUnknownValues } from '../master/columns.js';
 import { loadMaster } from '../master/load-master.js';
 import type { MasterStats } from '../master/instrument.js';
 import { buildSkeleton } from '../skeleton/build-skeleton.js';
@@ -18,7 +18,7 @@ const ISO = /^\d{4}-\d{2}-\d{2}$/;
 /** One line about the parse, for stderr. */
 export function describeStats(s: MasterStats): string {
   const examples = s.malformedExamples.slice(0, 3).map((e) => `line ${e.line}: ${e.reason}`).join('; ');
-  return `master: ${s.rows} rows, ${s.kept} kept, ${s.ignored} other instruments, ${s.test} TEST rows filtered, ${s.malformed} malformed rows skipped${examples ? ` (${examples})` : ''}${s.unknownColumns.length ? `, unknown columns ignored: ${s.unknownColumns.join(',')}` : ''}${s.missingOptionalColumns.length ? `, ${describeMissingOptional(s.missingOptionalColumns)}` : ''}`;
+  return `master: ${s.rows} rows, ${s.kept} kept, ${s.ignored} other instruments, ${s.test} TEST rows filtered, ${s.malformed} malformed rows skipped${examples ? ` (${examples})` : ''}${s.unknownColumns.length ? `, unknown columns ignored: ${s.unknownColumns.join(',')}` : ''}${s.missingOptionalColumns.length ? `, ${describeMissingOptional(s.missingOptionalColumns)}` : ''}${describeUnknownValues(s.unknownOptionalValues) ? `, ${describeUnknownValues(s.unknownOptionalValues)}` : ''}`;
 }
 
 function shortTag(tags: readonly string[]): string {

@@ -26,9 +26,11 @@ export interface Instrument {
   readonly tickSize: number;
   /** `W`, `M`, or whatever else the file says (`N`, `NA`, `Q`, ''). */
   readonly expiryFlag: string;
-  readonly upperLimit: number;
-  readonly lowerLimit: number;
-  readonly freezeQty: number;
+  /** Day's price band, rupees; null = unknown (column absent or the field empty), never 0. */
+  readonly upperLimit: number | null;
+  readonly lowerLimit: number | null;
+  /** Exchange freeze quantity in units; null = unknown (column absent or the field empty). */
+  readonly freezeQty: number | null;
 }
 
 /** Result of parsing a master: the kept rows and honest counts of everything else. */
@@ -55,6 +57,8 @@ export interface MasterStats {
   unknownColumns: string[];
   /** Optional columns the header lacks; their values are unknown, never 0 (columns.ts). */
   missingOptionalColumns: string[];
+  /** Option rows whose optional column is present but whose value is empty or unreadable (unknown), per column. */
+  unknownOptionalValues: Record<string, number>;
   bytes: number;
   parseMs: number;
 }

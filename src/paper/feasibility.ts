@@ -109,14 +109,16 @@ export function checkStatic(legIndex: number, leg: LegRequest, contract: Contrac
     refuse('INVALID_QUANTITY', `leg ${legIndex}: lots must be a whole number of at least 1`, { ...where, lots: leg.lots, lotSize: contract.lotSize });
   }
   const quantity = leg.lots * contract.lotSize;
-  if (perOrder && contract.freezeQty > 0 && quantity > contract.freezeQty) {
-    refuse('INVALID_QUANTITY', `leg ${legIndex}: ${quantity} units exceed the freeze quantity ${contract.freezeQty}`, {
-      ...where, lots: leg.lots, lotSize: contract.lotSize, quantity, freezeQty: contract.freezeQty, maxLots: Math.floor(contract.freezeQty / contract.lotSize),
+  // null = the master does not say (issue 16 §4): the check is off, as the load warning said; never a limit of 0.
+  const { freezeQty, upperLimit, lowerLimit } = contract;
+  if (perOrder && freezeQty !== null && freezeQty > 0 && quantity > freezeQty) {
+    refuse('INVALID_QUANTITY', `leg ${legIndex}: ${quantity} units exceed the freeze quantity ${freezeQty}`, {
+      ...where, lots: leg.lots, lotSize: contract.lotSize, quantity, freezeQty, maxLots: Math.floor(freezeQty / contract.lotSize),
     });
   }
-  if (leg.type === 'LIMIT' && leg.limitPrice !== undefined && contract.upperLimit > 0 && contract.lowerLimit > 0 && (leg.limitPrice < contract.lowerLimit || leg.limitPrice > contract.upperLimit)) {
-    refuse('PRICE_OUTSIDE_BAND', `leg ${legIndex}: limit price ${leg.limitPrice} is outside today's band ${contract.lowerLimit}–${contract.upperLimit}`, {
-      ...where, limitPrice: leg.limitPrice, lowerLimit: contract.lowerLimit, upperLimit: contract.upperLimit,
+  if (leg.type === 'LIMIT' && leg.limitPrice !== undefined && upperLimit !== null && lowerLimit !== null && upperLimit > 0 && lowerLimit > 0 && (leg.limitPrice < lowerLimit || leg.limitPrice > upperLimit)) {
+    refuse('PRICE_OUTSIDE_BAND', `leg ${legIndex}: limit price ${leg.limitPrice} is outside today's band ${lowerLimit}–${upperLimit}`, {
+      ...where, limitPrice: leg.limitPrice, lowerLimit, upperLimit,
     });
   }
 }

@@ -339,7 +339,7 @@ export class MarketModel {
         if (strikes && strikes.length > 0) {
           strikes.sort((a, b) => a - b);
           level = strikes[strikes.length >> 1]!;
-        } else if (inst.upperLimit > 0 && inst.lowerLimit > 0) {
+        } else if (inst.upperLimit !== null && inst.lowerLimit !== null && inst.upperLimit > 0 && inst.lowerLimit > 0) {
           level = (inst.upperLimit + inst.lowerLimit) / 2;
         } else {
           level = 50 + (hashString(this.seed, inst.underlyingSymbol) % 3000);

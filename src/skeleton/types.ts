@@ -29,11 +29,11 @@ export interface Contract {
   readonly lotSize: number;
   /** Rupees (the master's TICK_SIZE is in paise, docs/dhan-protocol.md §1.5). */
   readonly tickSize: number;
-  /** Exchange freeze quantity in units (0 when the master has none). */
-  readonly freezeQty: number;
-  /** Day's price band in rupees (0 when the master has none). */
-  readonly upperLimit: number;
-  readonly lowerLimit: number;
+  /** Exchange freeze quantity in units; null when the master does not say (the check is then off). */
+  readonly freezeQty: number | null;
+  /** Day's price band in rupees; null when the master does not say (the check is then off). */
+  readonly upperLimit: number | null;
+  readonly lowerLimit: number | null;
   readonly chainIndex: number;
   readonly underlyingIndex: number;
 }
