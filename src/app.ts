@@ -216,6 +216,7 @@ function health(mode: 'sim' | 'live', market: Market | null, feed: FeedSuperviso
       withData: st.withData,
       packets: st.packets,
       ...{ packetsPerSec: st.packetsPerSec, decodeErrors: st.decodeErrors, missingAfterOpen: st.missingAfterOpen.count, problems: st.problems },
+      accounts: { configured: st.accounts, needed: st.accountsNeeded, capacity: st.capacity },
       workerRestarts: st.workerRestarts,
       workerThreads: st.workerThreads,
     } as HealthReport['feed'],

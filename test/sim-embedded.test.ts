@@ -22,7 +22,7 @@ afterAll(async () => {
 describe('embedded simulator (worker thread)', () => {
   it('starts off the main thread, serves the feed and takes faults and stats by message', async () => {
     sim = await startEmbeddedSimulator({ tradingDate: '2026-08-17', seed: 3 });
-    expect(sim.accounts).toHaveLength(2);
+    expect(sim.accounts).toHaveLength(5);
     sim0Secret = sim.controlSecret;
     expect(sim0Secret).toMatch(/^[0-9a-f]{32}$/);
     expect(sim.urls.api).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v2$/);

@@ -64,7 +64,7 @@ describe('master over HTTP', () => {
     expect(text.split('\n', 1)[0]!.endsWith('SM_FREEZE_QTY,')).toBe(true);
     expect(sim.urls.api.endsWith('/v2')).toBe(true);
     expect(sim.urls.feed.startsWith('ws://')).toBe(true);
-    expect(sim.accounts).toHaveLength(2);
+    expect(sim.accounts).toHaveLength(5);
   });
 });
 

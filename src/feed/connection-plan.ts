@@ -34,6 +34,16 @@ import type { SlotToken } from '../skeleton/types.js';
 /** Dhan's per-client-id cap on live-feed sockets (docs/dhan-protocol.md §2.3). */
 export const MAX_CONNECTIONS_PER_ACCOUNT = 5;
 
+/**
+ * Accounts needed to subscribe `tokens` instruments: each holds 5 connections × 5000
+ * (docs/dhan-protocol.md §2.3), i.e. 25,000. The real universe of 2026-03-23 is ~111.6k option
+ * tokens + 413 spots, so 5 accounts (issue 16 §2).
+ */
+export function accountsNeeded(tokens: number, limits: PlanLimits = {}): number {
+  const perAccount = (limits.connectionsPerAccount ?? MAX_CONNECTIONS_PER_ACCOUNT) * (limits.instrumentsPerConnection ?? MAX_INSTRUMENTS_PER_CONNECTION);
+  return Math.ceil(tokens / perAccount);
+}
+
 /** One instrument on a planned connection. */
 export interface PlannedInstrument {
   readonly slot: number;

@@ -25,7 +25,7 @@ import type { Skeleton } from '../skeleton/types.js';
 import type { MarketClock } from '../time/market-clock.js';
 import { distUrl } from '../util/dist-path.js';
 import { loadAccounts, type AccountsSource } from '../dhan/accounts.js';
-import { MAX_CONNECTIONS_PER_ACCOUNT, planConnections, type ConnectionPlan, type PlanLimits } from './connection-plan.js';
+import { accountsNeeded, MAX_CONNECTIONS_PER_ACCOUNT, planConnections, type ConnectionPlan, type PlanLimits } from './connection-plan.js';
 import type { ConnectionState, ConnectionStats } from './upstream-connection.js';
 import type { DecoderSnapshot, FeedWorkerData, FeedWorkerTimings, MainMessage, MissingTokens, WorkerMessage } from './worker-protocol.js';
 
@@ -106,6 +106,8 @@ export interface FeedStatus {
   readonly tradingDate: string;
   readonly workers: number;
   readonly accounts: number;
+  /** Accounts the skeleton's tokens need (25,000 each); more than `accounts` means a shortfall. */
+  readonly accountsNeeded: number;
   /** Instruments the accounts can hold. */
   readonly capacity: number;
   readonly unsubscribedExamples: readonly string[];
@@ -433,7 +435,10 @@ export class FeedSupervisor {
     const { packets, frames, bytes, byCode, keepAlives, errors } = totals;
     const decodeErrors = errors.shortFrame + errors.badLength + errors.layoutMismatch + errors.unknownCode + errors.unknownToken + errors.badInput + errors.internalErrors;
     const problems: string[] = [];
-    if (plan !== null && plan.unsubscribed > 0) problems.push(`${plan.unsubscribed} tokens unsubscribed (account capacity ${plan.capacity})`);
+    const needed = accountsNeeded(this.skeleton.tokens.length, this.opts.limits);
+    if (plan !== null && plan.unsubscribed > 0) {
+      problems.push(`${plan.unsubscribed} tokens unsubscribed (account capacity ${plan.capacity}): ${this.skeleton.tokens.length} tokens need ${needed} Dhan accounts at ${plan.capacity / Math.max(1, plan.accounts.length)} each, ${plan.accounts.length} configured`);
+    }
     const workerThreads: FeedWorkerStatus[] = this.slots.map((w) => ({ index: w.index, up: w.worker !== null, restarts: w.restarts, lastExitAt: w.lastExitAt, lastExit: w.lastExit }));
     for (const w of workerThreads) if (this.running && !w.up) problems.push(`feed worker ${w.index} down (${w.lastExit ?? 'starting'}); restarting`);
     for (const c of connections) {
@@ -452,6 +457,7 @@ export class FeedSupervisor {
       tradingDate: this.skeleton.tradingDate,
       workers: plan?.workers ?? 0,
       accounts: plan?.accounts.length ?? 0,
+      accountsNeeded: needed,
       capacity: plan?.capacity ?? 0,
       unsubscribedExamples: this.unsubscribedExamples(),
       packetsPerSec: this.totalRate.perSec,

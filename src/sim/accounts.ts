@@ -43,8 +43,14 @@ export function makeSimToken(clientId: string, seed: number, serial: number, iss
   return `${header}.${payload}.${sig}`;
 }
 
-/** The default simulator accounts: two client ids, because the universe needs 2 × 25k instruments (docs/market-structure.md §4.2). */
-export function defaultSimAccounts(seed: number, count = 2): SimAccount[] {
+/**
+ * The default simulator accounts: five client ids, because the real-size universe (~111.6k
+ * option tokens + 413 spots, issue 16 §2) needs ⌈112,040 / 25,000⌉ = 5 accounts of 5 × 5000.
+ */
+export const DEFAULT_SIM_ACCOUNTS = 5;
+
+/** `count` simulator accounts (client ids 1100000001…), default {@link DEFAULT_SIM_ACCOUNTS}. */
+export function defaultSimAccounts(seed: number, count = DEFAULT_SIM_ACCOUNTS): SimAccount[] {
   const out: SimAccount[] = [];
   for (let k = 1; k <= count; k++) {
     const clientId = String(1100000000 + k);
