@@ -18,6 +18,7 @@ import { SlotLookup } from '../src/feed/slot-lookup.js';
 import { SlotChains } from '../src/feed/slot-chains.js';
 import { F, FIELD_COUNT, SLOT_WORDS } from '../src/price-table/layout.js';
 import { PriceTable } from '../src/price-table/price-table.js';
+import { Rng } from '../src/util/random.js';
 
 const LTT_WIRE = 1753455192;
 const IST = 19800;
@@ -394,19 +395,6 @@ describe('SlotLookup', () => {
   });
 });
 
-/** xorshift32: fast, seeded, reproducible. */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
-}
-
 describe('fuzz: 1,000,000 random and mutated frames', () => {
   it('never throws, never writes outside addressed slots, keeps versions even, and its counters add up', () => {
     const FRAMES = 1_000_000;
@@ -482,7 +470,8 @@ describe('fuzz: 1,000,000 random and mutated frames', () => {
       }
     }
 
-    const next = rng(0x5eed1234);
+    const prng = new Rng(0x5eed1234);
+    const next = (): number => prng.uint32();
     const scratch = Buffer.alloc(4096);
     const f = () => (next() % 200000) / 100;
     const randomToken = (): [number, number] => {

@@ -8,6 +8,7 @@
  */
 import { ErrorCodes, type ErrorCode } from '../errors.js';
 import type { PricedLeg } from './position-set.js';
+import { roundPaise } from '../util/round-paise.js';
 
 /** A Dhan account used to sign REST calls (docs/contract.md §4: the first configured account). */
 export interface DhanAccount {
@@ -50,7 +51,7 @@ export function buildMultiBody(clientId: string, legs: readonly PricedLeg[]): Re
       quantity: Math.abs(l.quantity),
       productType: MARGIN_PRODUCT_TYPE,
       securityId: String(l.securityId),
-      price: Number.isFinite(l.price) && l.price > 0 ? Math.round(l.price * 100) / 100 : 0,
+      price: Number.isFinite(l.price) && l.price > 0 ? roundPaise(l.price) : 0,
       triggerPrice: 0,
     })),
   };

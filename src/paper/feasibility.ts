@@ -29,6 +29,7 @@ import { ErrorCodes, OrderRefusedError } from '../errors.js';
 import { FIELD_COUNT } from '../price-table/layout.js';
 import type { PriceTable } from '../price-table/price-table.js';
 import type { Contract } from '../skeleton/types.js';
+import { roundPaise } from '../util/round-paise.js';
 
 /** The quote fields a fill needs; NaN = never delivered. */
 export interface Quote {
@@ -82,11 +83,6 @@ export interface FeasibleLeg {
   /** The touch: ask for BUY, bid for SELL, in rupees (2 dp). */
   readonly price: number;
   readonly quote: Quote;
-}
-
-/** Rupees to the paise (prices arrive as float32, docs/dhan-protocol.md §2.6). */
-export function roundPaise(x: number): number {
-  return Math.round(x * 100) / 100 + 0;
 }
 
 /** A finite number or null (details must not carry NaN, which JSON cannot say). */

@@ -26,11 +26,12 @@ import type { PriceTable } from '../price-table/price-table.js';
 import type { SkeletonIndex } from '../skeleton/skeleton-index.js';
 import type { Contract } from '../skeleton/types.js';
 import { bearerKey, findUserByKey, type PaperUser } from './api-keys.js';
-import { checkOrder, checkStatic, readQuote, roundPaise, type FeasibilityRules, type FeasibleLeg, type Quote } from './feasibility.js';
+import { checkOrder, checkStatic, readQuote, type FeasibilityRules, type FeasibleLeg, type Quote } from './feasibility.js';
 import type { PaperDb } from './paper-db.js';
 import { canonicalJson, marginBodySchema, orderBodySchema, parseBody, strategyBodySchema, type OrderBody, type StrategyLeg } from './paper-schemas.js';
 import { PaperStore, type FillRow } from './paper-store.js';
 import { applyFill, positionKey, type Position } from './positions.js';
+import { roundPaise } from '../util/round-paise.js';
 
 /** The live market the checks read: today's skeleton lookups and the shared price table. */
 export interface PaperMarket {
@@ -60,10 +61,8 @@ export interface PaperServiceDeps {
   readonly logger?: Logger;
 }
 
-const r2 = (x: number): number => Math.round(x * 100) / 100 + 0;
-
 function marginJson(m: MarginResult): { totalMargin: number; spanMargin: number; exposureMargin: number; source: 'dhan' | 'cache'; computedAt: number } {
-  return { totalMargin: r2(m.totalMargin), spanMargin: r2(m.spanMargin), exposureMargin: r2(m.exposureMargin), source: m.source, computedAt: m.computedAt };
+  return { totalMargin: roundPaise(m.totalMargin), spanMargin: roundPaise(m.spanMargin), exposureMargin: roundPaise(m.exposureMargin), source: m.source, computedAt: m.computedAt };
 }
 
 /** The paper-trading service. */
@@ -197,8 +196,8 @@ export class PaperService {
     const funds = this.store.funds(user.id);
     const available = funds + realizedAfter;
     if (margin.totalMargin > available) {
-      return this.refusal(user, body, bodyHash, new OrderRefusedError(ErrorCodes.INSUFFICIENT_MARGIN, `margin ${r2(margin.totalMargin)} of the resulting positions exceeds funds plus realized P&L ${r2(available)}`, {
-        requiredMargin: r2(margin.totalMargin), funds: r2(funds), realizedPnl: r2(realizedAfter), available: r2(available), margin: marginJson(margin),
+      return this.refusal(user, body, bodyHash, new OrderRefusedError(ErrorCodes.INSUFFICIENT_MARGIN, `margin ${roundPaise(margin.totalMargin)} of the resulting positions exceeds funds plus realized P&L ${roundPaise(available)}`, {
+        requiredMargin: roundPaise(margin.totalMargin), funds: roundPaise(funds), realizedPnl: roundPaise(realizedAfter), available: roundPaise(available), margin: marginJson(margin),
       }), now);
     }
 
@@ -261,17 +260,17 @@ export class PaperService {
           markedAt = q.updatedAt;
         }
       }
-      const u = p.quantity === 0 ? 0 : markPrice === null ? null : r2((markPrice - p.avgPrice) * p.quantity);
+      const u = p.quantity === 0 ? 0 : markPrice === null ? null : roundPaise((markPrice - p.avgPrice) * p.quantity);
       if (u === null) unmarked++;
       else unrealized += u;
       return {
         exchangeSegment: p.exchangeSegment, securityId: p.securityId, tradingSymbol: c?.tradingSymbol ?? null, lotSize: p.lotSize,
-        quantity: p.quantity, lots: p.quantity / p.lotSize, avgPrice: r2(p.avgPrice), realizedPnl: r2(p.realizedPnl),
+        quantity: p.quantity, lots: p.quantity / p.lotSize, avgPrice: roundPaise(p.avgPrice), realizedPnl: roundPaise(p.realizedPnl),
         markPrice, markedAt, unrealizedPnl: u,
       };
     });
     const funds = this.store.funds(user.id);
-    return { status: 200, body: JSON.stringify({ positions: out, funds, realizedPnl: r2(realized), unrealizedPnl: r2(unrealized), unmarked }) };
+    return { status: 200, body: JSON.stringify({ positions: out, funds, realizedPnl: roundPaise(realized), unrealizedPnl: roundPaise(unrealized), unmarked }) };
   }
 
   // ---------------------------------------------------------------- margin

@@ -26,7 +26,8 @@ import { SEGMENT_CODE } from '../dhan/segments.js';
 import type { AccountRegistry } from './accounts.js';
 import type { MarketModel } from './market-model.js';
 import { Kind } from './market-model.js';
-import { basketMargin, paise, type MarginLeg } from './margin-model.js';
+import { roundPaise } from '../util/round-paise.js';
+import { basketMargin, type MarginLeg } from './margin-model.js';
 import type { SessionClock } from './session-clock.js';
 
 /** Options of {@link MarginApi}. */
@@ -205,13 +206,13 @@ export class MarginApi {
     const total = r.total;
     const brokerage = fno ? 20 : leg.productType === 'CNC' ? 0 : Math.min(20, 0.0003 * r.notional);
     return {
-      totalMargin: paise(total),
-      spanMargin: paise(r.span),
-      exposureMargin: paise(r.exposure),
-      availableBalance: paise(this.balance),
-      variableMargin: paise(r.equity),
-      insufficientBalance: paise(Math.max(0, total - this.balance)),
-      brokerage: paise(brokerage),
+      totalMargin: roundPaise(total),
+      spanMargin: roundPaise(r.span),
+      exposureMargin: roundPaise(r.exposure),
+      availableBalance: roundPaise(this.balance),
+      variableMargin: roundPaise(r.equity),
+      insufficientBalance: roundPaise(Math.max(0, total - this.balance)),
+      brokerage: roundPaise(brokerage),
       leverage: `${(total > 0 ? r.notional / total : 1).toFixed(2)}X`,
     };
   }
@@ -237,16 +238,16 @@ export class MarginApi {
     let separate = 0;
     for (const leg of legs) if (this.model.kind[leg.index] === Kind.OPTION) separate += basketMargin(this.model, [leg], now).fo;
     return {
-      totalMargin: paise(r.total),
-      spanMargin: paise(r.span),
-      exposure: paise(r.exposure),
-      equityMargin: paise(r.equity),
-      foMargin: paise(r.fo),
+      totalMargin: roundPaise(r.total),
+      spanMargin: roundPaise(r.span),
+      exposure: roundPaise(r.exposure),
+      equityMargin: roundPaise(r.equity),
+      foMargin: roundPaise(r.fo),
       commodity: 0,
       currency: 0,
-      hedgeBenefit: paise(Math.max(0, separate - r.fo)),
-      userFundLimit: paise(this.balance),
-      insufficientFund: paise(Math.max(0, r.total - this.balance)),
+      hedgeBenefit: roundPaise(Math.max(0, separate - r.fo)),
+      userFundLimit: roundPaise(this.balance),
+      insufficientFund: roundPaise(Math.max(0, r.total - this.balance)),
     };
   }
 

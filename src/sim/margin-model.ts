@@ -119,8 +119,3 @@ function portfolioValue(model: MarketModel, legs: readonly MarginLeg[], S: numbe
   }
   return v;
 }
-
-/** Rupees rounded to paise, as Dhan's answers are. */
-export function paise(x: number): number {
-  return Math.round(x * 100) / 100;
-}

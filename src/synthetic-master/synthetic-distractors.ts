@@ -14,7 +14,9 @@ import { adjustExpiry, previousTradingDay } from '../time/trading-calendar.js';
 import { lastWeekdayOfMonth } from './synthetic-expiries.js';
 import type { ByteSink } from './synthetic-bytes.js';
 import { BAND_UNIT, STRIKE_UNIT, displayDay, displayMonth, optionBand, priceBand, symbolMonth, tickField } from './synthetic-format.js';
-import { levelFactor, rngFor, type Rng } from './synthetic-random.js';
+import type { Rng } from '../util/random.js';
+import { roundPaise } from '../util/round-paise.js';
+import { levelFactor, rngFor } from './synthetic-random.js';
 import { OptionChainWriter, equityRow, equityTick, futureRow, type GenContext } from './synthetic-rows.js';
 import { displayNameFor, syntheticIsin } from './synthetic-stocks.js';
 
@@ -109,7 +111,7 @@ const MTF = ['0', '1', '2', '2.5', '3.33', '4', '4.45', '5'];
 /** The equity row of a distractor (varied surveillance flags, bands of 5/10/20 %). */
 export function distractorEquityRow(exchange: 'NSE' | 'BSE', e: DistractorEquity, date: string, seed: number): string {
   const rng = rngFor(`eqrow/${exchange}/${e.id}`, seed);
-  const price = Math.round(e.price * levelFactor(`eq/${e.symbol}`, seed, date, 0.2) * 100) / 100;
+  const price = roundPaise(e.price * levelFactor(`eq/${e.symbol}`, seed, date, 0.2));
   const tick = equityTick(price);
   const u = rng.next();
   const asmFlag = u < 0.04 ? 'Y' : u < 0.05 ? 'R' : 'N';

@@ -33,7 +33,8 @@ import {
   BAND_UNIT, STRIKE_UNIT, displayMonth, optionBand, priceBand, symbolMonth, tickField,
 } from './synthetic-format.js';
 import { INDICES, OTHER_INDICES, indexStepUnits, type IndexSpec } from './synthetic-indices.js';
-import { levelFactor, rngFor, unit, type Rng } from './synthetic-random.js';
+import type { Rng } from '../util/random.js';
+import { levelFactor, rngFor, unit } from './synthetic-random.js';
 import { ByteSink } from './synthetic-bytes.js';
 import { GenContext, HEADER_LINE, OptionChainWriter, equityRow, equityTick, futureRow, indexRow } from './synthetic-rows.js';
 import { STOCKS, type StockSpec } from './synthetic-stocks.js';

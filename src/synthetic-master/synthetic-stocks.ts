@@ -10,7 +10,8 @@
  *
  * @module
  */
-import { hash32, unit } from './synthetic-random.js';
+import { hash32 } from '../util/random.js';
+import { unit } from './synthetic-random.js';
 import { STRIKE_UNIT } from './synthetic-format.js';
 
 /** One F&O stock as the synthetic master lists it. */
