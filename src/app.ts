@@ -72,7 +72,10 @@ export async function startApp(config: Config, log: Logger, options: AppOptions 
   let rolloverTimer: NodeJS.Timeout | null = null;
   let closed = false;
 
-  const server = new OptchainServer({ mode, maxBodyBytes: config.httpMaxBodyBytes, logger: log, defaultMetrics: true, cors: new CorsPolicy(parseCorsOrigins(config.corsOrigins)) });
+  const server = new OptchainServer({ mode, maxBodyBytes: config.httpMaxBodyBytes, logger: log, defaultMetrics: true, cors: new CorsPolicy(parseCorsOrigins(config.corsOrigins)),
+    limits: { maxHeaders: config.httpMaxHeaders, maxHeaderBytes: config.httpMaxHeaderBytes },
+    allowedHosts: config.allowedHosts,
+  });
   server.setHealthProvider((market) => health(mode, market, feed, threads()));
   registerWebRoutes(server.http);
 

@@ -75,6 +75,14 @@ export const ErrorCodes = {
   CLIENT_CLOSED: 'CLIENT_CLOSED',
   /** No HTTP backend of the requested kind can run here. */
   HTTP_BACKEND_UNAVAILABLE: 'HTTP_BACKEND_UNAVAILABLE',
+  /** A request body whose Content-Type the route does not read (415; every body route takes JSON). */
+  UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  /** Too many request header fields, or too many bytes of them (431, RFC 6585 §5). */
+  REQUEST_HEADERS_TOO_LARGE: 'REQUEST_HEADERS_TOO_LARGE',
+  /** Content-Length / Transfer-Encoding that do not frame the body one way (400, RFC 9112 §6.3). */
+  CONFLICTING_FRAMING: 'CONFLICTING_FRAMING',
+  /** A `Host` that is not one of the configured host names (403; DNS rebinding, OPTCHAIN_ALLOWED_HOSTS). */
+  HOST_NOT_ALLOWED: 'HOST_NOT_ALLOWED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

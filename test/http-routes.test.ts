@@ -33,7 +33,7 @@ beforeAll(async () => {
   server.route('POST', '/echo/:id', echo);
   server.route('PUT', '/echo/:id', echo);
   server.route('GET', '/echo/:id', echo);
-  server.route('POST', '/big-limit', (req) => ({ body: { size: req.rawBody?.byteLength ?? 0 } }), { maxBodyBytes: 100_000 });
+  server.route('POST', '/big-limit', (req) => ({ body: { size: req.rawBody?.byteLength ?? 0 } }), { maxBodyBytes: 100_000, anyBodyType: true });
   server.route('GET', '/refuse', () => {
     throw new HttpError(422, ErrorCodes.SPREAD_TOO_WIDE, 'spread 12% exceeds 5%', { spread: 0.12 });
   });

@@ -128,6 +128,8 @@ describe.skipIf(!haveChromium)(haveChromium ? 'web page in Chromium' : `web page
   let profileDir: string;
   const chainRequests: { accept: string; contentType: string }[] = [];
   const pageErrors: string[] = [];
+  /** Console reports of anything the page's Content-Security-Policy blocked. */
+  const cspViolations: string[] = [];
 
   beforeAll(async () => {
     if (!existsSync(join(repo, 'dist', 'web', 'index.html')) || !existsSync(join(repo, 'dist', 'cli', 'main.js'))) {
@@ -146,6 +148,9 @@ describe.skipIf(!haveChromium)(haveChromium ? 'web page in Chromium' : `web page
     [, context] = await Promise.all([server.start(), launching]);
     page = context.pages()[0] ?? (await context.newPage());
     page.on('pageerror', (e) => pageErrors.push(e.message));
+    page.on('console', (m) => {
+      if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+    });
     page.on('response', (res) => {
       if (res.url().includes('/v1/chains/')) chainRequests.push({ accept: res.request().headers()['accept'] ?? '', contentType: res.headers()['content-type'] ?? '' });
     });
@@ -162,6 +167,10 @@ describe.skipIf(!haveChromium)(haveChromium ? 'web page in Chromium' : `web page
     expect(index.status).toBe(200);
     expect(index.headers.get('content-type')).toBe('text/html; charset=utf-8');
     expect(index.headers.get('cache-control')).toBe('no-cache');
+    const csp = index.headers.get('content-security-policy') ?? '';
+    for (const directive of ["default-src 'self'", "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'"]) expect(csp).toContain(directive);
+    expect(csp).not.toMatch(/unsafe-inline|unsafe-eval|\*/);
+    expect(index.headers.get('x-content-type-options')).toBe('nosniff');
     const etag = index.headers.get('etag');
     expect(etag).toMatch(/^".+"$/);
     const html = await index.text();
@@ -185,6 +194,8 @@ describe.skipIf(!haveChromium)(haveChromium ? 'web page in Chromium' : `web page
     const missing = await fetch(`${server.url}/assets/nope-ABCDEFGH.js`);
     expect(missing.status).toBe(404);
     expect(((await missing.json()) as { error: { code: string } }).error.code).toBe('NOT_FOUND');
+    // nosniff on every answer, API and errors included
+    for (const r of [jsRes, cssRes, missing, await fetch(`${server.url}/health`), await fetch(`${server.url}/v1/chains/NIFTY`)]) expect(r.headers.get('x-content-type-options'), r.url).toBe('nosniff');
   });
 
   it('renders the NIFTY chain with a row for every strike, centred on the marked ATM strike, ITM shaded', async () => {
@@ -319,5 +330,18 @@ describe.skipIf(!haveChromium)(haveChromium ? 'web page in Chromium' : `web page
     expect(await page.$$eval('#scroller tbody tr.row', (r) => r.length)).toBeGreaterThan(10);
     expect(await page.$eval('#scroller table', (t) => t.classList.contains('disconnected'))).toBe(false);
     expect(pageErrors).toEqual([]);
+    expect(cspViolations, 'the page works under its own Content-Security-Policy').toEqual([]);
   }, 150_000);
+
+  it('blocks what its policy forbids: an injected inline script does not run and is reported', async () => {
+    const before = cspViolations.length;
+    const ran = await page.evaluate(() => {
+      const s = document.createElement('script');
+      s.textContent = 'window.__injected = true';
+      document.body.append(s);
+      return (window as unknown as { __injected?: boolean }).__injected === true;
+    });
+    expect(ran).toBe(false);
+    await expect.poll(() => cspViolations.length, { timeout: 5000 }).toBeGreaterThan(before);
+  });
 });

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { corsOriginsProblem } from '../http/cors.js';
+import { allowedHostsProblem } from '../http/host-allowlist.js';
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD').refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), 'not a calendar date');
 const port = z.coerce.number().int().min(0).max(65535);
@@ -49,6 +50,15 @@ export const configSchema = z.object({
   httpMaxBodyBytes: positiveInt,
   corsOrigins: z.string().superRefine((v, ctx) => {
     const problem = corsOriginsProblem(v);
+    if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+  }),
+  /** Header fields per request above which the answer is 431 (request-guard.ts). */
+  httpMaxHeaders: positiveInt.max(1000),
+  /** Bytes of the request line and header fields above which the answer is 431 (request-guard.ts). */
+  httpMaxHeaderBytes: positiveInt.min(1024).max(1024 * 1024),
+  /** Host names the server answers to, comma-separated, `*` for any; '' = loopback names + the bind address (host-allowlist.ts). */
+  allowedHosts: z.string().superRefine((v, ctx) => {
+    const problem = allowedHostsProblem(v);
     if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
   }),
 });

@@ -79,6 +79,11 @@ export type RouteHandler = (req: RouteRequest) => RouteReply | Promise<RouteRepl
 export interface RouteOptions {
   /** Body size limit for this route (default: the server's). */
   readonly maxBodyBytes?: number;
+  /**
+   * The handler reads `rawBody` of any type itself. Default false: the route takes JSON, and a
+   * non-empty body of another Content-Type is refused with 415 UNSUPPORTED_MEDIA_TYPE.
+   */
+  readonly anyBodyType?: boolean;
 }
 
 /** A fast handler's answer (also the form every answer takes on its way out). */
@@ -95,6 +100,11 @@ export interface FastReply {
   readonly headers?: readonly (readonly [string, string])[];
   /** HEAD only: see {@link RouteReply.headLength}. */
   readonly headLength?: number | null;
+  /**
+   * Close the connection after this answer: the request's framing cannot be trusted (a
+   * request-guard.ts refusal), so no byte after it may be read as another request.
+   */
+  readonly closeConnection?: boolean;
 }
 
 /**

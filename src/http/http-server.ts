@@ -14,6 +14,9 @@ import { ErrorCodes, HttpError, OptchainError, isOptchainError } from '../errors
 import { CopiedRequestView } from './copied-request-view.js';
 import { CorsPolicy } from './cors.js';
 import { corsInterceptor } from './cors-interceptor.js';
+import { HostAllowlist, hostCheckInterceptor, parseAllowedHosts } from './host-allowlist.js';
+import { DEFAULT_MAX_HEADER_BYTES, RequestGuard, type RequestGuardOptions } from './request-guard.js';
+import { securityHeadersInterceptor } from './security-headers.js';
 import { JSON_TYPE, errorReply } from './error-reply.js';
 import type { FastHandler, FastReply, HttpInterceptor, HttpMethod, RequestView, RouteHandler, RouteOptions, RouteReply, RouteRequest } from './handler-types.js';
 import { HttpMetrics } from './http-metrics.js';
@@ -44,6 +47,14 @@ export interface HttpServerOptions {
   readonly interceptors?: readonly HttpInterceptor[];
   /** Cross-origin policy (cors.ts); default: same origin only (no CORS header, every preflight refused). */
   readonly cors?: CorsPolicy;
+  /** Header limits of the request guard (request-guard.ts; config `httpMaxHeaders`, `httpMaxHeaderBytes`). */
+  readonly limits?: RequestGuardOptions;
+  /**
+   * Host names answered besides localhost, IP literals and the name given to
+   * {@link HttpServer.listen} (host-allowlist.ts; config `allowedHosts`): comma-separated,
+   * `*.domain` for subdomains, `*` for any. Default ''.
+   */
+  readonly allowedHosts?: string;
   /** For tests of the start-up check only: serve with this uWS module. */
   readonly uws?: UwsModule;
 }
@@ -66,9 +77,13 @@ export class HttpServer {
   private readonly replyHooks: ((req: RequestView, reply: FastReply) => FastReply)[] = [];
   private boundPort = 0;
   private closed = false;
+  private readonly allowlist: HostAllowlist;
 
   /** Throws UWS_NATIVE_MISSING when no native uWS addon loads (docs/engineering.md §1.1). */
   constructor(options: HttpServerOptions = {}) {
+    // uWS ≥ 20.4x reads its header-size cap from the environment when the addon loads (4 KiB
+    // by default, measured on 20.57): raise it to the guard's limit so both answer alike.
+    process.env.UWS_HTTP_MAX_HEADERS_SIZE ??= String(options.limits?.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES);
     if (options.uws) {
       assertNativeUws(options.uws); // still asserted: a test passes the JS fallback to see the refusal
       this.transport = new UwsTransport(options.uws, { name: 'uws', source: 'given module', version: 'unknown', fallbackReason: '' }) as HttpTransport<unknown>;
@@ -80,6 +95,11 @@ export class HttpServer {
     this.maxBodyBytes = options.maxBodyBytes ?? 64 * 1024;
     this.metrics = options.metrics ?? new HttpMetrics();
     this.logger = options.logger;
+    // The edge first: a request refused for its Host or framing reaches nothing else.
+    this.allowlist = new HostAllowlist(parseAllowedHosts(options.allowedHosts ?? ''));
+    this.use(hostCheckInterceptor(this.allowlist));
+    this.use(new RequestGuard(options.limits));
+    this.use(securityHeadersInterceptor());
     this.use(corsInterceptor(options.cors ?? NO_CORS, (route) => this.allowedMethods(route)));
     for (const i of options.interceptors ?? []) this.use(i);
     this.transport.handle('*', '/*', (res, req) => {
@@ -120,6 +140,7 @@ export class HttpServer {
   route(method: HttpMethod, pattern: string, handler: RouteHandler, options: RouteOptions = {}): this {
     const names = paramNames(pattern);
     const limit = options.maxBodyBytes ?? this.maxBodyBytes;
+    const anyType = options.anyBodyType === true;
     const hasBody = BODY_METHODS.has(method);
     this.register(method, pattern, (res, view) => {
       const early = this.intercepted(view);
@@ -173,7 +194,12 @@ export class HttpServer {
         (raw) => {
           let body: unknown;
           const type = headers['content-type'];
-          if (raw.length > 0 && (type === undefined || type.includes('json'))) {
+          if (raw.length > 0 && type !== undefined && !anyType && !isJsonType(type)) {
+            // Every body route reads JSON: a body it would not parse is refused, not ignored.
+            this.finish(res, state, errorReply(new HttpError(415, ErrorCodes.UNSUPPORTED_MEDIA_TYPE, `request body must be application/json, not ${type.slice(0, 100)}`)), copy);
+            return;
+          }
+          if (raw.length > 0 && (type === undefined || isJsonType(type))) {
             try {
               body = JSON.parse(raw.toString('utf8'));
             } catch {
@@ -212,6 +238,7 @@ export class HttpServer {
   /** Listens on `host:port` (port 0 = any free port); resolves with the bound port. */
   async listen(host: string, port: number): Promise<number> {
     if (this.closed) throw new OptchainError(ErrorCodes.HTTP_LISTEN_FAILED, 'server already closed');
+    this.allowlist.add([host]); // a server bound to a name answers to it
     this.boundPort = await this.transport.listen(host, port);
     return this.boundPort;
   }
@@ -254,7 +281,7 @@ export class HttpServer {
   /** Answers synchronously (fast routes, 404/405, early refusals). */
   private sendFast(res: unknown, req: RequestView, reply: FastReply): void {
     if (this.replyHooks.length > 0) reply = this.outgoing(req, reply);
-    this.transport.send(res, reply, req.method === 'HEAD', false);
+    this.transport.send(res, reply, req.method === 'HEAD', reply.closeConnection === true);
     this.metrics.request(req.route, req.method, reply.status);
   }
 
@@ -365,6 +392,13 @@ export class HttpServer {
 
 /** Refuses every preflight when no policy is configured (same origin only). */
 const NO_CORS = new CorsPolicy([]);
+
+/** `application/json` or a `+json` type (RFC 6839 §3.1), any parameters. */
+function isJsonType(type: string): boolean {
+  const semi = type.indexOf(';');
+  const essence = (semi < 0 ? type : type.slice(0, semi)).trim().toLowerCase();
+  return essence === 'application/json' || (essence.startsWith('application/') && essence.endsWith('+json'));
+}
 
 function tooLarge(limit: number): HttpError {
   return new HttpError(413, ErrorCodes.BODY_TOO_LARGE, `request body exceeds ${limit} bytes`);

@@ -25,11 +25,13 @@ const STREAM_THRESHOLD = 512 * 1024;
 const METHOD_FN = { GET: 'get', HEAD: 'head', POST: 'post', PUT: 'put', PATCH: 'patch', DELETE: 'del', OPTIONS: 'options' } as const;
 /** Per-response state of a watched response, kept on the uWS response object itself. */
 const STATE = Symbol('optchain.state');
+/** Marks a response whose answer closes the connection and was deferred (sendThenClose). */
+const CLOSING = Symbol('optchain.closing');
 
 interface Watched {
   aborted: boolean;
 }
-type TrackedResponse = UwsResponse & { [STATE]?: Watched };
+type TrackedResponse = UwsResponse & { [STATE]?: Watched; [CLOSING]?: boolean };
 
 /** The reusable request view (valid only during one synchronous dispatch). */
 class UwsRequestView implements RequestView {
@@ -92,6 +94,10 @@ export class UwsTransport implements HttpTransport<UwsResponse> {
   }
 
   send(res: UwsResponse, reply: FastReply, head: boolean, closeConnection: boolean): void {
+    if (closeConnection && (res as TrackedResponse)[CLOSING] !== true) {
+      this.sendThenClose(res as TrackedResponse, reply, head);
+      return;
+    }
     res.writeStatus(statusLine(reply.status));
     res.writeHeader('content-type', reply.contentType);
     const headers = reply.headers;
@@ -114,6 +120,33 @@ export class UwsTransport implements HttpTransport<UwsResponse> {
       return;
     }
     this.stream(res as TrackedResponse, body);
+  }
+
+  /**
+   * An answer after which no byte of the connection may be read as a request (a refused
+   * framing, an unread body). `end(body, true)` is not enough: uWS 20.30 and 20.57 still
+   * parse and answer the requests pipelined behind it in the same read, so a smuggled request
+   * got its answer (measured, test/http-edge-raw-socket). Left pending until the next loop
+   * turn instead, uWS closes the connection at the first pipelined byte without dispatching
+   * it (measured, both builds); a client that sent nothing more gets the answer and the close.
+   */
+  private sendThenClose(res: TrackedResponse, reply: FastReply, head: boolean): void {
+    let state = res[STATE];
+    if (state === undefined) {
+      const s: Watched = { aborted: false };
+      state = s;
+      res[STATE] = s;
+      res.onAborted(() => {
+        s.aborted = true;
+        this.inflight.delete(res);
+      });
+      this.inflight.add(res);
+    }
+    const s = state;
+    res[CLOSING] = true;
+    setImmediate(() => {
+      if (!s.aborted) res.cork(() => this.send(res, reply, head, true));
+    });
   }
 
   watch(res: UwsResponse, onAbort: () => void): void {
