@@ -19,7 +19,7 @@
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cpuMeter, get, getJson, promValue, runWrk, spawnReady, stopChild } from './bench-util.mjs';
+import { cpuMeter, get, getJson, promValue, runLoad, spawnReady, stopChild } from './bench-util.mjs';
 
 const MISSES = 'optchain_chain_cache_misses_total{';
 const HITS = 'optchain_chain_cache_hits_total{';
@@ -29,7 +29,7 @@ const HITS = 'optchain_chain_cache_hits_total{';
  * pinned to CPU 0). Resolves `{ rows, configs }`: `rows` for the suite table, `configs` with
  * every measured run.
  */
-export async function runHttp({ target, quick = false, log = console.log, serverCpus = '0', clientCpus = '1' }) {
+export async function runHttp({ target, quick = false, log = console.log, serverCpus = '0', clientCpus = '1', tool = 'wrk' }) {
   const base = `http://127.0.0.1:${target.ready.port}`;
   const c = target.ready.chain;
   const chainPath = `/v1/chains/${c.symbol}?expiry=${c.expiry}`;
@@ -68,11 +68,11 @@ export async function runHttp({ target, quick = false, log = console.log, server
       for (const k of configs) {
         if (k.busy) await setBusy(true);
         try {
-          if (warm > 0) await runWrk(k.url, { seconds: warm, cpus: clientCpus });
+          if (warm > 0) await runLoad(tool, k.url, { seconds: warm, cpus: clientCpus });
           const m0 = k.server.metrics ? (await get(k.server.metrics)).body : null;
           const meter = cpuMeter(k.server.pid);
           meter.start();
-          const w = await runWrk(k.url, { seconds, cpus: clientCpus });
+          const w = await runLoad(tool, k.url, { seconds, cpus: clientCpus });
           const cpu = meter.stop();
           const m1 = k.server.metrics ? (await get(k.server.metrics)).body : null;
           const run = { ...w, cpuPct: cpu.pct, cpuUsPerReq: (cpu.seconds * 1e6) / w.requests, userUsPerReq: (cpu.user * 1e6) / w.requests, sysUsPerReq: (cpu.sys * 1e6) / w.requests, raw: undefined };
@@ -85,7 +85,7 @@ export async function runHttp({ target, quick = false, log = console.log, server
           }
           if (w.non2xx > 0 || w.socketErrors > 0) run.errors = `${w.non2xx} non-2xx, ${w.socketErrors} socket errors`;
           k.runs.push(run);
-          log(`  ${k.label}: ${Math.round(w.rps).toLocaleString('en-US')} req/s, p50 ${w.p50.toFixed(2)} ms, p99 ${w.p99.toFixed(2)} ms, server CPU ${cpu.pct.toFixed(0)} %, ${run.cpuUsPerReq.toFixed(1)} CPU-µs/req (user ${run.userUsPerReq.toFixed(1)}, sys ${run.sysUsPerReq.toFixed(1)})${run.misses !== undefined ? `, cache ${run.hits} hits / ${run.misses} misses` : ''}${run.errors ? `, ${run.errors}` : ''}`);
+          log(`  ${k.label} [${tool}]: ${Math.round(w.rps).toLocaleString('en-US')} req/s, p50 ${w.p50.toFixed(2)} ms, p99 ${w.p99.toFixed(2)} ms, server CPU ${cpu.pct.toFixed(0)} %, ${run.cpuUsPerReq.toFixed(1)} CPU-µs/req (user ${run.userUsPerReq.toFixed(1)}, sys ${run.sysUsPerReq.toFixed(1)})${run.misses !== undefined ? `, cache ${run.hits} hits / ${run.misses} misses` : ''}${run.errors ? `, ${run.errors}` : ''}`);
         } finally {
           if (k.busy) await setBusy(false);
         }
@@ -102,7 +102,7 @@ export async function runHttp({ target, quick = false, log = console.log, server
     const b = best[k];
     if (!b) return;
     rows.push({
-      section: 'http', figure: b.label, value: b.rps, unit: 'req/s', better: 'higher', p50: b.p50, p99: b.p99,
+      section: 'http', figure: `${b.label} [${tool}]`, tool, value: b.rps, unit: 'req/s', better: 'higher', p50: b.p50, p99: b.p99,
       cpuPct: b.cpuPct, cpuUsPerReq: b.cpuUsPerReq, userUsPerReq: b.userUsPerReq, sysUsPerReq: b.sysUsPerReq, errors: b.errors, ...extra,
     });
   };

@@ -23,7 +23,8 @@
  * - `--quick`: smoke run with tiny workloads (seconds, not minutes); not recorded unless
  *   `--record` is given.
  * - `--no-record`: print only; `--results FILE` records elsewhere; `--json FILE` writes rows.
- * - wrk missing: the HTTP rows are skipped with the exact install command; `--install-wrk`
+ * - wrk missing: the HTTP rows come from autocannon (pinned devDependency), each row naming
+ *   its tool, with a note that wrk's figures are the comparable ones; `--install-wrk`
  *   installs it with apt-get when running as root (never done silently: it changes the system).
  *
  * Exit code 1 when a section failed (its error is in the table), else 0 — a missed target is
@@ -35,7 +36,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { get, pinned, repin, spawnReady, stopChild, which } from './bench-util.mjs';
+import { get, loadTool, pinned, repin, spawnReady, stopChild, which } from './bench-util.mjs';
 
 const { values: opt } = parseArgs({
   options: {
@@ -109,6 +110,9 @@ if (!wrk && !opt['no-wrk'] && only.has('http') && opt['install-wrk'] && process.
   wrk = which('wrk');
 }
 const wrkVersion = wrk ? (spawnSync(wrk, ['-v'], { encoding: 'utf8' }).stdout ?? '').split('\n')[0].trim() : null;
+// Without wrk the HTTP rows still run, on autocannon; every HTTP figure names its tool.
+const httpTool = loadTool({ noWrk: !wrk });
+const AUTOCANNON_NOTE = 'wrk is not installed: the HTTP rows were measured with autocannon (a Node client, slower per request than wrk, so its figures are lower and not comparable with wrk rows); `apt-get install -y wrk` (or `npm run bench -- --install-wrk` as root) for the reference figures.';
 const canPin = pinned('0').length > 0 && cpuList.length >= 2;
 const serverCpus = canPin ? '0' : null;
 const clientCpus = canPin ? '1' : null;
@@ -120,7 +124,7 @@ if (env.loadStart[0] > cpuList.length * 0.5) notes.push(`machine busy at start (
 // ── the server under test: http, tick, startup share one target process ─────────────────────
 let target = null;
 let chainFile = null;
-const needTarget = ['tick', 'startup'].some((s) => only.has(s)) || (only.has('http') && wrk !== null);
+const needTarget = ['tick', 'startup'].some((s) => only.has(s)) || (only.has('http') && httpTool !== null);
 if (needTarget) {
   await section('startup', async () => {
     const universe = quick ? 'synthetic' : 'master';
@@ -142,16 +146,17 @@ if (needTarget) {
   }, true);
 }
 
-if (!wrk && only.has('http')) {
+if (!wrk && httpTool && only.has('http')) notes.push(AUTOCANNON_NOTE);
+if (!httpTool && only.has('http')) {
   log(`\n[http]\n  ${WRK_HELP}`);
   notes.push(WRK_HELP);
   rows.push({ section: 'http', figure: 'HTTP rows', skipped: WRK_HELP });
 }
 if (target) {
   try {
-    if (wrk) await section('http', async () => {
+    if (httpTool) await section('http', async () => {
       const { runHttp } = await import('./http-serve.bench.mjs');
-      const res = await runHttp({ target, quick, log, serverCpus, clientCpus });
+      const res = await runHttp({ target, quick, log, serverCpus, clientCpus, tool: httpTool });
       chainFile = res.chainFile;
       rows.push(...res.rows);
       for (const r of res.rows) if (r.cpuPct !== undefined && r.cpuPct < 90) r.clientBound = true;
@@ -272,7 +277,7 @@ await section('e2e', async () => {
 });
 
 env.loadEnd = loadavg();
-env.wrk = wrkVersion ?? 'missing';
+env.wrk = wrkVersion ?? (httpTool ? `missing (HTTP rows by ${httpTool})` : 'missing');
 env.pinning = canPin ? 'server CPU 0, wrk CPU 1 (taskset)' : 'none';
 
 // ── the table ───────────────────────────────────────────────────────────────────────────────
