@@ -135,27 +135,29 @@ const now = () => {
 const server = new OptchainServer({ mode: 'live', now });
 server.setMarket(skeleton, table, index);
 const HELLO = '{"hello":"world"}';
+/** One query parameter of a fast route's request (the backend-neutral RequestView gives the raw query only). */
+const param = (req, name) => new URLSearchParams(req.getQuery()).get(name);
 server.http.fastRoute('GET', '/bench/hello', () => ({ status: 200, contentType: 'application/json; charset=utf-8', body: HELLO }));
 // The chain's cached bytes served as a constant (no cache lookup, no servedAt patch): what
 // uWS does with a body of this size on this core, the limit of the cached rows by bytes.
 const staticBody = {};
 server.http.fastRoute('GET', '/bench/static', (req) => {
-  const format = req.getQuery('format') === 'fb' ? 'fb' : 'json';
+  const format = param(req, 'format') === 'fb' ? 'fb' : 'json';
   return { status: 200, contentType: format === 'fb' ? 'application/x-flatbuffers' : 'application/json; charset=utf-8', body: staticBody[format] };
 });
 server.http.fastRoute('GET', '/bench/busy', (req) => {
-  busy = req.getQuery('on') === '1';
+  busy = param(req, 'on') === '1';
   return { status: 200, contentType: 'application/json', body: JSON.stringify({ busy, busyTicks }) };
 });
 server.http.fastRoute('GET', '/bench/memory', (req) => {
-  if (req.getQuery('gc') === '1') gc();
+  if (param(req, 'gc') === '1') gc();
   return { status: 200, contentType: 'application/json', body: JSON.stringify(process.memoryUsage()) };
 });
 
 let tickerTimer = null;
 let tickerCount = 0;
 server.http.fastRoute('GET', '/bench/ticker', (req) => {
-  const rate = Number(req.getQuery('rate') ?? 0);
+  const rate = Number(param(req, 'rate') ?? 0);
   if (tickerTimer) clearInterval(tickerTimer);
   tickerTimer = null;
   if (rate > 0) {
@@ -216,7 +218,7 @@ for (const [format, q] of [['json', ''], ['fb', '&format=fb']]) {
 }
 
 // The bare uWS hello: what uWS itself does on this core with no framework around it.
-const uws = loadUws();
+const uws = loadUws().module;
 const raw = uws.App().get('/hello', (res) => {
   res.writeHeader('content-type', 'application/json; charset=utf-8');
   res.end(HELLO);
