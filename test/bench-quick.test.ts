@@ -123,6 +123,7 @@ describe('bench/run.mjs --quick', () => {
   }, 60_000);
 
   it('without wrk, measures the HTTP rows with autocannon and names the tool on every row', () => {
+    expect(existsSync(join(ROOT, 'node_modules', 'autocannon', 'autocannon.js')), 'autocannon (a devDependency) is not in node_modules: run npm ci').toBe(true);
     const { status, out, report } = runBench(['--quick', '--no-record', '--no-wrk', '--only', 'http,decode'], 60_000);
     expect(status).toBe(0);
     expect(out).toContain('measured with autocannon');
