@@ -64,7 +64,7 @@ const positive = (r: Row): void => {
 describe('bench/run.mjs --quick', () => {
   it('measures every section on a tiny workload, prints one table, and records nothing', () => {
     const before = digest();
-    const { status, out, report } = runBench(['--quick', '--no-record'], 55_000);
+    const { status, out, report } = runBench(['--quick', '--no-record'], 170_000);
     expect(digest()).toBe(before);
     expect(report.errors, out.slice(-3000)).toEqual([]);
     expect(status).toBe(0);
@@ -120,11 +120,11 @@ describe('bench/run.mjs --quick', () => {
     } else {
       expect(find(rows, 'http', /^HTTP rows/).skipped).toContain('apt-get install -y wrk');
     }
-  }, 60_000);
+  }, 180_000);
 
   it('without wrk, measures the HTTP rows with autocannon and names the tool on every row', () => {
     expect(existsSync(join(ROOT, 'node_modules', 'autocannon', 'autocannon.js')), 'autocannon (a devDependency) is not in node_modules: run npm ci').toBe(true);
-    const { status, out, report } = runBench(['--quick', '--no-record', '--no-wrk', '--only', 'http,decode'], 60_000);
+    const { status, out, report } = runBench(['--quick', '--no-record', '--no-wrk', '--only', 'http,decode'], 110_000);
     expect(status).toBe(0);
     expect(out).toContain('measured with autocannon');
     const http = report.rows.filter((r) => r.section === 'http' && r.value !== undefined);
@@ -132,5 +132,5 @@ describe('bench/run.mjs --quick', () => {
     for (const r of http) expect(r.figure).toMatch(/\[autocannon\]$/);
     positive(find(report.rows, 'http', /^cached chain JSON/));
     positive(find(report.rows, 'decode', /^feed decode \+ seqlock write/));
-  }, 90_000);
+  }, 120_000);
 });
