@@ -6,8 +6,9 @@
  * and load average.
  *
  * Sections (each reuses a component bench or helper in bench/):
- * - http     cached / uncached chain req/s, p50/p99, server CPU% and CPU-µs per request, vs
- *            node:http + Map + JSON.stringify and vs a uWS hello on the same server
+ * - http     cached / uncached chain req/s, hello, p50/p99, server CPU% and CPU-µs per request,
+ *            on every HTTP backend available (uWS, node:http; rows side by side), vs
+ *            node:http + Map + JSON.stringify and vs the hello route on the same server
  *            (http-serve.bench.mjs; wrk pinned to CPU 1, server pinned to CPU 0);
  * - tick     tick → visible in a chain response vs a 500 ms recompute loop, RSS with the
  *            universe live (tick-visible.bench.mjs);
@@ -122,6 +123,8 @@ log(`optchain bench (${env.mode}) — ${env.date}\n  ${env.cpu}, Node ${env.node
 if (env.loadStart[0] > cpuList.length * 0.5) notes.push(`machine busy at start (load average ${env.loadStart.map((x) => x.toFixed(2)).join(' ')} on ${cpuList.length} CPUs): absolute figures are low, ratios measured in the same run are the ones to read`);
 
 // ── the server under test: http, tick, startup share one target process ─────────────────────
+// HTTP rows are measured on each of these backends that runs here (OPTCHAIN_HTTP_BACKEND).
+const HTTP_BACKENDS = ['uws', 'node'];
 let target = null;
 let chainFile = null;
 const needTarget = ['tick', 'startup'].some((s) => only.has(s)) || (only.has('http') && httpTool !== null);
@@ -155,11 +158,34 @@ if (!httpTool && only.has('http')) {
 if (target) {
   try {
     if (httpTool) await section('http', async () => {
-      const { runHttp } = await import('./http-serve.bench.mjs');
-      const res = await runHttp({ target, quick, log, serverCpus, clientCpus, tool: httpTool });
-      chainFile = res.chainFile;
-      rows.push(...res.rows);
-      for (const r of res.rows) if (r.cpuPct !== undefined && r.cpuPct < 90) r.clientBound = true;
+      const { runHttp, backendLabel } = await import('./http-serve.bench.mjs');
+      // One target per HTTP backend (the start-up target serves on the one auto picks); a
+      // backend that cannot run here is a skipped row with its reason, never a silent gap.
+      const targets = [target];
+      const others = [];
+      try {
+        for (const name of HTTP_BACKENDS) {
+          if ((target.ready.backend?.name ?? 'uws') === name) continue;
+          try {
+            const t = await spawnReady(fileURLToPath(new URL('./bench-target.mjs', import.meta.url)), ['--universe', quick ? 'synthetic' : 'master', '--date', opt.date], { cpus: serverCpus, nodeArgs: ['--expose-gc'], env: { ...process.env, OPTCHAIN_HTTP_BACKEND: name } });
+            others.push(t);
+            const got = t.ready.backend?.name ?? 'uws';
+            if (got !== name) throw new Error(`OPTCHAIN_HTTP_BACKEND=${name} served on ${got}`);
+            targets.push(t);
+          } catch (err) {
+            const why = String(err?.message ?? err).split('\n').find((l) => /backend|uws|uWebSockets|node:http/i.test(l)) ?? String(err?.message ?? err).split('\n')[0];
+            log(`  ${name} backend: not measured (${why})`);
+            rows.push({ section: 'http', figure: `HTTP rows on the ${name} backend`, skipped: `not available here: ${why}` });
+          }
+        }
+        log(`  backends: ${targets.map((t) => backendLabel(t.ready.backend)).join(', ')}; tool: ${httpTool}`);
+        const res = await runHttp({ targets, quick, log, serverCpus, clientCpus, tool: httpTool });
+        chainFile = res.chainFile;
+        rows.push(...res.rows);
+        for (const r of res.rows) if (r.cpuPct !== undefined && r.cpuPct < 90) r.clientBound = true;
+      } finally {
+        for (const t of others) await stopChild(t.child, 10_000);
+      }
     });
     await section('tick', async () => {
       if (!chainFile) {
@@ -212,6 +238,9 @@ if (wrk) {
     const { runSnapshotFlood } = await import('./snapshot-flood.bench.mjs');
     rows.push(...(await runSnapshotFlood({ quick, log, serverCpus, clientCpus })).rows);
   });
+} else {
+  // Their runs are wrk's only so far (no autocannon path): say so in the table.
+  for (const s of ['conv', 'flood'].filter((x) => only.has(x))) rows.push({ section: s, figure: `${s} rows`, skipped: 'measured with wrk only; install it (`apt-get install -y wrk`)' });
 }
 
 await section('decode', async () => {
