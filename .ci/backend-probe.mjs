@@ -1,11 +1,13 @@
 /**
  * CI proof of which HTTP backend a Node × platform cell really runs: starts `optchain serve`
  * in sim mode (this Node, this directory), waits for its URL, reads /health, prints the
- * start-up lines and the health report's backend, and stops it with SIGTERM.
+ * start-up lines and the backend /health names (its BackendInfo: name, source, version and
+ * why a faster one was not used), and stops it with SIGTERM.
  *
  * Usage: node .ci/backend-probe.mjs [--expect REGEX]. With --expect, exits 1 unless the
- * start-up output or the health report matches (e.g. `uWS.*20\.57`), so a cell that silently
- * fell back to another backend fails instead of passing on the wrong one.
+ * backend's one-line description `NAME SOURCE VERSION` (e.g. `uws @btc-vision/uwebsockets.js
+ * 20.57.0`, `node node:http 22.22.0`) matches, so a cell that silently fell back to another
+ * backend fails instead of passing on the wrong one; a /health without a backend fails too.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -49,12 +51,27 @@ rmSync(dataDir, { recursive: true, force: true });
 const lines = out.split('\n').filter((l) => /backend|uws|µWS|uWebSockets|node:http|http:\/\/|refus/i.test(l)).slice(0, 12);
 console.log(`backend probe on Node ${process.version} (ABI ${process.versions.modules}), ${process.platform}-${process.arch}:`);
 for (const l of lines) console.log(`  serve | ${l.slice(0, 300)}`);
-const backend = health?.backend ?? health?.http ?? health?.server ?? null;
-console.log(`  /health backend: ${backend === null ? '(not reported)' : JSON.stringify(backend)}`);
-if (!failure && opt.expect && !new RegExp(opt.expect, 'i').test(`${out}\n${JSON.stringify(backend)}`)) failure = `expected a backend matching /${opt.expect}/`;
+const backend = findBackend(health);
+const description = backend ? `${backend.name} ${backend.source} ${backend.version}` : null;
+console.log(`  /health backend: ${backend ? `${description}${backend.fallbackReason ? ` (faster not used: ${backend.fallbackReason})` : ''}` : '(not reported)'}`);
+if (!failure && opt.expect) {
+  if (description === null) failure = 'the /health report names no HTTP backend';
+  else if (!new RegExp(opt.expect).test(description)) failure = `expected a backend matching /${opt.expect}/, got ${description}`;
+}
 if (failure) {
   console.log(`  FAILED: ${failure}`);
   if (!url) console.log(out.slice(-2000).replace(/^/gm, '  serve | '));
   process.exit(1);
 }
 console.log(`  ok${opt.expect ? ` (matches /${opt.expect}/)` : ''}`);
+
+/** The first object in the health report shaped like a BackendInfo (name uws|node, source, version). */
+function findBackend(v, depth = 0) {
+  if (v === null || typeof v !== 'object' || depth > 4) return null;
+  if ((v.name === 'uws' || v.name === 'node') && typeof v.source === 'string' && typeof v.version === 'string') return v;
+  for (const x of Object.values(v)) {
+    const b = findBackend(x, depth + 1);
+    if (b) return b;
+  }
+  return null;
+}

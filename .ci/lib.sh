@@ -94,22 +94,22 @@ ccache_env() {
     CCACHE_MAXSIZE=2G CCACHE_NOHASHDIR=1
 }
 
-# abi_tree VERSION NODE_HOME: a copy of the built project with its own node_modules, native
-# addons rebuilt for that Node's ABI (the Node 20 tree in $ROOT is never touched). Prints the
-# directory. The build log goes to $CI_RESULTS/build-node-VERSION.log.
+# abi_modules VERSION NODE_HOME: $CI_CACHE/work/node-VERSION/node_modules, a copy of the
+# project's node_modules with native addons rebuilt for that Node's ABI (the Node 20 tree in
+# $ROOT is never touched). Needs only node_modules (after `npm ci`), not the build, so
+# .ci/run starts it while the Node 20 tests run. The build log goes to
+# $CI_RESULTS/build-node-VERSION.log.
 # Nearly all of a better-sqlite3 build is SQLite's amalgamation (sqlite3.c: ~150 CPU-s of
 # the ~160 here; better_sqlite3.cpp ~8 s), which includes no Node header: through ccache the
 # second ABI reuses the first one's object (Node 22 and 24 compile it with the same flags;
 # Node 20's common.gypi lacks -fno-strict-aliasing, so its object is not reused), and a
 # machine that ran CI before rebuilds nothing that did not change.
-abi_tree() {
+abi_modules() {
   local v="$1" home="$2" dir
   dir="$CI_CACHE/work/node-$v"
-  rm -rf "$dir" && mkdir -p "$dir"
-  tar -C "$ROOT" --exclude=./node_modules --exclude=./.git -cf - . | tar -C "$dir" -xf -
+  rm -rf "$dir" && mkdir -p "$dir/node_modules"
   # Contents, not the directory: a developer's node_modules may be a symlink to a shared tree,
   # and rebuilding through that link would replace the Node 20 addon everyone else loads.
-  mkdir -p "$dir/node_modules"
   cp -a "$ROOT/node_modules/." "$dir/node_modules/"
   local addon
   addon="$(realpath "$dir/node_modules/better-sqlite3")"
@@ -132,6 +132,16 @@ abi_tree() {
   (cd "$dir" && "$home/bin/node" -e "
     const D = require('better-sqlite3');
     const v = new D(':memory:').prepare('select sqlite_version() v').get().v;
-    console.log('  better-sqlite3 loads on Node ' + process.version + ' (ABI ' + process.versions.modules + '), SQLite ' + v);") >&2 || return 1
+    console.log('  better-sqlite3 loads on Node ' + process.version + ' (ABI ' + process.versions.modules + '), SQLite ' + v);") || return 1
+  touch "$dir/.modules-ok"
+}
+
+# abi_project VERSION: the built project (sources, dist/, tests; not .git) copied next to
+# abi_modules's node_modules, replacing an earlier copy. Prints the directory.
+abi_project() {
+  local dir="$CI_CACHE/work/node-$1"
+  [ -f "$dir/.modules-ok" ] || { say "  no native addons built for Node $1 ($dir)" >&2; return 1; }
+  find "$dir" -mindepth 1 -maxdepth 1 ! -name node_modules ! -name .modules-ok -exec rm -rf {} +
+  tar -C "$ROOT" --exclude=./node_modules --exclude=./.git -cf - . | tar -C "$dir" -xf -
   printf '%s\n' "$dir"
 }

@@ -2,9 +2,10 @@
 # The HTTP suites and the sim-mode end-to-end test once more on Node VERSION (default 24.22.3)
 # inside a `debootstrap --variant=minbase trixie` chroot (Debian 13, glibc 2.41), where
 # @btc-vision/uwebsockets.js 20.57 loads (its Linux binaries need glibc >= 2.38; this
-# machine's Debian 12 has 2.36). The project copy is the one .ci/node-matrix.sh built for
-# that Node's ABI (better-sqlite3 built against glibc 2.36 runs on 2.41).
-# Usage: .ci/trixie.sh [VERSION]   (after .ci/node-matrix.sh VERSION)
+# machine's Debian 12 has 2.36). The node_modules are the ones .ci/node-matrix.sh built for
+# that Node's ABI (better-sqlite3 built against glibc 2.36 runs on 2.41), next to a fresh copy
+# of the built project.
+# Usage: .ci/trixie.sh [VERSION]   (after .ci/node-matrix.sh [--prepare] VERSION)
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -12,10 +13,9 @@ source "$(dirname "$0")/lib.sh"
 v="${1:-24.22.3}"
 major="${v%%.*}"
 home="$(node_home "$v")"
-tree="$CI_CACHE/work/node-$v"
+tree="$(abi_project "$v")" || { say "run .ci/node-matrix.sh --prepare $v first"; exit 1; }
 R="$CI_CACHE/trixie"
 MIRROR="${OPTCHAIN_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
-[ -d "$tree/node_modules" ] || { say "no $tree: run .ci/node-matrix.sh $v first"; exit 1; }
 
 mounted() { findmnt -rn -o TARGET | grep -q "^$R/$1\$"; }
 cleanup() {
@@ -49,7 +49,7 @@ install_into_chroot() {
   mount -t proc proc "$R/proc"
   mount --rbind /dev "$R/dev"
   mount --bind "$CI_RESULTS" "$R/opt/results"
-  say "  $(chroot "$R" ldd --version | head -1), Node $(chroot "$R" /opt/node/bin/node -v)"
+  say "  $(chroot "$R" getconf GNU_LIBC_VERSION), Node $(chroot "$R" /opt/node/bin/node -v)"
 }
 stage "Debian 13 chroot: Node $v and the project copy installed" install_into_chroot
 
@@ -66,5 +66,5 @@ stage "Node $v on Debian 13 (chroot), glibc 2.41: ${tests[*]}" \
 # The point of this cell: uWS 20.57 must really be the backend here.
 # shellcheck disable=SC2016  # expanded by the chroot's bash
 stage "Node $v on Debian 13 (chroot): which HTTP backend serves" \
-  in_chroot bash -c 'cd /opt/optchain && node .ci/backend-probe.mjs --expect "${BACKEND_EXPECT_TRIXIE:-uWS.*20\.57|20\.57.*uWS}"' || status=1
+  in_chroot bash -c 'cd /opt/optchain && node .ci/backend-probe.mjs --expect "${BACKEND_EXPECT_TRIXIE:-^uws @btc-vision/uwebsockets\.js 20\.57\.}"' || status=1
 exit "$status"
