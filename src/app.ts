@@ -102,6 +102,7 @@ export async function startApp(config: Config, log: Logger, options: AppOptions 
     getMarket: () => server.market,
     config,
     logger: log,
+    registry: server.registry,
     // Quote freshness compares with the feed's receive time, which is wall-clock (not the sim's session clock).
     marginApiUrl: upstream.apiUrl,
     marginTestHooks: options.testHooks === true,

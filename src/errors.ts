@@ -83,6 +83,15 @@ export const ErrorCodes = {
   CONFLICTING_FRAMING: 'CONFLICTING_FRAMING',
   /** A `Host` that is not one of the configured host names (403; DNS rebinding, OPTCHAIN_ALLOWED_HOSTS). */
   HOST_NOT_ALLOWED: 'HOST_NOT_ALLOWED',
+  // paper trading under load (issue 15)
+  /** 429: the user already has the most requests waiting that the server queues per user (config `paperQueuePerUser`). */
+  QUEUE_FULL: 'QUEUE_FULL',
+  /** 503: an order (or margin call) was not decided within its deadline (config `paperOrderDeadlineMs`); it was never filled. */
+  DEADLINE_EXCEEDED: 'DEADLINE_EXCEEDED',
+  /** The client disconnected before the decision; the order was dropped unfilled. Never sent (nobody is listening). */
+  REQUEST_CANCELLED: 'REQUEST_CANCELLED',
+  /** 503: the paper database writer thread failed; whether an in-flight write landed is unknown, a replay tells. */
+  PAPER_STORE_UNAVAILABLE: 'PAPER_STORE_UNAVAILABLE',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -6,7 +6,7 @@
 import { MockAgent } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MarginError } from '../src/errors.js';
-import { InlineMarginBackend } from '../src/margin/inline-margin.js';
+import { InlineMarginBackend } from './helpers/inline-margin.js';
 import { positionSetHash, type PricedLeg } from '../src/margin/position-set.js';
 import type { MarginTask } from '../src/margin/types.js';
 

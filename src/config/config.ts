@@ -61,6 +61,12 @@ export const configSchema = z.object({
     const problem = allowedHostsProblem(v);
     if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
   }),
+  paperRateLimitPerSec: z.coerce.number().positive(),
+  paperRateLimitBurst: positiveInt,
+  paperQueuePerUser: positiveInt.max(1000),
+  paperOrderDeadlineMs: positiveInt,
+  paperRefusalsKept: z.coerce.number().int().min(0),
+  paperMaxLots: positiveInt,
 });
 
 /** Validated configuration. */

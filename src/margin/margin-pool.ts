@@ -26,6 +26,7 @@ import { Piscina } from 'piscina';
 import { MarginError, type ErrorCode } from '../errors.js';
 import { distUrl } from '../util/dist-path.js';
 import type { MarginWorkerData, MarginWorkerMessage } from './margin-worker.js';
+import { settleBy } from './settle-by.js';
 import type { BucketSpec } from './token-bucket.js';
 import type { MarginAnswer, MarginBackend, MarginFailureData, MarginResult, MarginStats, MarginTask } from './types.js';
 
@@ -45,6 +46,8 @@ export interface MarginWorkerPoolOptions {
   readonly buckets?: readonly BucketSpec[];
   /** Allow {@link MarginWorkerPool.crashForTest} (crash-recovery tests only). */
   readonly testHooks?: boolean;
+  /** Calls of one user that may wait for a token (config `paperQueuePerUser`). */
+  readonly maxQueuedPerUser?: number;
 }
 
 /** Rebuilds a typed error from the worker's plain-data failure. */
@@ -82,6 +85,7 @@ export class MarginWorkerPool implements MarginBackend {
   private restarts = 0;
   private lastExitAt: number | null = null;
   private lastExit: string | null = null;
+  private nextTask = 1;
 
   constructor(opts: MarginWorkerPoolOptions) {
     const workerData: MarginWorkerData = {
@@ -94,6 +98,7 @@ export class MarginWorkerPool implements MarginBackend {
       ...(opts.deadlineMs !== undefined ? { deadlineMs: opts.deadlineMs } : {}),
       ...(opts.buckets !== undefined ? { buckets: opts.buckets } : {}),
       ...(opts.testHooks === true ? { testHooks: true } : {}),
+      ...(opts.maxQueuedPerUser !== undefined ? { maxQueuedPerUser: opts.maxQueuedPerUser } : {}),
     };
     this.testHooks = opts.testHooks === true;
     this.piscinaOptions = {
@@ -167,7 +172,15 @@ export class MarginWorkerPool implements MarginBackend {
     await gone;
   }
 
-  async compute(task: MarginTask): Promise<MarginResult> {
+  compute(task: MarginTask, signal?: AbortSignal): Promise<MarginResult> {
+    const taskId = String(this.nextTask++);
+    return settleBy(this.run({ ...task, taskId }), task, signal, () => {
+      // Withdraw it if it still waits for a token; a failure here only means it already left the queue.
+      this.pool.run({ op: 'cancel', taskId } satisfies MarginWorkerMessage).catch(() => undefined);
+    });
+  }
+
+  private async run(task: MarginTask): Promise<MarginResult> {
     let answer: MarginAnswer;
     try {
       answer = (await this.pool.run({ op: 'compute', task } satisfies MarginWorkerMessage)) as MarginAnswer;

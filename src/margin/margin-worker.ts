@@ -27,11 +27,13 @@ export interface MarginWorkerData {
   readonly buckets?: readonly BucketSpec[];
   /** Honour `test-crash` (crash-recovery tests only). */
   readonly testHooks?: boolean;
+  readonly maxQueuedPerUser?: number;
 }
 
 /** Messages the worker understands. */
 export type MarginWorkerMessage =
   | { readonly op: 'compute'; readonly task: MarginTask }
+  | { readonly op: 'cancel'; readonly taskId: string }
   | { readonly op: 'invalidate'; readonly userId: number; readonly keepHash?: string }
   | { readonly op: 'stats' }
   /** Test hook: an uncaught error outside the task, as a bug in the thread would throw. */
@@ -63,12 +65,13 @@ function getService(): MarginService {
     ...(d.backoffMs !== undefined ? { backoffMs: d.backoffMs } : {}),
     ...(d.deadlineMs !== undefined ? { deadlineMs: d.deadlineMs } : {}),
     ...(d.buckets !== undefined ? { buckets: d.buckets } : {}),
+    ...(d.maxQueuedPerUser !== undefined ? { maxQueuedPerUser: d.maxQueuedPerUser } : {}),
   });
   return service;
 }
 
 /** piscina task entry point. Never throws: failures come back as data (MarginAnswer.ok false). */
-export default async function run(msg: MarginWorkerMessage): Promise<MarginAnswer | MarginStats | null> {
+export default async function run(msg: MarginWorkerMessage): Promise<MarginAnswer | MarginStats | boolean | null> {
   if (msg.op === 'test-crash') {
     if ((workerData as MarginWorkerData).testHooks === true) {
       setImmediate(() => {
@@ -81,6 +84,8 @@ export default async function run(msg: MarginWorkerMessage): Promise<MarginAnswe
   switch (msg.op) {
     case 'compute':
       return s.compute(msg.task);
+    case 'cancel':
+      return s.cancel(msg.taskId);
     case 'invalidate':
       s.invalidate(msg.userId, msg.keepHash);
       return null;

@@ -125,7 +125,7 @@ async function attempt(url: string, tmp: string, timeoutMs: number, showProgress
   // node:http reports a body cut short of its Content-Length as 'aborted' on the response;
   // pipeline turns that into a rejection (ERR_STREAM_PREMATURE_CLOSE), never a short file.
   try {
-    await pipeline(res, meter, createWriteStream(tmp));
+    await pipeline(res, meter, createWriteStream(tmp, { mode: 0o600 }));
   } catch (err) {
     throw new AttemptError(`body interrupted after ${received} bytes (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, true);
   }

@@ -89,12 +89,12 @@ export async function loadMasterBytes(opts: LoadMasterOptions): Promise<{ bytes:
   if (opts.dataDir) {
     const cached = masterCachePath(opts.dataDir, opts.tradingDate, opts.source);
     if (await exists(cached)) return { bytes: await readFile(cached), origin: 'cache', path: cached };
-    await mkdir(join(opts.dataDir, 'master'), { recursive: true });
+    await mkdir(join(opts.dataDir, 'master'), { recursive: true, mode: 0o700 });
     await downloadMaster(opts.source, cached, dl);
     return { bytes: await readFile(cached), origin: 'download', path: cached };
   }
   const dir = join(process.env.TMPDIR ?? '/tmp', `optchain-master-${process.pid}`);
-  await mkdir(dir, { recursive: true });
+  await mkdir(dir, { recursive: true, mode: 0o700 });
   const dest = join(dir, `${opts.tradingDate}.csv`);
   try {
     await downloadMaster(opts.source, dest, dl);

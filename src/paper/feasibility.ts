@@ -6,8 +6,12 @@
  *
  * Checks per leg, in this order (the first failure wins):
  * 1. the instrument is in today's skeleton — `UNKNOWN_INSTRUMENT`;
- * 2. lots is a whole number ≥ 1 and lots × lotSize ≤ the exchange freeze quantity —
- *    `INVALID_QUANTITY` (a leg over the freeze would be rejected by the exchange, not sliced);
+ * 2. lots is a whole number ≥ 1, at most `maxLots` (config `paperMaxLots`: a sane bound that
+ *    holds where the master gives no freeze quantity), and lots × lotSize ≤ the exchange freeze
+ *    quantity where known — `INVALID_QUANTITY` (a leg over the freeze would be rejected by the
+ *    exchange, not sliced). `POST /v1/margin` and strategies apply the same rules to their legs
+ *    (issue 15: 10^12 lots were passed to Dhan) except the freeze quantity, which limits one
+ *    order, not a holding;
  * 3. a LIMIT price lies within the day's band [lowerLimit, upperLimit] — `PRICE_OUTSIDE_BAND`;
  * 4. both sides are quoted with a receive time — `NO_QUOTE` (docs/peers.md §3.8: no fill when a quote
  *    is absent);
@@ -56,11 +60,13 @@ export function readQuote(table: PriceTable, slot: number, scratch: Float64Array
   return { ltp: scratch[I_LTP]!, bid: scratch[I_BID]!, ask: scratch[I_ASK]!, bidQty: scratch[I_BID_QTY]!, askQty: scratch[I_ASK_QTY]!, updatedAt: scratch[I_UPDATED_AT]! };
 }
 
-/** Configurable limits (config `quoteMaxAgeMs`, `maxSpreadAbs`, `maxSpreadRel`). */
+/** Configurable limits (config `quoteMaxAgeMs`, `maxSpreadAbs`, `maxSpreadRel`, `paperMaxLots`). */
 export interface FeasibilityRules {
   readonly quoteMaxAgeMs: number;
   readonly maxSpreadAbs: number;
   readonly maxSpreadRel: number;
+  /** Most lots in one leg; default unbounded (the freeze quantity still applies). */
+  readonly maxLots?: number;
 }
 
 /** A leg as the checks see it. */
@@ -97,12 +103,16 @@ function refuse(code: keyof typeof ErrorCodes, message: string, details: Record<
 /**
  * Static checks of one leg against its contract (1–3 above). `perOrder` false skips the freeze
  * quantity: it limits one order, not a holding (strategies and what-if margins describe holdings).
+ * `maxLots` (config `paperMaxLots`) bounds every leg, holding or order.
  */
-export function checkStatic(legIndex: number, leg: LegRequest, contract: Contract | undefined, perOrder = true): asserts contract is Contract {
+export function checkStatic(legIndex: number, leg: LegRequest, contract: Contract | undefined, perOrder = true, maxLots = Infinity): asserts contract is Contract {
   const where = { leg: legIndex, exchangeSegment: leg.exchangeSegment, securityId: leg.securityId };
   if (contract === undefined) refuse('UNKNOWN_INSTRUMENT', `leg ${legIndex}: ${leg.exchangeSegment} ${leg.securityId} is not an option in today's skeleton`, where);
   if (!Number.isInteger(leg.lots) || leg.lots < 1) {
     refuse('INVALID_QUANTITY', `leg ${legIndex}: lots must be a whole number of at least 1`, { ...where, lots: leg.lots, lotSize: contract.lotSize });
+  }
+  if (leg.lots > maxLots) {
+    refuse('INVALID_QUANTITY', `leg ${legIndex}: ${leg.lots} lots exceed the most one leg may carry (${maxLots})`, { ...where, lots: leg.lots, lotSize: contract.lotSize, maxLots });
   }
   const quantity = leg.lots * contract.lotSize;
   // null = the master does not say (issue 16 §4): the check is off, as the load warning said; never a limit of 0.
@@ -170,7 +180,7 @@ export function checkOrder(
   for (let i = 0; i < legs.length; i++) {
     const leg = legs[i]!;
     const contract = lookup(leg.exchangeSegment, leg.securityId);
-    checkStatic(i, leg, contract);
+    checkStatic(i, leg, contract, true, rules.maxLots);
     const quote = quoteOf(contract.slot);
     const price = checkQuote(i, leg, quote, now, rules);
     const quantity = leg.lots * contract.lotSize;

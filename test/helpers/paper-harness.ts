@@ -13,6 +13,12 @@
  * Quotes: every option of the skeleton gets bid 100, ask 100.5 (deep: 100 000 a side),
  * rewritten every 100 ms with the current receive time.
  *
+ * Why it ships in `src/` although only tests and people trying things start it: the crash test
+ * (test/paper-crash.test.ts) must SIGKILL a real, separate server process, and on Node 20
+ * (`engines`) a process can only run compiled JavaScript — the project has no TypeScript loader
+ * at run time — so the harness is compiled with the rest into `dist/`. It imports nothing that
+ * `optchain serve` does not, so shipping it adds no dependency or code path to the server.
+ *
  * @module
  */
 import { readFileSync } from 'node:fs';
@@ -24,7 +30,7 @@ import { parseMaster } from '../../src/master/parse-master.js';
 import { F, SLOT_WORDS } from '../../src/price-table/layout.js';
 import { PriceTable } from '../../src/price-table/price-table.js';
 import { buildSkeleton } from '../../src/skeleton/build-skeleton.js';
-import { SkeletonIndex } from '../../src/skeleton/skeleton-index.js';
+import { Market } from '../../src/chain/market.js';
 import { registerPaperRoutes } from '../../src/paper/paper-routes.js';
 
 async function main(): Promise<void> {
@@ -34,7 +40,6 @@ async function main(): Promise<void> {
   if (!masterPath || !date) throw new ConfigError('PAPER_HARNESS_MASTER', 'PAPER_HARNESS_MASTER and PAPER_HARNESS_DATE (or OPTCHAIN_TRADING_DATE) are required');
   const logger = createLogger(config.logLevel, process.stderr);
   const skeleton = buildSkeleton(parseMaster(readFileSync(masterPath)).instruments, date);
-  const skeletonIndex = new SkeletonIndex(skeleton);
   const table = PriceTable.allocate(skeleton.slotCount, skeleton.chains.length);
   const options = skeleton.tokens.filter((t) => t.kind === 'option').map((t) => t.slot);
   const writeQuotes = (): void => {
@@ -55,7 +60,8 @@ async function main(): Promise<void> {
   const ticker = setInterval(writeQuotes, 100);
 
   const server = new HttpServer({ maxBodyBytes: config.httpMaxBodyBytes, logger });
-  const paper = registerPaperRoutes(server, { getMarket: () => ({ skeletonIndex, table }), config, logger });
+  const market = new Market(skeleton, table);
+  const paper = registerPaperRoutes(server, { getMarket: () => market, config, logger });
   const port = await server.listen(config.host, config.port);
   process.stdout.write(`listening ${port}\n`);
 
