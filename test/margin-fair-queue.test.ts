@@ -8,16 +8,25 @@ import { FairQueue } from '../src/margin/fair-queue.js';
 import { TokenBucketLimiter } from '../src/margin/token-bucket.js';
 import type { MarginError } from '../src/errors.js';
 
-const bucket = () => new TokenBucketLimiter([{ burst: 1, perSecond: 50 }]);
 const later = (ms: number) => performance.now() + ms;
+
+/**
+ * A clock that stands still until `run()`, so a test process descheduled between two acquires
+ * (load 13 on 2 cores) cannot refill the bucket while the calls are being queued.
+ */
+function frozenClock(): { now: () => number; run: () => void } {
+  let frozenAt: number | null = performance.now();
+  return { now: () => frozenAt ?? performance.now(), run: () => (frozenAt = null) };
+}
 
 describe('margin fair queue', () => {
   it('serves a user with one call after at most one call of a user who queued many', async () => {
-    const q = new FairQueue(bucket(), 100);
+    const { now, run } = frozenClock();
+    const q = new FairQueue(new TokenBucketLimiter([{ burst: 1, perSecond: 50 }], now), 100, now);
     const order: string[] = [];
-    const a = Array.from({ length: 10 }, (_, i) => q.acquire(1, later(5000)).then(() => order.push(`a${i}`)));
-    // Queued in the same tick as a's calls: no timing on a loaded box decides the order.
-    const b = q.acquire(2, later(5000)).then(() => order.push('b'));
+    const a = Array.from({ length: 10 }, (_, i) => q.acquire(1, now() + 5000).then(() => order.push(`a${i}`)));
+    const b = q.acquire(2, now() + 5000).then(() => order.push('b'));
+    run();
     await Promise.all([...a, b]);
     // a0 took the only token at once; user 1 entered the ring first, so a1 is next; then b.
     expect(order.slice(0, 3)).toEqual(['a0', 'a1', 'b']);
@@ -25,11 +34,13 @@ describe('margin fair queue', () => {
   });
 
   it('refuses the call past maxPerUser with 429 QUEUE_FULL, for that user only', async () => {
-    const q = new FairQueue(bucket(), 2);
-    const first = q.acquire(1, later(5000)); // takes the token
-    const waiting = [q.acquire(1, later(5000)), q.acquire(1, later(5000))];
-    await expect(q.acquire(1, later(5000))).rejects.toMatchObject({ code: 'QUEUE_FULL', status: 429 });
-    const other = q.acquire(2, later(5000));
+    const { now, run } = frozenClock();
+    const q = new FairQueue(new TokenBucketLimiter([{ burst: 1, perSecond: 50 }], now), 2, now);
+    const first = q.acquire(1, now() + 5000); // takes the token
+    const waiting = [q.acquire(1, now() + 5000), q.acquire(1, now() + 5000)];
+    await expect(q.acquire(1, now() + 5000)).rejects.toMatchObject({ code: 'QUEUE_FULL', status: 429 });
+    const other = q.acquire(2, now() + 5000);
+    run();
     await Promise.all([first, ...waiting, other]);
     expect(q.stats().refusedFull).toBe(1);
   });
@@ -42,14 +53,15 @@ describe('margin fair queue', () => {
     const cancelled = q.acquire(1, later(5000), 'y').catch((e: MarginError) => e);
     expect(q.cancel('y')).toBe(true);
     expect(q.cancel('y')).toBe(false);
-    expect(await cancelled).toMatchObject({ code: 'REQUEST_CANCELLED' });
+    expect(await cancelled).toMatchObject({ code: 'CLIENT_CLOSED' });
     const e = await expired;
     expect(e).toMatchObject({ code: 'DEADLINE_EXCEEDED', status: 503 });
     expect(performance.now() - t0).toBeGreaterThanOrEqual(50);
     expect(q.stats()).toMatchObject({ depth: 0, refusedDeadline: 1, cancelled: 1 });
-    // the token was not spent by the dropped calls: the next call is served at the bucket's pace, not later
+    // The token was not spent by the dropped calls: the next one comes ≤ 500 ms after the last
+    // (the bucket's pace), not ≥ 1 s later as it would had each dropped call taken one.
     const t1 = performance.now();
     await q.acquire(3, later(5000));
-    expect(performance.now() - t1).toBeLessThan(600);
+    expect(performance.now() - t1).toBeLessThan(950);
   });
 });
