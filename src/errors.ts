@@ -88,8 +88,6 @@ export const ErrorCodes = {
   QUEUE_FULL: 'QUEUE_FULL',
   /** 503: an order (or margin call) was not decided within its deadline (config `paperOrderDeadlineMs`); it was never filled. */
   DEADLINE_EXCEEDED: 'DEADLINE_EXCEEDED',
-  /** The client disconnected before the decision; the order was dropped unfilled. Never sent (nobody is listening). */
-  REQUEST_CANCELLED: 'REQUEST_CANCELLED',
   /** 503: the paper database writer thread failed; whether an in-flight write landed is unknown, a replay tells. */
   PAPER_STORE_UNAVAILABLE: 'PAPER_STORE_UNAVAILABLE',
 } as const;

@@ -52,7 +52,7 @@ export function marginBackendContract(name: string, make: BackendFactory): void 
       expect(s.upstreamCalls).toBeGreaterThanOrEqual(2);
     });
 
-    it('bounds a user\'s waiting calls (429 QUEUE_FULL), drops one at its deadline (DEADLINE_EXCEEDED) and one whose signal fires (REQUEST_CANCELLED), none reaching Dhan', async () => {
+    it('bounds a user\'s waiting calls (429 QUEUE_FULL), drops one at its deadline (DEADLINE_EXCEEDED) and one whose signal fires (CLIENT_CLOSED), none reaching Dhan', async () => {
       await new Promise((r) => setTimeout(r, 600));
       const n = calls();
       const first = backend.compute(task([leg(ce!.securityId, -650)], 2)); // takes the token
@@ -63,7 +63,7 @@ export function marginBackendContract(name: string, make: BackendFactory): void 
       const full = await backend.compute(task([leg(ce!.securityId, -2600)], 2)).catch((e: MarginError) => e);
       expect(full).toMatchObject({ code: 'QUEUE_FULL', status: 429 });
       ac.abort();
-      expect(await cancelled).toMatchObject({ code: 'REQUEST_CANCELLED' });
+      expect(await cancelled).toMatchObject({ code: 'CLIENT_CLOSED' });
       expect(await expiring).toMatchObject({ code: 'DEADLINE_EXCEEDED', status: 503 });
       await first;
       expect(calls()).toBe(n + 1);

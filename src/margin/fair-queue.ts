@@ -19,7 +19,7 @@ import type { TokenBucketLimiter } from './token-bucket.js';
 /** Why a call did not get a token. */
 export type QueueRefusal = 'full' | 'deadline' | 'cancelled';
 
-/** The error a refused call is rejected with: 429 QUEUE_FULL, 503 DEADLINE_EXCEEDED or REQUEST_CANCELLED. */
+/** The error a refused call is rejected with: 429 QUEUE_FULL, 503 DEADLINE_EXCEEDED or CLIENT_CLOSED. */
 export function queueRefusal(why: QueueRefusal, maxPerUser: number): MarginError {
   switch (why) {
     case 'full':
@@ -27,7 +27,7 @@ export function queueRefusal(why: QueueRefusal, maxPerUser: number): MarginError
     case 'deadline':
       return new MarginError(ErrorCodes.DEADLINE_EXCEEDED, "the margin call waited for Dhan's rate budget past its deadline and was not made", 503, true);
     case 'cancelled':
-      return new MarginError(ErrorCodes.REQUEST_CANCELLED, 'the client went away before the margin call was made', 499, false);
+      return new MarginError(ErrorCodes.CLIENT_CLOSED, 'the client went away before the margin call was made', 499, false);
   }
 }
 

@@ -146,7 +146,7 @@ export class MarginService {
         await this.queue.acquire(task.userId, deadline, task.taskId);
       } catch (err) {
         const e = err as MarginError;
-        if (e.code === ErrorCodes.QUEUE_FULL || e.code === ErrorCodes.REQUEST_CANCELLED) return { ok: false, error: { code: e.code, status: e.status, retryable: e.retryable, message: e.message, ...(e.details ? { details: e.details } : {}) } };
+        if (e.code === ErrorCodes.QUEUE_FULL || e.code === ErrorCodes.CLIENT_CLOSED) return { ok: false, error: { code: e.code, status: e.status, retryable: e.retryable, message: e.message, ...(e.details ? { details: e.details } : {}) } };
         last = deadline === callerDeadline
           ? new Failure({ code: ErrorCodes.DEADLINE_EXCEEDED, status: 503, retryable: true, message: e.message })
           : new Failure({ code: ErrorCodes.MARGIN_RATE_LIMITED, status: 503, retryable: true, message: 'margin calls are over the Dhan rate budget; try again shortly' });

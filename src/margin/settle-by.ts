@@ -1,7 +1,7 @@
 /**
  * The caller's side of a margin call's deadline and cancellation, shared by both
  * {@link MarginBackend}s: the answer is awaited until `task.deadlineAt` (503
- * DEADLINE_EXCEEDED) or until `signal` fires (REQUEST_CANCELLED), whichever is first; then
+ * DEADLINE_EXCEEDED) or until `signal` fires (CLIENT_CLOSED), whichever is first; then
  * `withdraw` tells the margin service to drop the call if it is still waiting for a token.
  * The service enforces the same deadline on its side (queue and attempt timeouts); this makes
  * it exact for the caller even while an attempt is on the wire.
@@ -25,7 +25,7 @@ export function settleBy(answer: Promise<MarginResult>, task: MarginTask, signal
       withdraw();
       reject(err);
     };
-    const onAbort = (): void => giveUp(new MarginError(ErrorCodes.REQUEST_CANCELLED, 'the client went away before the margin was known', 499, false));
+    const onAbort = (): void => giveUp(new MarginError(ErrorCodes.CLIENT_CLOSED, 'the client went away before the margin was known', 499, false));
     if (signal?.aborted) return onAbort();
     signal?.addEventListener('abort', onAbort, { once: true });
     if (task.deadlineAt !== undefined) {

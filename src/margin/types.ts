@@ -74,7 +74,7 @@ export interface MarginBackend {
   /**
    * The margin of a set; rejects with a MarginError (502/503) when Dhan cannot give one, 429
    * QUEUE_FULL when the user has too many calls waiting, 503 DEADLINE_EXCEEDED at
-   * `task.deadlineAt`, REQUEST_CANCELLED when `signal` fires first (a call still waiting is
+   * `task.deadlineAt`, CLIENT_CLOSED when `signal` fires first (a call still waiting is
    * withdrawn; one already at Dhan completes and is cached, its answer unused).
    */
   compute(task: MarginTask, signal?: AbortSignal): Promise<MarginResult>;

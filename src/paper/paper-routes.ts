@@ -121,14 +121,14 @@ export function registerPaperRoutes(server: HttpServer, deps: PaperRoutesDeps): 
     registerPaperMetrics(deps.registry, { margin: () => margin.stats(), service: () => service.stats(), writer: () => writer.stats(), rateLimited: () => limiter.limited });
   }
   /** Authenticates, takes a rate-limit token, runs `fn`; 429s carry Retry-After. */
-  const guarded = (fn: (u: PaperUser, req: RouteRequest, ctx: { signal?: AbortSignal | undefined }) => PaperAnswer | Promise<PaperAnswer>) => async (req: RouteRequest): Promise<RouteReply> => {
+  const guarded = (fn: (u: PaperUser, req: RouteRequest, ctx: { signal: AbortSignal }) => PaperAnswer | Promise<PaperAnswer>) => async (req: RouteRequest): Promise<RouteReply> => {
     const u = service.authenticate(req.headers.authorization);
     const waitMs = limiter.take(u.id);
     if (waitMs > 0) {
       return tooMany(new OptchainError(ErrorCodes.RATE_LIMITED, `more than ${config.paperRateLimitPerSec} requests/s (burst ${config.paperRateLimitBurst}) from this user`, 429, { retryAfterMs: Math.ceil(waitMs) }), waitMs);
     }
     try {
-      return reply(await fn(u, req, { signal: (req as { signal?: AbortSignal }).signal }));
+      return reply(await fn(u, req, { signal: req.signal }));
     } catch (err) {
       if (err instanceof OptchainError && err.code === ErrorCodes.QUEUE_FULL) return tooMany(err, 1000);
       throw err;

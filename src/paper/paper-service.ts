@@ -18,7 +18,7 @@
  *   `QUEUE_FULL` at once (the margin queue bounds /v1/margin and strategies the same way);
  * - an order is not decided by its deadline (`orderDeadlineMs` after it arrived: waiting for
  *   the user's earlier orders, for Dhan's rate budget, or for Dhan) → 503 `DEADLINE_EXCEEDED`;
- * - its client disconnects before the decision → dropped (`REQUEST_CANCELLED`, logged and
+ * - its client disconnects before the decision → dropped (`CLIENT_CLOSED`, logged and
  *   counted; nobody is left to answer).
  * In all three the order is never filled and nothing is stored, so the same `clientOrderId`
  * may be sent again. The deadline and the disconnect are checked before the feasibility checks,
@@ -178,7 +178,7 @@ export class PaperService {
 
   /** Throws when the client has gone or the deadline has passed: the request must not be decided. */
   private stillWanted(d: Deadline): void {
-    if (d.signal?.aborted) throw new HttpError(499, ErrorCodes.REQUEST_CANCELLED, 'the client went away before the decision');
+    if (d.signal?.aborted) throw new HttpError(499, ErrorCodes.CLIENT_CLOSED, 'the client went away before the decision');
     if (this.clock() >= d.at) {
       throw new HttpError(503, ErrorCodes.DEADLINE_EXCEEDED, `not decided within ${this.deps.limits.orderDeadlineMs} ms; nothing was filled or stored, the same clientOrderId may be sent again`, { deadlineMs: this.deps.limits.orderDeadlineMs });
     }
@@ -224,7 +224,7 @@ export class PaperService {
   private countUndecided(user: PaperUser, clientOrderId: string | undefined, err: unknown): void {
     const code = (err as OptchainError).code;
     if (code === ErrorCodes.DEADLINE_EXCEEDED) this.counters.deadlineExceeded++;
-    else if (code === ErrorCodes.REQUEST_CANCELLED) this.counters.cancelled++;
+    else if (code === ErrorCodes.CLIENT_CLOSED) this.counters.cancelled++;
     else if (code === ErrorCodes.QUEUE_FULL) this.counters.queueFull++;
     else return;
     this.deps.logger?.info({ userId: user.id, clientOrderId, code }, 'paper request dropped undecided');
