@@ -99,20 +99,29 @@ describe('queue bound and deadline', () => {
 });
 
 describe('quantity rules on margins and strategies', () => {
-  it('refuses 10^12 lots, non-whole lots and legs over the freeze quantity with 422 INVALID_QUANTITY before any Dhan call', async () => {
+  it('refuses 10^12 lots, non-whole lots and legs over paperMaxLots with 422 INVALID_QUANTITY before any Dhan call; the freeze quantity binds orders only', async () => {
     const p = await start({ OPTCHAIN_PAPER_MAX_LOTS: '100' });
     const k = p.user('m');
     const c = p.market.weekly[0]!; // lot 65, freeze 1756
     const calls = stub.calls();
-    for (const lots of [1e12, 1.5, 28, 101]) {
+    for (const lots of [1e12, 1.5, 0, 101]) {
       const leg = { exchangeSegment: c.segment, securityId: c.securityId, side: 'SELL', lots };
       const m = await p.call('POST', '/v1/margin', k, { legs: [leg] });
       expect(m.status, String(lots)).toBe(422);
       expect(m.body.error.code).toBe('INVALID_QUANTITY');
       const s = await p.call('POST', '/v1/paper/strategies', k, { name: 's', legs: [leg] });
-      expect(s.status).toBe(422);
+      expect(s.status, String(lots)).toBe(422);
+      expect(s.body.error.code).toBe('INVALID_QUANTITY');
     }
     expect(stub.calls()).toBe(calls);
+    // 28 lots = 1,820 units > freeze 1,756: too much for one order, a fine holding (two orders)
+    const big = { exchangeSegment: c.segment, securityId: c.securityId, side: 'SELL', lots: 28 };
+    expect((await p.call('POST', '/v1/margin', k, { legs: [big] })).status).toBe(200);
+    expect(stub.calls()).toBe(calls + 1);
+    quote(p.market, c, { bid: 100, ask: 100.5, at: Date.now() + 60_000 });
+    const o = await p.call('POST', '/v1/paper/orders', k, order('big', c, 'SELL', 28));
+    expect(o.status).toBe(422);
+    expect(o.body.error).toMatchObject({ code: 'INVALID_QUANTITY', details: { freezeQty: 1756 } });
   });
 });
 
