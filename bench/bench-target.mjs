@@ -1,6 +1,7 @@
 /**
  * The server under test for bench/run.mjs: one process (pinned by the runner) holding the
- * whole universe in the real OptchainServer (uWS, the same class `optchain serve` uses), plus
+ * whole universe in the real OptchainServer (the same class `optchain serve` uses, on the HTTP
+ * backend OPTCHAIN_HTTP_BACKEND picks; the ready line names it as `backend`), plus
  * the routes the suite needs to measure it against its own limit in the same process.
  *
  * - `--universe master` (full run): the synthetic full-size detailed master for `--date` is
@@ -13,9 +14,10 @@
  * bodies have their real size. No feed runs until `/bench/feed` starts one, so the cached
  * rows really are cached.
  *
- * Bench routes (on the same uWS app as the API, so they share its event loop):
+ * Bench routes (on the same server as the API, so they share its event loop):
  * - `GET /bench/hello` → `{"hello":"world"}` through the same fast-route path as the chain
- *   route (the limit of the cached rows); a bare `uWS.App()` hello on `rawPort` too;
+ *   route (the limit of the cached rows); on `rawPort` a bare hello of the same backend
+ *   (`uWS.App()`, or node:http's `createServer`) in the same process;
  * - `GET /bench/static?format=json|fb` → the bench chain's bytes as a constant body (the
  *   limit of the cached rows by size: same bytes, no cache lookup);
  * - `GET /bench/busy?on=1|0` → busy mode: the server's clock hook, which ChainCache.get calls
@@ -135,27 +137,29 @@ const now = () => {
 const server = new OptchainServer({ mode: 'live', now });
 server.setMarket(skeleton, table, index);
 const HELLO = '{"hello":"world"}';
+/** One query parameter of a fast route's request (the backend-neutral RequestView gives the raw query only). */
+const param = (req, name) => new URLSearchParams(req.getQuery()).get(name);
 server.http.fastRoute('GET', '/bench/hello', () => ({ status: 200, contentType: 'application/json; charset=utf-8', body: HELLO }));
 // The chain's cached bytes served as a constant (no cache lookup, no servedAt patch): what
 // uWS does with a body of this size on this core, the limit of the cached rows by bytes.
 const staticBody = {};
 server.http.fastRoute('GET', '/bench/static', (req) => {
-  const format = req.getQuery('format') === 'fb' ? 'fb' : 'json';
+  const format = param(req, 'format') === 'fb' ? 'fb' : 'json';
   return { status: 200, contentType: format === 'fb' ? 'application/x-flatbuffers' : 'application/json; charset=utf-8', body: staticBody[format] };
 });
 server.http.fastRoute('GET', '/bench/busy', (req) => {
-  busy = req.getQuery('on') === '1';
+  busy = param(req, 'on') === '1';
   return { status: 200, contentType: 'application/json', body: JSON.stringify({ busy, busyTicks }) };
 });
 server.http.fastRoute('GET', '/bench/memory', (req) => {
-  if (req.getQuery('gc') === '1') gc();
+  if (param(req, 'gc') === '1') gc();
   return { status: 200, contentType: 'application/json', body: JSON.stringify(process.memoryUsage()) };
 });
 
 let tickerTimer = null;
 let tickerCount = 0;
 server.http.fastRoute('GET', '/bench/ticker', (req) => {
-  const rate = Number(req.getQuery('rate') ?? 0);
+  const rate = Number(param(req, 'rate') ?? 0);
   if (tickerTimer) clearInterval(tickerTimer);
   tickerTimer = null;
   if (rate > 0) {
@@ -188,7 +192,7 @@ server.route('GET', '/bench/feed', async (req) => {
   const { FeedSupervisor } = await import(dist('feed/feed-supervisor.js'));
   const { MarketClock } = await import(dist('time/market-clock.js'));
   const { pino } = await import('pino');
-  // One Dhan account holds 5 × 5000 instruments (market-structure.md §4.1).
+  // One Dhan account holds 5 × 5000 instruments (docs/market-structure.md §4.1).
   const n = Math.ceil(skeleton.slotCount / 25_000);
   const accounts = Array.from({ length: n }, (_, i) => ({ clientId: String(1100000001 + i), accessToken: `bench-${i}` }));
   feed = new FeedSupervisor({
@@ -215,18 +219,35 @@ for (const [format, q] of [['json', ''], ['fb', '&format=fb']]) {
   staticBody[format] = new Uint8Array(await r.arrayBuffer());
 }
 
-// The bare uWS hello: what uWS itself does on this core with no framework around it.
-const uws = loadUws();
-const raw = uws.App().get('/hello', (res) => {
-  res.writeHeader('content-type', 'application/json; charset=utf-8');
-  res.end(HELLO);
-});
-let rawToken = null;
-const rawPort = await new Promise((resolve, reject) => raw.listen('127.0.0.1', 0, (t) => {
-  if (!t) reject(new Error('raw uWS listen failed'));
-  rawToken = t;
-  resolve(uws.us_socket_local_port(t));
-}));
+// The bare hello of the backend serving (uWS.App, or node:http's createServer): what that
+// backend itself does on this core with no framework around it.
+const backend = server.http.backend;
+const rawServer = backend.name === 'uws' ? await bareUwsHello() : await bareNodeHello();
+const rawPort = rawServer.port;
+
+async function bareUwsHello() {
+  const uws = loadUws().module;
+  const app = uws.App().get('/hello', (res) => {
+    res.writeHeader('content-type', 'application/json; charset=utf-8');
+    res.end(HELLO);
+  });
+  const token = await new Promise((resolve, reject) => app.listen('127.0.0.1', 0, (t) => (t ? resolve(t) : reject(new Error('raw uWS listen failed')))));
+  return { port: uws.us_socket_local_port(token), close: () => uws.us_listen_socket_close(token) };
+}
+
+async function bareNodeHello() {
+  const { createServer } = await import('node:http');
+  const srv = createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+    res.end(HELLO);
+  });
+  srv.keepAliveTimeout = 60_000;
+  await new Promise((resolve, reject) => srv.once('error', reject).listen(0, '127.0.0.1', resolve));
+  return { port: srv.address().port, close: () => {
+    srv.closeAllConnections();
+    srv.close();
+  } };
+}
 
 let stopping = false;
 async function shutdown() {
@@ -234,7 +255,7 @@ async function shutdown() {
   stopping = true;
   if (feed) await feed.stop();
   if (tickerTimer) clearInterval(tickerTimer);
-  if (rawToken) uws.us_listen_socket_close(rawToken);
+  rawServer.close();
   await server.close();
   process.exit(0);
 }
@@ -244,7 +265,7 @@ exitWithParent(shutdown);
 
 startup.rssMB = mb(process.memoryUsage().rss);
 process.stdout.write(`${JSON.stringify({
-  type: 'ready', pid: process.pid, port, rawPort, startup,
+  type: 'ready', pid: process.pid, port, rawPort, startup, backend,
   universe: { ...skeleton.totals, slots: skeleton.slotCount },
   chain: {
     symbol: chain.symbol, exchange: chain.exchange, expiry: chain.expiry, rows: chain.rows.length, contracts: chain.contracts,

@@ -1,11 +1,13 @@
 /**
  * Small helpers shared by bench/run.mjs and its sections: child processes pinned with
- * `taskset`, per-process CPU and RSS from /proc (engineering.md §6.3: report the server's CPU
- * next to every HTTP figure), `wrk` runs with their output parsed, a keep-alive HTTP GET.
+ * `taskset`, per-process CPU and RSS from /proc (docs/engineering.md §6.3: report the server's CPU
+ * next to every HTTP figure), `wrk` runs with their output parsed (autocannon when wrk is
+ * missing), a keep-alive HTTP GET.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
+import { fileURLToPath } from 'node:url';
 
 /** Resolves after `ms`. */
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -214,4 +216,50 @@ export function promValue(text, prefix) {
   let sum = 0;
   for (const line of text.split('\n')) if (line.startsWith(prefix)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
   return sum;
+}
+
+const AUTOCANNON = fileURLToPath(new URL('../node_modules/autocannon/autocannon.js', import.meta.url));
+
+/** The load generator bench runs use: Debian's wrk when on PATH, else autocannon (devDependency). */
+export function loadTool({ noWrk = false } = {}) {
+  if (!noWrk && which('wrk')) return 'wrk';
+  return existsSync(AUTOCANNON) ? 'autocannon' : null;
+}
+
+/**
+ * autocannon (the pinned devDependency, in its own process pinned to `cpus`, like wrk) against
+ * `url`: same options and result shape as runWrk. It is slower than wrk per request on the
+ * client side, so the two tools' figures are not comparable; every row says which produced it.
+ */
+export function runAutocannon(url, { seconds, connections = 50, cpus = '1', headers = [] }) {
+  const argv = [...pinned(cpus), process.execPath, AUTOCANNON, '-j', '-c', String(connections), '-d', String(seconds), ...headers.flatMap((h) => ['-H', h]), url];
+  return new Promise((resolve, reject) => {
+    const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      let r;
+      try {
+        r = JSON.parse(out);
+      } catch {
+        reject(new Error(`autocannon exited ${code}: ${(err || out).slice(0, 500)}`));
+        return;
+      }
+      const secs = r.duration ?? seconds;
+      resolve({
+        rps: r.requests.total / secs, requests: r.requests.total, seconds: secs,
+        p50: r.latency.p50, p90: r.latency.p90, p99: r.latency.p99,
+        non2xx: r.non2xx ?? 0, socketErrors: (r.errors ?? 0) + (r.timeouts ?? 0), raw: out,
+      });
+    });
+  });
+}
+
+/** runWrk or runAutocannon by `tool` ('wrk' | 'autocannon'); the result carries `tool`. */
+export async function runLoad(tool, url, opts) {
+  const r = tool === 'wrk' ? await runWrk(url, opts) : await runAutocannon(url, opts);
+  return { ...r, tool };
 }

@@ -1,5 +1,5 @@
 /**
- * Chain build time (contract §7 rows "chain build µs (JSON, FlatBuffers)") and the
+ * Chain build time (docs/contract.md §7 rows "chain build µs (JSON, FlatBuffers)") and the
  * whole-universe snapshot build, each next to its baseline and its limit measured in the same
  * run:
  *
@@ -32,7 +32,7 @@ const TRADING_DATE = '2026-08-17';
 const NOW = 1786000000000;
 
 /**
- * A synthetic skeleton shaped like the real universe (market-structure.md): 3 indices with
+ * A synthetic skeleton shaped like the real universe (docs/market-structure.md): 3 indices with
  * 5-6 chains of 150-250 strikes, 228 stocks with 3 chains of 20 strikes, every 13th strike
  * without a PE. Same slot order as src/skeleton/build-skeleton.ts.
  */

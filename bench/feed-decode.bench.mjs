@@ -1,5 +1,5 @@
 /**
- * Feed decode throughput (contract §7 row "feed packets/s decoded"): FeedDecoder decoding Full
+ * Feed decode throughput (docs/contract.md §7 row "feed packets/s decoded"): FeedDecoder decoding Full
  * packets (162 bytes, the heaviest) from memory and writing them into the price table under
  * the seqlock, next to its limit on the same machine in the same run: raw seqlock writes/s
  * (beginWrite, the same 14 plain Float64 stores, endWrite) with no decoding at all.
@@ -44,7 +44,7 @@ function fixture(Decoder = FeedDecoder, Table = PriceTable) {
       ],
     });
   }
-  // One packet per WebSocket message (what Dhan sends, dhan-protocol.md §2.8), as views of one
+  // One packet per WebSocket message (what Dhan sends, docs/dhan-protocol.md §2.8), as views of one
   // socket chunk (shared ArrayBuffer: the decoder's cached DataView hits) ...
   const frames = Array.from({ length: TOKENS }, (_, i) => all.subarray(i * FULL, (i + 1) * FULL));
   // ... and each in its own ArrayBuffer (cache miss: one DataView per frame).

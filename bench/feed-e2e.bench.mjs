@@ -1,5 +1,5 @@
 /**
- * Feed end to end (contract §7 rows "feed packets/s end to end" and "tick → visible latency"):
+ * Feed end to end (docs/contract.md §7 rows "feed packets/s end to end" and "tick → visible latency"):
  * a full ~33k-token universe subscribed through the real FeedSupervisor → feed worker → `ws`
  * client → FeedDecoder → shared price table, fed over loopback WebSocket at rising offered
  * rates until the feed stops keeping up.
@@ -7,7 +7,7 @@
  * The sender is a dedicated blaster in its own worker thread: a minimal WebSocket server that
  * answers the handshake, reads the (masked) subscribe messages of each connection, and then
  * writes PRE-ENCODED, PRE-FRAMED Full packets (one packet per WebSocket message, as Dhan sends,
- * dhan-protocol.md §2.8) for exactly the tokens that connection subscribed, paced to the
+ * docs/dhan-protocol.md §2.8) for exactly the tokens that connection subscribed, paced to the
  * offered rate. Pre-framing keeps the sender far cheaper than the receiver, so the receiver's
  * limit is what is measured. No tick is dropped or coalesced: every frame is a distinct packet
  * and the decoder's packet count is compared with the sender's.
@@ -20,7 +20,7 @@
  * over the slot's seqlock version; on a 2-vCPU box that makes three busy threads (sender,
  * feed worker, spinner) for two cores, so its tail is largely its own doing. The NEW probe is a
  * worker thread asleep in `PriceTable.waitForVersionChange` (Atomics.wait slices of 50 µs): the
- * figure reported. p50/p99/p99.9 at 10k and 65k packets/s (what Dhan produces, market-structure
+ * figure reported. p50/p99/p99.9 at 10k and 65k packets/s (what Dhan produces, docs/market-structure.md
  * §5) and at 300k (the old headline rate), idle as well.
  *
  * Combined load: the chain route of the real OptchainServer under `wrk` while the feed ingests
@@ -350,7 +350,7 @@ function pcts(sorted) {
 // Main thread.
 // ---------------------------------------------------------------------------------------------
 
-/** A ~33.4k-token universe shaped like market-structure.md §4.2 (3-expiry month). */
+/** A ~33.4k-token universe shaped like docs/market-structure.md §4.2 (3-expiry month). */
 function universe() {
   const tokens = [];
   const chainsOfSlot = [];
@@ -703,7 +703,7 @@ export async function run({ quick = false, log = console.log, rates: onlyRates =
   }
 
   // 10k and 65k: what Dhan really produces at a realistic peak and at the upper bound for the
-  // whole universe (market-structure.md §5); 300k: the old headline rate; then up to the limit.
+  // whole universe (docs/market-structure.md §5); 300k: the old headline rate; then up to the limit.
   const rates = onlyRates ?? (quick ? [65_000, 300_000] : [10_000, 65_000, 100_000, 200_000, 300_000, 400_000, 500_000, 600_000, 800_000, 1_000_000, 1_200_000, 1_500_000]);
   const seconds = secondsOverride ?? (quick ? 1.5 : 4);
   const steps = [];

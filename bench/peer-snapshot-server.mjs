@@ -1,6 +1,6 @@
 /**
  * The baseline of the "tick → visible in a chain response" row of bench/run.mjs: the common
- * peer design (peers.md §1 item 2 and §2: anurag-roy/all-option-chain's
+ * peer design (docs/peers.md §1 item 2 and docs/peers.md §2: anurag-roy/all-option-chain's
  * OptionChainCoordinator recomputes the chain every 500 ms and serves that snapshot).
  *
  * Honest in the ways that matter to the latency: it takes the same Dhan-framed Full packets
@@ -34,7 +34,7 @@ for (const r of chain.rows) {
     instruments.push({ segment: chain.exchange === 'BSE' ? 'BSE_FNO' : 'NSE_FNO', securityId: leg.securityId });
   }
 }
-const IST_SHIFT_S = 19_800; // Dhan's LTT is IST-shifted epoch seconds (dhan-protocol.md §2.9)
+const IST_SHIFT_S = 19_800; // Dhan's LTT is IST-shifted epoch seconds (docs/dhan-protocol.md §2.9)
 const price = (x) => Math.round(x * 100) / 100;
 
 let packets = 0;
@@ -59,7 +59,7 @@ function onPacket(d, o) {
 const ws = new WebSocket(`${args.feed}?version=2&token=peer&clientId=peer&authType=2`, { perMessageDeflate: false });
 ws.binaryType = 'nodebuffer';
 ws.on('message', (d) => {
-  // Walk the frame by the header's length (dhan-protocol.md §2.8).
+  // Walk the frame by the header's length (docs/dhan-protocol.md §2.8).
   for (let o = 0; o + 8 <= d.length; ) {
     const len = d.readUInt16LE(o + HeaderOffset.LENGTH);
     if (len < 8 || o + len > d.length) break;

@@ -1,13 +1,14 @@
 /**
  * `npm run bench`: the whole benchmark suite in one command, printing ONE table — each row a
  * figure next to its baseline (what a user would build instead) and its limit (what this
- * machine can do at best), all measured in the same run, with the ratios (contract §7,
+ * machine can do at best), all measured in the same run, with the ratios (docs/contract.md §7,
  * issue 8) — and appending it to bench/RESULTS.md with the date, CPU, Node version, commit
  * and load average.
  *
  * Sections (each reuses a component bench or helper in bench/):
- * - http     cached / uncached chain req/s, p50/p99, server CPU% and CPU-µs per request, vs
- *            node:http + Map + JSON.stringify and vs a uWS hello on the same server
+ * - http     cached / uncached chain req/s, hello, p50/p99, server CPU% and CPU-µs per request,
+ *            on every HTTP backend available (uWS, node:http; rows side by side), vs
+ *            node:http + Map + JSON.stringify and vs the hello route on the same server
  *            (http-serve.bench.mjs; wrk pinned to CPU 1, server pinned to CPU 0);
  * - tick     tick → visible in a chain response vs a 500 ms recompute loop, RSS with the
  *            universe live (tick-visible.bench.mjs);
@@ -23,7 +24,8 @@
  * - `--quick`: smoke run with tiny workloads (seconds, not minutes); not recorded unless
  *   `--record` is given.
  * - `--no-record`: print only; `--results FILE` records elsewhere; `--json FILE` writes rows.
- * - wrk missing: the HTTP rows are skipped with the exact install command; `--install-wrk`
+ * - wrk missing: the HTTP rows come from autocannon (pinned devDependency), each row naming
+ *   its tool, with a note that wrk's figures are the comparable ones; `--install-wrk`
  *   installs it with apt-get when running as root (never done silently: it changes the system).
  *
  * Exit code 1 when a section failed (its error is in the table), else 0 — a missed target is
@@ -35,7 +37,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { get, pinned, repin, spawnReady, stopChild, which } from './bench-util.mjs';
+import { get, loadTool, pinned, repin, spawnReady, stopChild, which } from './bench-util.mjs';
 
 const { values: opt } = parseArgs({
   options: {
@@ -53,7 +55,7 @@ const { values: opt } = parseArgs({
 const quick = opt.quick;
 const record = opt['no-record'] ? false : (opt.record ?? !quick);
 const resultsFile = opt.results ?? fileURLToPath(new URL('./RESULTS.md', import.meta.url));
-const SECTIONS = ['http', 'tick', 'startup', 'build', 'decode', 'e2e', 'serve'];
+const SECTIONS = ['http', 'tick', 'startup', 'build', 'decode', 'e2e', 'serve', 'conv', 'flood'];
 const only = new Set(opt.only ? opt.only.split(',').map((s) => s.trim()) : SECTIONS);
 for (const s of only) if (!SECTIONS.includes(s)) throw new Error(`--only: unknown section ${s} (${SECTIONS.join(', ')})`);
 
@@ -109,6 +111,9 @@ if (!wrk && !opt['no-wrk'] && only.has('http') && opt['install-wrk'] && process.
   wrk = which('wrk');
 }
 const wrkVersion = wrk ? (spawnSync(wrk, ['-v'], { encoding: 'utf8' }).stdout ?? '').split('\n')[0].trim() : null;
+// Without wrk the HTTP rows still run, on autocannon; every HTTP figure names its tool.
+const httpTool = loadTool({ noWrk: !wrk });
+const AUTOCANNON_NOTE = 'wrk is not installed: the HTTP rows were measured with autocannon (a Node client, slower per request than wrk, so its figures are lower and not comparable with wrk rows); `apt-get install -y wrk` (or `npm run bench -- --install-wrk` as root) for the reference figures.';
 const canPin = pinned('0').length > 0 && cpuList.length >= 2;
 const serverCpus = canPin ? '0' : null;
 const clientCpus = canPin ? '1' : null;
@@ -118,9 +123,11 @@ log(`optchain bench (${env.mode}) — ${env.date}\n  ${env.cpu}, Node ${env.node
 if (env.loadStart[0] > cpuList.length * 0.5) notes.push(`machine busy at start (load average ${env.loadStart.map((x) => x.toFixed(2)).join(' ')} on ${cpuList.length} CPUs): absolute figures are low, ratios measured in the same run are the ones to read`);
 
 // ── the server under test: http, tick, startup share one target process ─────────────────────
+// HTTP rows are measured on each of these backends that runs here (OPTCHAIN_HTTP_BACKEND).
+const HTTP_BACKENDS = ['uws', 'node'];
 let target = null;
 let chainFile = null;
-const needTarget = ['tick', 'startup'].some((s) => only.has(s)) || (only.has('http') && wrk !== null);
+const needTarget = ['tick', 'startup'].some((s) => only.has(s)) || (only.has('http') && httpTool !== null);
 if (needTarget) {
   await section('startup', async () => {
     const universe = quick ? 'synthetic' : 'master';
@@ -142,19 +149,43 @@ if (needTarget) {
   }, true);
 }
 
-if (!wrk && only.has('http')) {
+if (!wrk && httpTool && only.has('http')) notes.push(AUTOCANNON_NOTE);
+if (!httpTool && only.has('http')) {
   log(`\n[http]\n  ${WRK_HELP}`);
   notes.push(WRK_HELP);
   rows.push({ section: 'http', figure: 'HTTP rows', skipped: WRK_HELP });
 }
 if (target) {
   try {
-    if (wrk) await section('http', async () => {
-      const { runHttp } = await import('./http-serve.bench.mjs');
-      const res = await runHttp({ target, quick, log, serverCpus, clientCpus });
-      chainFile = res.chainFile;
-      rows.push(...res.rows);
-      for (const r of res.rows) if (r.cpuPct !== undefined && r.cpuPct < 90) r.clientBound = true;
+    if (httpTool) await section('http', async () => {
+      const { runHttp, backendLabel } = await import('./http-serve.bench.mjs');
+      // One target per HTTP backend (the start-up target serves on the one auto picks); a
+      // backend that cannot run here is a skipped row with its reason, never a silent gap.
+      const targets = [target];
+      const others = [];
+      try {
+        for (const name of HTTP_BACKENDS) {
+          if ((target.ready.backend?.name ?? 'uws') === name) continue;
+          try {
+            const t = await spawnReady(fileURLToPath(new URL('./bench-target.mjs', import.meta.url)), ['--universe', quick ? 'synthetic' : 'master', '--date', opt.date], { cpus: serverCpus, nodeArgs: ['--expose-gc'], env: { ...process.env, OPTCHAIN_HTTP_BACKEND: name } });
+            others.push(t);
+            const got = t.ready.backend?.name ?? 'uws';
+            if (got !== name) throw new Error(`OPTCHAIN_HTTP_BACKEND=${name} served on ${got}`);
+            targets.push(t);
+          } catch (err) {
+            const why = String(err?.message ?? err).split('\n').find((l) => /backend|uws|uWebSockets|node:http/i.test(l)) ?? String(err?.message ?? err).split('\n')[0];
+            log(`  ${name} backend: not measured (${why})`);
+            rows.push({ section: 'http', figure: `HTTP rows on the ${name} backend`, skipped: `not available here: ${why}` });
+          }
+        }
+        log(`  backends: ${targets.map((t) => backendLabel(t.ready.backend)).join(', ')}; tool: ${httpTool}`);
+        const res = await runHttp({ targets, quick, log, serverCpus, clientCpus, tool: httpTool });
+        chainFile = res.chainFile;
+        rows.push(...res.rows);
+        for (const r of res.rows) if (r.cpuPct !== undefined && r.cpuPct < 90) r.clientBound = true;
+      } finally {
+        for (const t of others) await stopChild(t.child, 10_000);
+      }
     });
     await section('tick', async () => {
       if (!chainFile) {
@@ -195,6 +226,22 @@ await section('build', async () => {
   const snap = by[T.snap];
   rows.push({ section: 'build', figure: `snapshot, whole universe (${universe.contracts.toLocaleString('en-US')} contracts, ${universe.chains} chains)`, value: snap.value / 1000, unit: 'ms', better: 'lower', limit: { label: 'raw copy of the bytes', value: by[T.copySnap].value / 1000 }, target: { text: '≤ 15 ms (issue 6)', met: snap.value <= 15000 }, note: note(snap) });
 });
+
+// conv: ETag/304 and compression targets (issue 12); flood: chain p99 under a snapshot flood
+// (issue 15). Each starts its own target process.
+if (wrk) {
+  await section('conv', async () => {
+    const { runConditional } = await import('./http-conditional.bench.mjs');
+    rows.push(...(await runConditional({ quick, log, serverCpus, clientCpus })).rows);
+  });
+  await section('flood', async () => {
+    const { runSnapshotFlood } = await import('./snapshot-flood.bench.mjs');
+    rows.push(...(await runSnapshotFlood({ quick, log, serverCpus, clientCpus })).rows);
+  });
+} else {
+  // Their runs are wrk's only so far (no autocannon path): say so in the table.
+  for (const s of ['conv', 'flood'].filter((x) => only.has(x))) rows.push({ section: s, figure: `${s} rows`, skipped: 'measured with wrk only; install it (`apt-get install -y wrk`)' });
+}
 
 await section('decode', async () => {
   const { run } = await import('./feed-decode.bench.mjs');
@@ -259,11 +306,11 @@ await section('e2e', async () => {
 });
 
 env.loadEnd = loadavg();
-env.wrk = wrkVersion ?? 'missing';
+env.wrk = wrkVersion ?? (httpTool ? `missing (HTTP rows by ${httpTool})` : 'missing');
 env.pinning = canPin ? 'server CPU 0, wrk CPU 1 (taskset)' : 'none';
 
 // ── the table ───────────────────────────────────────────────────────────────────────────────
-const SECTION_ORDER = ['http', 'tick', 'build', 'decode', 'e2e', 'startup', 'serve'];
+const SECTION_ORDER = ['http', 'conv', 'flood', 'tick', 'build', 'decode', 'e2e', 'startup', 'serve'];
 rows.sort((a, b) => SECTION_ORDER.indexOf(a.section) - SECTION_ORDER.indexOf(b.section));
 const table = renderTable(rows);
 const verdicts = rows.filter((r) => r.target && r.value !== undefined).map((r) => `${r.target.met ? '✔' : '✘'} ${r.figure}: ${fmt(r.value, r.unit)} (target ${r.target.text})`);
@@ -352,7 +399,7 @@ function resultsHeader() {
 Appended by \`npm run bench\` (bench/run.mjs): one section per run, newest last. Each row is a
 figure next to its baseline (what a user would build instead) and its limit (the best this
 machine does for the same work), all measured in the same run; compare ratios across runs,
-not absolute numbers (engineering.md §6.3: ratios survive machine noise).
+not absolute numbers (docs/engineering.md §6.3: ratios survive machine noise).
 
 Method, in short:
 

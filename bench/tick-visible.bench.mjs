@@ -1,5 +1,5 @@
 /**
- * "Tick → visible in a chain response" (contract §7 "tick → visible latency") and the
+ * "Tick → visible in a chain response" (docs/contract.md §7 "tick → visible latency") and the
  * memory of the server with the whole universe live, for bench/run.mjs.
  *
  * Sender: feed-e2e.bench.mjs's blaster (a worker thread: a minimal Dhan-like WebSocket server
@@ -9,7 +9,7 @@
  *
  * optchain: bench-target.mjs starts the real FeedSupervisor (feed worker thread, `ws`,
  * decoder, seqlock writes) against the blaster with the whole skeleton subscribed; once every
- * token has delivered a packet the background rate runs (market-structure.md §5: a realistic
+ * token has delivered a packet the background rate runs (docs/market-structure.md §5: a realistic
  * peak of 10k–25k packets/s), then each probe is sent and the chain route is polled over one
  * keep-alive connection until the probe's sequence number shows in the probe leg; latency =
  * receive time of that response − the probe's send stamp. The poll loop's own round trip is

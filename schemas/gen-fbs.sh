@@ -1,6 +1,6 @@
 #!/bin/sh
 # Regenerates the committed FlatBuffers TypeScript from schemas/chain.fbs
-# (engineering.md §3.1-3.2). Usage: sh schemas/gen-fbs.sh [out-dir]   (default src/chain/fbs)
+# (docs/engineering.md §3.1-3.2). Usage: sh schemas/gen-fbs.sh [out-dir]   (default src/chain/fbs)
 #
 # The generator version is pinned: `--ts-flat-files` means "one self-contained file that
 # imports only 'flatbuffers'" in flatc 2.0.8, but switched to an esbuild bundling flow in

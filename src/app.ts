@@ -10,14 +10,14 @@ import { envName, isSimMode, type Config } from './config/config.js';
 import { ConfigError } from './errors.js';
 import { FeedSupervisor, type FeedSupervisorOptions } from './feed/feed-supervisor.js';
 import { registerFeedMetrics } from './feed/feed-metrics.js';
-import { loadAccounts, type AccountsSource } from './feed/accounts.js';
+import { loadAccounts, type AccountsSource } from './dhan/accounts.js';
 import { defaultHealth, skeletonHealth, type HealthReport } from './http/health.js';
 import type { Market } from './chain/market.js';
 import { OptchainServer } from './http/optchain-server.js';
 import { registerThreadMetrics, threadProblems, type ThreadsHealth } from './http/thread-health.js';
 import { MarginWorkerPool } from './margin/margin-pool.js';
 import type { Logger } from './log/logger.js';
-import { describeMissingOptional } from './master/columns.js';
+import { describeMissingOptional, describeUnknownValues } from './master/columns.js';
 import { loadMaster } from './master/load-master.js';
 import { registerPaperRoutes, type PaperRoutes } from './paper/paper-routes.js';
 import { PriceTable } from './price-table/price-table.js';
@@ -72,7 +72,10 @@ export async function startApp(config: Config, log: Logger, options: AppOptions 
   let rolloverTimer: NodeJS.Timeout | null = null;
   let closed = false;
 
-  const server = new OptchainServer({ mode, maxBodyBytes: config.httpMaxBodyBytes, logger: log, defaultMetrics: true, cors: new CorsPolicy(parseCorsOrigins(config.corsOrigins)) });
+  const server = new OptchainServer({ mode, maxBodyBytes: config.httpMaxBodyBytes, logger: log, defaultMetrics: true, cors: new CorsPolicy(parseCorsOrigins(config.corsOrigins)),
+    limits: { maxHeaders: config.httpMaxHeaders, maxHeaderBytes: config.httpMaxHeaderBytes },
+    allowedHosts: config.allowedHosts,
+  });
   server.setHealthProvider((market) => health(mode, market, feed, threads()));
   registerWebRoutes(server.http);
 
@@ -99,6 +102,7 @@ export async function startApp(config: Config, log: Logger, options: AppOptions 
     getMarket: () => server.market,
     config,
     logger: log,
+    registry: server.registry,
     // Quote freshness compares with the feed's receive time, which is wall-clock (not the sim's session clock).
     marginApiUrl: upstream.apiUrl,
     marginTestHooks: options.testHooks === true,
@@ -120,10 +124,15 @@ export async function startApp(config: Config, log: Logger, options: AppOptions 
 
   /** Builds one trading date's skeleton and table and puts them live. */
   const installDay = async (date: string): Promise<void> => {
-    const master = await loadMaster({ source: upstream.masterUrl, tradingDate: date, dataDir: mode === 'sim' ? null : config.dataDir });
+    const master = await loadMaster({
+      source: upstream.masterUrl, tradingDate: date, dataDir: mode === 'sim' ? null : config.dataDir,
+      onRetry: (attempt, reason) => log.warn({ tradingDate: date, attempt }, `instrument master download attempt ${attempt} failed (${reason}); retrying`),
+    });
     const s = master.stats;
     log.info({ origin: master.origin, rows: s.rows, kept: s.kept, ignored: s.ignored, test: s.test, malformed: s.malformed, malformedExamples: s.malformedExamples.slice(0, 5), unknownColumns: s.unknownColumns, ms: Math.round(master.loadMs) }, 'instrument master loaded');
     if (s.missingOptionalColumns.length > 0) log.warn({ tradingDate: date, missingOptionalColumns: s.missingOptionalColumns }, describeMissingOptional(s.missingOptionalColumns));
+    const unknownValues = describeUnknownValues(s.unknownOptionalValues);
+    if (unknownValues) log.warn({ tradingDate: date, unknownOptionalValues: s.unknownOptionalValues }, unknownValues);
     const skeleton = buildSkeleton(master.instruments, date);
     for (const w of skeleton.warnings.slice(0, 20)) log.warn({ tradingDate: date }, w);
     log.info({ tradingDate: date, ...skeleton.totals, slots: skeleton.slotCount, fingerprint: skeleton.fingerprint.slice(0, 16) }, 'skeleton built');
@@ -211,6 +220,7 @@ function health(mode: 'sim' | 'live', market: Market | null, feed: FeedSuperviso
       withData: st.withData,
       packets: st.packets,
       ...{ packetsPerSec: st.packetsPerSec, decodeErrors: st.decodeErrors, missingAfterOpen: st.missingAfterOpen.count, problems: st.problems },
+      accounts: { configured: st.accounts, needed: st.accountsNeeded, capacity: st.capacity },
       workerRestarts: st.workerRestarts,
       workerThreads: st.workerThreads,
     } as HealthReport['feed'],

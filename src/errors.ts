@@ -5,7 +5,7 @@
  * @module
  */
 
-/** Stable error codes. HTTP-facing codes are the contract's UPPER_SNAKE codes (contract §5, §6). */
+/** Stable error codes. HTTP-facing codes are the contract's UPPER_SNAKE codes (docs/contract.md §5, §6). */
 export const ErrorCodes = {
   // configuration and start-up
   CONFIG_INVALID: 'CONFIG_INVALID',
@@ -16,6 +16,8 @@ export const ErrorCodes = {
   MASTER_DOWNLOAD_FAILED: 'MASTER_DOWNLOAD_FAILED',
   MASTER_MISSING_COLUMN: 'MASTER_MISSING_COLUMN',
   MASTER_EMPTY: 'MASTER_EMPTY',
+  /** A master whose bytes say gzip but do not inflate. */
+  MASTER_CORRUPT: 'MASTER_CORRUPT',
   NO_CONTRACTS: 'NO_CONTRACTS',
   // skeleton / price table
   SKELETON_FROZEN: 'SKELETON_FROZEN',
@@ -30,13 +32,13 @@ export const ErrorCodes = {
   FEED_ACCOUNTS_INVALID: 'FEED_ACCOUNTS_INVALID',
   /** An encoder was asked to write a Dhan packet past the end of its buffer. */
   FEED_PACKET_RANGE: 'FEED_PACKET_RANGE',
-  /** A subscribe/unsubscribe message that Dhan would refuse (dhan-protocol.md §2.2, §2.3). */
+  /** A subscribe/unsubscribe message that Dhan would refuse (docs/dhan-protocol.md §2.2, §2.3). */
   FEED_SUBSCRIBE_INVALID: 'FEED_SUBSCRIBE_INVALID',
   /** A feed test hook was called on a supervisor built without `testHooks`, or on a dead worker. */
   FEED_TEST_HOOK_DISABLED: 'FEED_TEST_HOOK_DISABLED',
   /** A feed worker's test hook threw on purpose (crash-recovery tests). */
   FEED_TEST_CRASH: 'FEED_TEST_CRASH',
-  // HTTP contract (§5)
+  // HTTP contract (docs/contract.md §5)
   BAD_REQUEST: 'BAD_REQUEST',
   UNAUTHORIZED: 'UNAUTHORIZED',
   FORBIDDEN: 'FORBIDDEN',
@@ -50,7 +52,7 @@ export const ErrorCodes = {
   /** Too many `/v1/snapshot` requests wait for a build (503 with Retry-After). */
   SNAPSHOT_BUSY: 'SNAPSHOT_BUSY',
   INTERNAL: 'INTERNAL',
-  // paper trading (§6)
+  // paper trading (docs/contract.md §6)
   NO_QUOTE: 'NO_QUOTE',
   STALE_QUOTE: 'STALE_QUOTE',
   CROSSED_QUOTE: 'CROSSED_QUOTE',
@@ -68,6 +70,26 @@ export const ErrorCodes = {
   MARGIN_UNAVAILABLE: 'MARGIN_UNAVAILABLE',
   MARGIN_RATE_LIMITED: 'MARGIN_RATE_LIMITED',
   MARGIN_AUTH_FAILED: 'MARGIN_AUTH_FAILED',
+  // HTTP edge and backends (src/http/)
+  /** The client went away before its answer (the abort reason of RouteRequest.signal). */
+  CLIENT_CLOSED: 'CLIENT_CLOSED',
+  /** No HTTP backend of the requested kind can run here. */
+  HTTP_BACKEND_UNAVAILABLE: 'HTTP_BACKEND_UNAVAILABLE',
+  /** A request body whose Content-Type the route does not read (415; every body route takes JSON). */
+  UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  /** Too many request header fields, or too many bytes of them (431, RFC 6585 §5). */
+  REQUEST_HEADERS_TOO_LARGE: 'REQUEST_HEADERS_TOO_LARGE',
+  /** Content-Length / Transfer-Encoding that do not frame the body one way (400, RFC 9112 §6.3). */
+  CONFLICTING_FRAMING: 'CONFLICTING_FRAMING',
+  /** A `Host` that is not one of the configured host names (403; DNS rebinding, OPTCHAIN_ALLOWED_HOSTS). */
+  HOST_NOT_ALLOWED: 'HOST_NOT_ALLOWED',
+  // paper trading under load (issue 15)
+  /** 429: the user already has the most requests waiting that the server queues per user (config `paperQueuePerUser`). */
+  QUEUE_FULL: 'QUEUE_FULL',
+  /** 503: an order (or margin call) was not decided within its deadline (config `paperOrderDeadlineMs`); it was never filled. */
+  DEADLINE_EXCEEDED: 'DEADLINE_EXCEEDED',
+  /** 503: the paper database writer thread failed; whether an in-flight write landed is unknown, a replay tells. */
+  PAPER_STORE_UNAVAILABLE: 'PAPER_STORE_UNAVAILABLE',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -86,7 +108,7 @@ export class OptchainError extends Error {
     this.details = details;
   }
 
-  /** The contract's JSON error shape (contract §5). */
+  /** The contract's JSON error shape (docs/contract.md §5). */
   toJSON(): { error: { code: string; message: string; details?: Record<string, unknown> } } {
     return this.details === undefined
       ? { error: { code: this.code, message: this.message } }
@@ -120,7 +142,7 @@ export class HttpError extends OptchainError {
   }
 }
 
-/** A paper order refused by a feasibility or funds check (422, contract §6). */
+/** A paper order refused by a feasibility or funds check (422, docs/contract.md §6). */
 export class OrderRefusedError extends OptchainError {
   constructor(code: ErrorCode, message: string, details: Record<string, unknown>) {
     super(code, message, 422, details);

@@ -1,5 +1,5 @@
 /**
- * The shared contract suite every ChainEncoder passes (engineering.md §5.4, hono's
+ * The shared contract suite every ChainEncoder passes (docs/engineering.md §5.4, hono's
  * `*.case.test.ts` pattern). The reference chain is built here with plain objects from
  * single-field reads, independently of the encoders, and compared byte-for-byte through
  * JSON.stringify (which also pins the contract's key order).
@@ -13,6 +13,7 @@ import { decodeChainJson } from '../src/client/decode.js';
 import { FIELD_NAMES, type FieldName } from '../src/price-table/layout.js';
 import type { Chain, Contract, Skeleton } from '../src/skeleton/types.js';
 import { fullQuote, makeSkeleton, tableFor, tinySkeleton, writeTick, type UnderlyingSpec } from './helpers/tiny-skeleton.js';
+import { Rng } from '../src/util/random.js';
 
 /** What each encoder test file passes in. */
 export interface EncoderUnderTest {
@@ -21,19 +22,13 @@ export interface EncoderUnderTest {
   readonly decode: (bytes: Uint8Array) => ChainJson;
 }
 
-/** Deterministic PRNG (mulberry32) so a failure reproduces. */
+/** Uniforms in [0, 1) from the project's seeded PRNG (src/util/random.ts), so a failure reproduces. */
 export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new Rng(seed);
+  return () => r.next();
 }
 
-/** Plain-object reference of contract §5's chain JSON, from single-field reads. */
+/** Plain-object reference of docs/contract.md §5's chain JSON, from single-field reads. */
 export function referenceChain(market: Market, chain: Chain, generation: number, servedAt: number): ChainJson {
   const t = market.table;
   const field = (slot: number, name: FieldName): number | null => {

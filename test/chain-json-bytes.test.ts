@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compileLiteral, patchUint, writeIntField, writePriceField } from '../src/chain/json-bytes.js';
-import { roundInt, roundPrice } from '../src/chain/quote-rounding.js';
+import { roundInt } from '../src/chain/quote-rounding.js';
+import { roundPaise } from '../src/util/round-paise.js';
 import { rng } from './chain-encoder.case.js';
 
 const out = new Uint8Array(64);
@@ -9,12 +10,12 @@ const price = (x: number): string => text(writePriceField(out, 0, x));
 const int = (x: number): string => text(writeIntField(out, 0, x));
 
 describe('JSON number writing', () => {
-  it('prints prices exactly as JSON.stringify(roundPrice(x)) over random float32 paise values and edge cases', () => {
+  it('prints prices exactly as JSON.stringify(roundPaise(x)) over random float32 paise values and edge cases', () => {
     const r = rng(7);
     const edge = [0, -0, 0.05, 0.1, 1, 9.99, 10, 99.95, 100, 152.3, 152.35, 1e9 - 0.01, 1e9, 123456789.12, 4503599627370.49, -0.004, -0.005, -1.5, -152.3, 0.004, 0.005, 1.005];
     const values = [...edge, ...edge.map(Math.fround)];
     for (let i = 0; i < 20000; i++) values.push(Math.fround(Math.round(r() * 10 ** (1 + Math.floor(r() * 8)) * 20) / 20) * (r() < 0.05 ? -1 : 1));
-    for (const x of values) expect(price(x), String(x)).toBe(JSON.stringify(roundPrice(x)));
+    for (const x of values) expect(price(x), String(x)).toBe(JSON.stringify(roundPaise(x)));
   });
 
   it('prints integers exactly as JSON.stringify(roundInt(x)), including 13-digit milliseconds', () => {

@@ -3,7 +3,7 @@ import { envName, isSimMode, loadConfig } from '../src/config/config.js';
 import { ConfigError } from '../src/errors.js';
 
 describe('configuration', () => {
-  it('has the contract §4 defaults', () => {
+  it('has the docs/contract.md §4 defaults', () => {
     const c = loadConfig({});
     expect(c).toMatchObject({ host: '127.0.0.1', port: 8080, tradingDate: null, dhanAccounts: null, dhanFeedUrl: 'wss://api-feed.dhan.co', dhanApiUrl: 'https://api.dhan.co/v2', dataDir: './data', sim: false, simPort: 8081 });
     expect(isSimMode(c)).toBe(true);

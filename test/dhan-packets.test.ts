@@ -36,7 +36,7 @@ function spaced(b: Uint8Array): string {
 }
 
 const NSE_FNO = SEGMENT_CODE.NSE_FNO;
-const LTT_WIRE = 1753455192; // §2.12: 2025-07-25 14:53:12 IST, IST-shifted
+const LTT_WIRE = 1753455192; // docs/dhan-protocol.md §2.12: 2025-07-25 14:53:12 IST, IST-shifted
 
 const quoteVector: QuoteValues = {
   ltp: 1500.5, ltq: 10, ltt: LTT_WIRE, atp: 1498.25, volume: 123456, totalSellQty: 2000, totalBuyQty: 3000,
@@ -55,7 +55,7 @@ const fullVector: FullValues = {
   ],
 };
 
-describe('encoders match the hex vectors of dhan-protocol.md §2.12 byte for byte', () => {
+describe('encoders match the hex vectors of docs/dhan-protocol.md §2.12 byte for byte', () => {
   it('ticker', () => {
     const b = Buffer.alloc(16);
     expect(encodeTicker(b, 0, NSE_FNO, 55796, { ltp: 152.25, ltt: LTT_WIRE })).toBe(16);
@@ -105,7 +105,7 @@ describe('encoders match the hex vectors of dhan-protocol.md §2.12 byte for byt
     expect(spaced(b)).toBe('32 0a 00 00 00 00 00 00 27 03');
   });
 
-  it('disconnect 805 as §7 tells the simulator to send it', () => {
+  it('disconnect 805 as docs/dhan-protocol.md §7 tells the simulator to send it', () => {
     const b = Buffer.alloc(10);
     encodeDisconnect(b, 0, DisconnectReason.TOO_MANY_CONNECTIONS);
     expect(spaced(b)).toBe('32 0a 00 00 00 00 00 00 25 03');
@@ -164,7 +164,7 @@ describe('encoders write at an offset, stack, and never write outside their byte
     expect(() => encodeTicker(Buffer.alloc(16), -1, 0, 0, { ltp: 0, ltt: 0 })).toThrow(/does not fit/);
   });
 
-  it('u32 fields wrap modulo 2^32 like Dhan’s (market-structure.md §4.1)', () => {
+  it('u32 fields wrap modulo 2^32 like Dhan’s (docs/market-structure.md §4.1)', () => {
     const b = Buffer.alloc(12);
     encodeOi(b, 0, NSE_FNO, 1, { oi: 2 ** 32 + 5 });
     expect(b.readUInt32LE(8)).toBe(5);
@@ -247,7 +247,7 @@ describe('decodePacket on malformed input', () => {
     expect(decodePacket(b, 0)?.type).toBe('unknown');
     b[0] = ResponseCode.INDEX;
     b.writeUInt16LE(14, 1);
-    expect(decodePacket(b, 0)?.type).toBe('malformed'); // index only as a 16-byte ticker (§2.6)
+    expect(decodePacket(b, 0)?.type).toBe('malformed'); // index only as a 16-byte ticker (docs/dhan-protocol.md §2.6)
     expect(decodePacket(b, -1)).toBeNull();
     expect(decodePacket(b, 0.5)).toBeNull();
   });
@@ -268,7 +268,7 @@ describe('decodePacket on malformed input', () => {
   });
 });
 
-describe('real capture fragments (DhanHQ-py issue #90, §2.12)', () => {
+describe('real capture fragments (DhanHQ-py issue #90, docs/dhan-protocol.md §2.12)', () => {
   /** A 162-byte frame whose elided middle is zeros: only the captured bytes are meaningful. */
   function fragment(head: string, tail?: string): Buffer {
     const b = Buffer.alloc(162);
@@ -298,14 +298,14 @@ describe('real capture fragments (DhanHQ-py issue #90, §2.12)', () => {
     expect(p.values.ltq).toBe(300);
   });
 
-  it('the full-packet LTT of the capture is the IST-shifted reading (§2.9)', () => {
+  it('the full-packet LTT of the capture is the IST-shifted reading (docs/dhan-protocol.md §2.9)', () => {
     // 0x6883_9a58 read as UTC is 14:53:12 on the post's date: the IST wall clock.
     expect(new Date(0x68839a58 * 1000).toISOString()).toBe('2025-07-25T14:53:12.000Z');
     expect(0x68839a58).toBe(LTT_WIRE);
   });
 });
 
-describe('all-zero keep-alive headers (§2.5)', () => {
+describe('all-zero keep-alive headers (docs/dhan-protocol.md §2.5)', () => {
   it('encodeKeepAlive writes 8 zero bytes; the test decoder reports a keepAlive and walks on to the next packet', () => {
     const b = Buffer.alloc(8 + 16 + 8).fill(0xee);
     let o = encodeKeepAlive(b, 0);
@@ -336,7 +336,7 @@ describe('constants', () => {
   });
 });
 
-describe('subscribe messages (§2.2, §2.3)', () => {
+describe('subscribe messages (docs/dhan-protocol.md §2.2, §2.3)', () => {
   it('builds the documented JSON shape with string ids and string segments', () => {
     const text = buildSubscribeMessage(RequestCode.SUBSCRIBE_TICKER, [
       { segment: 'NSE_EQ', securityId: 1333 },

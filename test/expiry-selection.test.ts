@@ -5,12 +5,12 @@ const w = (date: string): ExpiryInfo => ({ date, flaggedMonthly: false, flagged:
 const m = (date: string): ExpiryInfo => ({ date, flaggedMonthly: true, flagged: true });
 const dates = (s: { date: string }[]) => s.map((e) => e.date);
 
-// Expiry lists of the Aug-2026 master on D = 2026-08-17 (market-structure.md §1.3, §7).
+// Expiry lists of the Aug-2026 master on D = 2026-08-17 (docs/market-structure.md §1.3, §7).
 const NIFTY = [w('2026-08-18'), m('2026-08-25'), w('2026-09-01'), w('2026-09-08'), w('2026-09-15'), m('2026-09-29'), m('2026-10-27'), m('2026-12-29'), m('2027-03-30'), m('2027-06-29'), m('2027-12-28'), m('2028-06-27')];
 const SENSEX = [w('2026-08-20'), m('2026-08-27'), w('2026-09-03'), w('2026-09-10'), w('2026-09-17'), m('2026-09-24'), w('2026-10-01'), m('2026-10-29'), m('2026-12-31'), m('2027-03-25'), m('2027-06-24')];
 const BANKNIFTY = [m('2026-08-25'), m('2026-09-29'), m('2026-10-27'), m('2026-12-29'), m('2027-03-30'), m('2027-06-29')];
 
-describe('expiry selection (contract §3, market-structure.md §7)', () => {
+describe('expiry selection (docs/contract.md §3, docs/market-structure.md §7)', () => {
   it('NIFTY: 3 nearest ∪ current/next monthly ∪ 3 quarterlies = 6 expiries', () => {
     const s = selectExpiries('index', NIFTY);
     expect(dates(s)).toEqual(['2026-08-18', '2026-08-25', '2026-09-01', '2026-09-29', '2026-12-29', '2027-03-30']);

@@ -10,7 +10,7 @@ const version = probe.status === 0 ? probe.stdout.trim() : null;
 const reason = version === null ? 'flatc is not installed' : version !== 'flatc version 2.0.8' ? `found '${version}', the generator is pinned to 2.0.8` : null;
 
 // Skips with the reason in the test name when flatc 2.0.8 is absent (CI without the
-// flatbuffers-compiler package), so the skip is visible in the report (engineering.md §3.1).
+// flatbuffers-compiler package), so the skip is visible in the report (docs/engineering.md §3.1).
 describe.skipIf(reason !== null)(`committed FlatBuffers code${reason ? ` (skipped: ${reason})` : ''}`, () => {
   it('equals a fresh flatc 2.0.8 generation from schemas/chain.fbs', () => {
     const dir = mkdtempSync(join(tmpdir(), 'optchain-fbs-'));

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { accountsFiles, feedUrlFor, filesStamp, readAccountsFile, redactAccount, redactFeedUrl } from '../src/feed/accounts.js';
+import { accountsFiles, feedUrlFor, filesStamp, readAccountsFile, redactAccount, redactFeedUrl } from '../src/dhan/accounts.js';
 import { FeedError } from '../src/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'optchain-accounts-'));

@@ -27,7 +27,7 @@ describe('reconnect backoff', () => {
   it('derives feed timings from the configuration', () => {
     const t = deriveTimings({ feedWorkers: 1, feedWatchdogMs: 30_000, feedFirstPacketMs: 120_000, feedBackoffMaxMs: 30_000 });
     expect(t.watchdogMs).toBe(30_000);
-    expect(t.pingMs).toBe(10_000); // Dhan's own ping period (dhan-protocol.md §2.10)
+    expect(t.pingMs).toBe(10_000); // Dhan's own ping period (docs/dhan-protocol.md §2.10)
     expect(t.outsideHoursWatchdogMs).toBeGreaterThanOrEqual(120_000);
     expect(t.backoffMaxMs).toBe(30_000);
     expect(t.tooManyBackoffMs).toBeGreaterThanOrEqual(t.backoffMaxMs); // 805 waits longer than any ordinary retry

@@ -18,6 +18,7 @@ import { SlotLookup } from '../src/feed/slot-lookup.js';
 import { SlotChains } from '../src/feed/slot-chains.js';
 import { F, FIELD_COUNT, SLOT_WORDS } from '../src/price-table/layout.js';
 import { PriceTable } from '../src/price-table/price-table.js';
+import { Rng } from '../src/util/random.js';
 
 const LTT_WIRE = 1753455192;
 const IST = 19800;
@@ -174,7 +175,7 @@ describe('FeedDecoder writes decoded values into the right slot fields', () => {
     expect(decoder.prevCloseSource(0)).toBe(PrevCloseSource.NONE);
   });
 
-  it('the real capture fragment of §2.12 lands LTP 152.30 in the PUT’s slot', () => {
+  it('the real capture fragment of docs/dhan-protocol.md §2.12 lands LTP 152.30 in the PUT’s slot', () => {
     const { table, decoder } = setup();
     const b = Buffer.alloc(162);
     Buffer.from('08a20002f4d90000cd4c18434b00589a', 'hex').copy(b, 0);
@@ -183,7 +184,7 @@ describe('FeedDecoder writes decoded values into the right slot fields', () => {
     expect(Math.round(fields(table, 0).LTP! * 100) / 100).toBe(152.3);
   });
 
-  it('volume and OI u32 wrap-around is unwrapped (market-structure.md §4.1), and undone if the drop reverses', () => {
+  it('volume and OI u32 wrap-around is unwrapped (docs/market-structure.md §4.1), and undone if the drop reverses', () => {
     const { table, decoder } = setup();
     const b = Buffer.alloc(162);
     const send = (volume: number, oi: number) => {
@@ -278,7 +279,7 @@ describe('frames, chains and counters', () => {
     for (let s = 1; s < SLOTS; s++) expect(table.version(s)).toBe(0);
   });
 
-  it('skips all-zero keep-alive headers (dhan-protocol.md §2.5), counts them apart from errors, and decodes the packets after them', () => {
+  it('skips all-zero keep-alive headers (docs/dhan-protocol.md §2.5), counts them apart from errors, and decodes the packets after them', () => {
     const { table, decoder } = setup();
     const c = decoder.counters;
     // Alone in a frame, several in a row, and in front of / between / after real packets.
@@ -394,19 +395,6 @@ describe('SlotLookup', () => {
   });
 });
 
-/** xorshift32: fast, seeded, reproducible. */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
-}
-
 describe('fuzz: 1,000,000 random and mutated frames', () => {
   it('never throws, never writes outside addressed slots, keeps versions even, and its counters add up', () => {
     const FRAMES = 1_000_000;
@@ -482,7 +470,8 @@ describe('fuzz: 1,000,000 random and mutated frames', () => {
       }
     }
 
-    const next = rng(0x5eed1234);
+    const prng = new Rng(0x5eed1234);
+    const next = (): number => prng.uint32();
     const scratch = Buffer.alloc(4096);
     const f = () => (next() % 200000) / 100;
     const randomToken = (): [number, number] => {

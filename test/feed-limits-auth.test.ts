@@ -12,7 +12,7 @@ import { PriceTable } from '../src/price-table/price-table.js';
 import { MarketClock } from '../src/time/market-clock.js';
 import type { SimHandle } from '../src/sim/sim-server.js';
 import type { Skeleton } from '../src/skeleton/types.js';
-import type { AccountsSource } from '../src/feed/accounts.js';
+import type { AccountsSource } from '../src/dhan/accounts.js';
 import { captureLogger, simWithSkeleton, sleep, waitFor } from './helpers/feed-harness.js';
 
 let sim: SimHandle;
@@ -69,6 +69,9 @@ describe('feed limits and credentials against the simulator', () => {
       const st0 = sup.status();
       expect(st0.unsubscribed).toBe(plan.unsubscribed);
       expect(st0.unsubscribedExamples.length).toBeGreaterThan(0);
+      // The shortfall names the arithmetic: ⌈tokens / 5,000 per account here⌉ accounts, 1 configured.
+      expect([st0.accounts, st0.accountsNeeded]).toEqual([1, Math.ceil(skeleton.tokens.length / CAP)]);
+      expect(st0.problems).toContain(`${plan.unsubscribed} tokens unsubscribed (account capacity ${CAP}): ${skeleton.tokens.length} tokens need ${st0.accountsNeeded} Dhan accounts at ${CAP} each, 1 configured`);
       expect(lines.some((l) => l.includes('"level":"error"') && l.includes('cannot be subscribed'))).toBe(true);
       await waitFor(() => openCount(sup) === 5 && sim.stats().feed.subscriptions === CAP, 30_000, 'five open connections');
 

@@ -1,4 +1,4 @@
-/** If-None-Match matching (RFC 9110 §13.1.2) and Accept-Encoding negotiation (§12.5.3). */
+/** If-None-Match matching (RFC 9110 §13.1.2) and Accept-Encoding negotiation (RFC 9110 §12.5.3). */
 import { describe, expect, it } from 'vitest';
 import { noneMatchHits } from '../src/http/conditional.js';
 import { negotiateEncoding } from '../src/http/content-encoding.js';

@@ -33,7 +33,7 @@ beforeAll(async () => {
   server.route('POST', '/echo/:id', echo);
   server.route('PUT', '/echo/:id', echo);
   server.route('GET', '/echo/:id', echo);
-  server.route('POST', '/big-limit', (req) => ({ body: { size: req.rawBody?.byteLength ?? 0 } }), { maxBodyBytes: 100_000 });
+  server.route('POST', '/big-limit', (req) => ({ body: { size: req.rawBody?.byteLength ?? 0 } }), { maxBodyBytes: 100_000, anyBodyType: true });
   server.route('GET', '/refuse', () => {
     throw new HttpError(422, ErrorCodes.SPREAD_TOO_WIDE, 'spread 12% exceeds 5%', { spread: 0.12 });
   });
@@ -151,7 +151,7 @@ describe('start-up and shutdown', () => {
   it('close() drops in-flight and idle keep-alive connections so the process exits promptly', async () => {
     // The server runs in a child process (compiled dist/, built by `npm test`) and the client
     // here, so the client's idle keep-alive socket stays open: after close() the child's event
-    // loop must empty by itself, without process.exit (engineering.md §1.3 rule 9).
+    // loop must empty by itself, without process.exit (docs/engineering.md §1.3 rule 9).
     const script = `
       import { HttpServer } from ${JSON.stringify(new URL('../dist/http/http-server.js', import.meta.url).href)};
       const s = new HttpServer();

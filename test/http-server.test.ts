@@ -1,5 +1,5 @@
 /**
- * Contract tests of the market HTTP API (contract §5) over real HTTP on 127.0.0.1, with the
+ * Contract tests of the market HTTP API (docs/contract.md §5) over real HTTP on 127.0.0.1, with the
  * tiny skeleton and ticks written into the price table from the test.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -66,12 +66,12 @@ describe('with the tiny skeleton', () => {
     server.setMarket(skeleton, table);
   });
 
-  it('GET /v1/underlyings is the §2.1 summary', async () => {
+  it('GET /v1/underlyings is the docs/contract.md §2.1 summary', async () => {
     const r = await get('/v1/underlyings');
     expect(r.status).toBe(200);
     expect(r.headers['content-type']).toMatch(/^application\/json/);
     expect(r.json()).toEqual(summarizeSkeleton(skeleton));
-    // spelled out, in the key order of contract §2.1
+    // spelled out, in the key order of docs/contract.md §2.1
     expect(r.text()).toContain(JSON.stringify({
       symbol: 'NIFTY', exchange: 'NSE', kind: 'index', spot: { segment: 'IDX_I', securityId: 13 },
       expiries: [

@@ -3,7 +3,7 @@ import { buildMultiBody, classifyAnswer, classifyNetworkError, parseMultiAnswer 
 import { canonicalSet, positionSetHash } from '../src/margin/position-set.js';
 import { TokenBucketLimiter } from '../src/margin/token-bucket.js';
 
-describe('basket margin request (dhan-protocol.md §3.3)', () => {
+describe('basket margin request (docs/dhan-protocol.md §3.3)', () => {
   it('sends dhanClientId, includePosition/includeOrder false and a scripList in units with string ids', () => {
     const body = buildMultiBody('1000000001', [
       { exchangeSegment: 'NSE_FNO', securityId: 47317, quantity: 130, price: 152.8000030517578 },

@@ -6,7 +6,7 @@
 import { MockAgent } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MarginError } from '../src/errors.js';
-import { InlineMarginBackend } from '../src/margin/inline-margin.js';
+import { InlineMarginBackend } from './helpers/inline-margin.js';
 import { positionSetHash, type PricedLeg } from '../src/margin/position-set.js';
 import type { MarginTask } from '../src/margin/types.js';
 
@@ -114,7 +114,7 @@ describe('margin service over MockAgent', () => {
     const e = await failure(backend.compute(task()));
     expect([e.status, e.code]).toEqual([503, 'MARGIN_RATE_LIMITED']);
     expect(e.details).toMatchObject({ attempts: 3, dhanCode: 'DH-904' });
-    // rate-limit retries wait about a second each (Dhan counts per second, dhan-protocol.md §5)
+    // rate-limit retries wait about a second each (Dhan counts per second, docs/dhan-protocol.md §5)
     expect(Date.now() - t0).toBeGreaterThanOrEqual(1500);
     agent.assertNoPendingInterceptors();
   });

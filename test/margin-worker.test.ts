@@ -68,7 +68,7 @@ describe('margin worker against the simulator', () => {
 
   it('keeps under Dhan\'s rate: 20 different baskets at once never draw a 429 from a 20/s server', async () => {
     // the production deadline (2 × 5 s) leaves room to pace 20 calls at 5/s after a burst of 5
-    const paced = new MarginWorkerPool({ apiUrl: sim.urls.api, timeoutMs: 5000, cacheTtlMs: 60_000 });
+    const paced = new MarginWorkerPool({ apiUrl: sim.urls.api, timeoutMs: 5000, cacheTtlMs: 60_000, maxQueuedPerUser: 32 });
     try {
       const errorsBefore = sim.stats().rest[MULTI]!.errors['429'] ?? 0;
       const before = multiCalls();

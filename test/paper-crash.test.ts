@@ -1,5 +1,5 @@
 /**
- * Durability (contract §6: "an acknowledged order is never lost and never applied twice"): a
+ * Durability (docs/contract.md §6: "an acknowledged order is never lost and never applied twice"): a
  * paper server process is SIGKILLed in the middle of a stream of orders, restarted on the same
  * data dir, and every acknowledged order is found exactly once, with the positions equal to the
  * sum of the stored fills. The user is created with the real `optchain users add` command.
@@ -8,19 +8,22 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type SimHandle } from '../src/sim/sim-server.js';
+import { buildTestEntry } from './helpers/build-test-entry.js';
 import { makeMarket, masterCsv, TRADING_DATE } from './paper-fixture.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 let sim: SimHandle;
+let harness: string;
 let dir: string;
 let env: NodeJS.ProcessEnv;
 const contracts = makeMarket().weekly.slice(0, 4);
 
 function startChild(): Promise<{ child: ChildProcess; base: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'dist/paper/paper-harness.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [harness], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     const timer = setTimeout(() => reject(new Error(`harness did not start: ${err}`)), 20_000);
@@ -59,6 +62,7 @@ function orderBody(i: number): Record<string, unknown> {
 }
 
 beforeAll(async () => {
+  harness = fileURLToPath(await buildTestEntry('paper-harness'));
   sim = await startSimulator({ tradingDate: TRADING_DATE, seed: 5, masterCsv: masterCsv(), restLatencyMs: [2, 6], restRateLimitPerSecond: 1000 });
   dir = mkdtempSync(join(tmpdir(), 'optchain-crash-'));
   writeFileSync(join(dir, 'master.csv'), masterCsv());

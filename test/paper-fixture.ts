@@ -19,6 +19,7 @@ import { registerPaperRoutes, type PaperRoutes } from '../src/paper/paper-routes
 import { PriceTable } from '../src/price-table/price-table.js';
 import { buildSkeleton } from '../src/skeleton/build-skeleton.js';
 import { SkeletonIndex } from '../src/skeleton/skeleton-index.js';
+import { Market } from '../src/chain/market.js';
 import type { Contract, Skeleton } from '../src/skeleton/types.js';
 import { chainRows, indexRow, strikes, toCsv } from './helpers/master-rows.js';
 import { writeTick } from './helpers/tiny-skeleton.js';
@@ -35,12 +36,13 @@ export function masterCsv(): string {
 }
 
 /** The skeleton of {@link masterCsv} from the real parser and builder; `weekly` = 24000 CE, 24000 PE, 24100 CE, … */
-export function makeMarket(): { skeleton: Skeleton; skeletonIndex: SkeletonIndex; table: PriceTable; weekly: Contract[] } {
+export function makeMarket(): { skeleton: Skeleton; skeletonIndex: SkeletonIndex; table: PriceTable; market: Market; weekly: Contract[] } {
   const skeleton = buildSkeleton(parseMaster(masterCsv()).instruments, TRADING_DATE);
   const skeletonIndex = new SkeletonIndex(skeleton);
   const table = PriceTable.allocate(skeleton.slotCount, skeleton.chains.length);
+  const market = new Market(skeleton, table, skeletonIndex);
   const weekly = skeleton.chains[0]!.rows.flatMap((r) => [r.ce, r.pe].filter((c): c is Contract => c !== null));
-  return { skeleton, skeletonIndex, table, weekly };
+  return { skeleton, skeletonIndex, table, market, weekly };
 }
 
 /** A quote for a slot, as the feed writes it (float32 prices, receive time in ms). */
@@ -166,9 +168,10 @@ export async function startPaperServer(opts: { apiUrl: string; account: Account 
   const market = makeMarket();
   const server = new HttpServer({ maxBodyBytes: config.httpMaxBodyBytes });
   const routes = registerPaperRoutes(server, {
-    getMarket: () => market,
+    getMarket: () => market.market,
     config,
     db,
+    registry: server.metrics.registry,
     marginApiUrl: opts.apiUrl,
     marginAccount: async () => (typeof opts.account === 'function' ? opts.account() : opts.account),
     ...(opts.marginBackend ? { marginBackend: opts.marginBackend } : {}),

@@ -19,7 +19,7 @@ const singles = () => sim.stats().rest['/v2/margincalculator']!.calls;
 beforeAll(async () => {
   sim = await startSimulator({ tradingDate: TRADING_DATE, seed: 11, masterCsv: masterCsv(), restLatencyMs: [5, 15] });
   signer = { ...sim.accounts[0]! };
-  h = await startPaperServer({ apiUrl: sim.urls.api, account: () => signer });
+  h = await startPaperServer({ apiUrl: sim.urls.api, account: () => signer, env: { OPTCHAIN_PAPER_RATE_LIMIT_BURST: '1000' } }); // the test loops faster than a client may
   c = h.market.weekly;
   for (let i = 0; i < c.length; i++) quote(h.market, c[i]!, { bid: 100 - i, ask: 100.5 - i });
 });

@@ -1,13 +1,14 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FIELD_COUNT, SLOT_WORDS } from '../src/price-table/layout.js';
 import { PriceTable } from '../src/price-table/price-table.js';
-import { isConsistentPattern, type TornReadWriterData, type TornReadWriterMessage } from '../src/price-table/torn-read-writer.js';
-import { distUrl } from '../src/util/dist-path.js';
+import { buildTestEntry } from './helpers/build-test-entry.js';
+import { isConsistentPattern, type TornReadWriterData, type TornReadWriterMessage } from './helpers/torn-read-writer.js';
 
-const WRITER_URL = distUrl('../src/price-table/torn-read-writer.js', import.meta.url);
+let WRITER_URL: URL;
+beforeAll(async () => {
+  WRITER_URL = await buildTestEntry('torn-read-writer');
+});
 /** Many slots, so a slot is rewritten every ~20 µs: readers collide with writes without convoying. */
 const SLOTS = 1024;
 const READ_MS = 2000;
@@ -19,7 +20,6 @@ afterEach(async () => {
 
 /** Starts the writer over every slot and resolves once it is writing. */
 async function startWriter(table: PriceTable, durationMs: number): Promise<{ done: Promise<{ writes: number; rounds: number }> }> {
-  expect(existsSync(fileURLToPath(WRITER_URL)), `${WRITER_URL.pathname} missing: run npm run build first`).toBe(true);
   const data: TornReadWriterData = { role: 'torn-read-writer', handle: table.handle(), firstSlot: 0, slotCount: SLOTS, durationMs };
   const worker = new Worker(WRITER_URL, { workerData: data });
   workers.push(worker);

@@ -1,5 +1,5 @@
 /**
- * `optchain serve` refuses bad configuration with one line naming the variable (contract §4),
+ * `optchain serve` refuses bad configuration with one line naming the variable (docs/contract.md §4),
  * and never echoes a secret from the accounts file.
  */
 import { spawnSync } from 'node:child_process';

@@ -1,6 +1,6 @@
 /**
  * `optchain serve` end to end, as a user runs it: a child process in sim mode (the embedded
- * simulator speaks Dhan's protocols over real sockets), driven over real HTTP. Contract §5
+ * simulator speaks Dhan's protocols over real sockets), driven over real HTTP. docs/contract.md §5
  * shapes and errors, JSON vs FlatBuffers agreement at equal generation, a paper order with a
  * margin from the simulator's REST, and a clean SIGTERM shutdown with exit code 0.
  */

@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type App } from '../src/app.js';
 import { loadConfig } from '../src/config/config.js';
-import { loadAccounts } from '../src/feed/accounts.js';
+import { loadAccounts } from '../src/dhan/accounts.js';
 import { MarginWorkerPool } from '../src/margin/margin-pool.js';
 import { createUser } from '../src/paper/api-keys.js';
 import { openPaperDb } from '../src/paper/paper-db.js';

@@ -22,7 +22,7 @@ afterAll(async () => {
 describe('embedded simulator (worker thread)', () => {
   it('starts off the main thread, serves the feed and takes faults and stats by message', async () => {
     sim = await startEmbeddedSimulator({ tradingDate: '2026-08-17', seed: 3 });
-    expect(sim.accounts).toHaveLength(2);
+    expect(sim.accounts).toHaveLength(5);
     sim0Secret = sim.controlSecret;
     expect(sim0Secret).toMatch(/^[0-9a-f]{32}$/);
     expect(sim.urls.api).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v2$/);
@@ -109,7 +109,7 @@ describe('optchain sim', () => {
     expect(lines[1]).toMatch(/^feed ws:\/\/127\.0\.0\.1:\d+$/);
     expect(lines[2]).toMatch(/^api http:\/\/127\.0\.0\.1:\d+\/v2$/);
     expect(lines.slice(3, -1).every((l) => /^account \d+ \S+$/.test(l))).toBe(true);
-    expect(lines.slice(3, -1)).toHaveLength(2);
+    expect(lines.slice(3, -1)).toHaveLength(5); // DEFAULT_SIM_ACCOUNTS: ⌈~112k tokens / 25,000⌉
     expect(lines.at(-1)).toMatch(/^control-secret [0-9a-f]{32}$/);
     const res = await fetch(lines[0]!.slice('master '.length), { method: 'HEAD' });
     expect(res.status).toBe(200);

@@ -134,7 +134,7 @@ describe('faults', () => {
     const info = (await (await fetch(`${base}/sim/info`, { headers: auth() })).json()) as { urls: unknown; clockOffsetMs: number; accounts: unknown[] };
     expect(info.urls).toEqual(sim.urls);
     expect(info.clockOffsetMs).toBe(sim.clockOffsetMs);
-    expect(info.accounts).toHaveLength(2);
+    expect(info.accounts).toHaveLength(5);
     expect((await fetch(`${base}/sim/faults/nope`, { method: 'POST', headers: auth() })).status).toBe(404);
     const accounts = (await (await fetch(`${base}/sim/accounts`, { headers: auth() })).json()) as unknown[];
     expect(accounts).toEqual(sim.accounts);

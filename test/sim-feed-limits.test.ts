@@ -1,5 +1,5 @@
 /**
- * The simulator is as strict as Dhan (dhan-protocol.md §2.1–§2.3, §2.10–§2.11, §7): 100
+ * The simulator is as strict as Dhan (docs/dhan-protocol.md §2.1–§2.3, §2.10–§2.11, §7): 100
  * instruments per message, 5000 per connection, 5 connections per client id (the 6th makes
  * the oldest receive 805), credential failures answered with the code-50 packet and a close,
  * malformed requests refused, ping every interval and silent clients dropped.
@@ -15,7 +15,7 @@ let options: Instrument[];
 const clients: SimFeedClient[] = [];
 
 beforeAll(async () => {
-  // Short keep-alive timings so the 10 s / 40 s rules of §2.10 can be watched in a second or two.
+  // Short keep-alive timings so the 10 s / 40 s rules of docs/dhan-protocol.md §2.10 can be watched in a second or two.
   sim = await startSimulator({ tradingDate: '2026-08-17', seed: 7, pingIntervalMs: 200, silentTimeoutMs: 900 });
   const text = await (await fetch(sim.urls.master)).text();
   options = parseMaster(text).instruments.filter((x) => x.segment === 'NSE_FNO');

@@ -1,7 +1,7 @@
 /**
  * The simulator's live feed over a real socket: the master it serves over HTTP, what a
- * subscription receives in each mode (§2.7), framing (one packet per frame, stacked as an
- * option, §2.8), prices on the tick grid, LTT on the session clock (§2.9), and unsubscribe.
+ * subscription receives in each mode (docs/dhan-protocol.md §2.7), framing (one packet per frame, stacked as an
+ * option, docs/dhan-protocol.md §2.8), prices on the tick grid, LTT on the session clock (docs/dhan-protocol.md §2.9), and unsubscribe.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DecodedPacket } from './helpers/packet-decoder.js';
@@ -64,7 +64,7 @@ describe('master over HTTP', () => {
     expect(text.split('\n', 1)[0]!.endsWith('SM_FREEZE_QTY,')).toBe(true);
     expect(sim.urls.api.endsWith('/v2')).toBe(true);
     expect(sim.urls.feed.startsWith('ws://')).toBe(true);
-    expect(sim.accounts).toHaveLength(2);
+    expect(sim.accounts).toHaveLength(5);
   });
 });
 
@@ -77,7 +77,7 @@ describe('feed', () => {
     c.send(subMsg(15, [{ seg: 'IDX_I', id: '13' }]));
     await c.waitFor(() => c.packets.some((p) => p.type === 'prevClose'), 3000, 'prev close');
     const first = c.packets.slice(1, 3);
-    // dhan-protocol.md §2.6: index values arrive as ordinary Ticker packets on IDX_I.
+    // docs/dhan-protocol.md §2.6: index values arrive as ordinary Ticker packets on IDX_I.
     expect(first.map((p) => p.type)).toEqual(['ticker', 'prevClose']);
     expect(first[0]!.header).toMatchObject({ code: 2, length: 16, segment: 0, securityId: 13 });
     expect(first[1]!.header).toMatchObject({ segment: 0, securityId: 13 });
@@ -103,7 +103,7 @@ describe('feed', () => {
       if (p.type !== 'quote') continue;
       expect(p.header).toMatchObject({ code: 4, length: 50 });
       expect(p.values.ltp).toBeGreaterThan(10_000);
-      // The close field carries the previous close (§2.7), as for any Quote.
+      // The close field carries the previous close (docs/dhan-protocol.md §2.7), as for any Quote.
       expect(p.values.close).toBeGreaterThan(10_000);
       expect(p.values.high).toBeGreaterThanOrEqual(p.values.low);
     }
@@ -111,12 +111,12 @@ describe('feed', () => {
       if (p.type !== 'full') continue;
       expect(p.header).toMatchObject({ code: 8, length: 162 });
       expect(p.values.ltp).toBeGreaterThan(10_000);
-      // An index has no order book: every depth level is zero-filled (§2.6).
+      // An index has no order book: every depth level is zero-filled (docs/dhan-protocol.md §2.6).
       for (const d of p.values.depth) expect(d).toEqual({ bidQty: 0, askQty: 0, bidOrders: 0, askOrders: 0, bid: 0, ask: 0 });
     }
     // Indices are not F&O: no OI packets; and no code-1 packet in any mode.
     expect(c.packets.filter((p) => p.header.segment === 0 && (p.type === 'oi' || p.header.code === 1))).toEqual([]);
-    // Prev Close still comes once per IDX_I subscription (§2.7).
+    // Prev Close still comes once per IDX_I subscription (docs/dhan-protocol.md §2.7).
     expect(of(25, 'prevClose')).toHaveLength(1);
     expect(of(51, 'prevClose')).toHaveLength(1);
     expect(c.rest).toBe(0);
@@ -142,7 +142,7 @@ describe('feed', () => {
     expect([...types(ticker)]).toEqual(['ticker']);
     // Ticks beyond the snapshots arrived (the ATM strikes tick several times a second).
     expect(c.packets.length).toBeGreaterThan(60);
-    // One packet per WebSocket message by default (§2.8), each exact in length.
+    // One packet per WebSocket message by default (docs/dhan-protocol.md §2.8), each exact in length.
     for (const f of c.frames) expect(f.length).toBe(f.readUInt16LE(1));
     expect(c.rest).toBe(0);
     const nowLtt = Math.floor((Date.now() + sim.clockOffsetMs) / 1000) + 19800;
@@ -157,7 +157,7 @@ describe('feed', () => {
       }
       if (p.type === 'full' || p.type === 'quote') {
         const v = p.values;
-        expect(v.close).toBeGreaterThan(0); // the previous close rides in `close` during the session (§2.7)
+        expect(v.close).toBeGreaterThan(0); // the previous close rides in `close` during the session (docs/dhan-protocol.md §2.7)
         expect(onTickGrid(v.close, x.tickSize)).toBe(true);
         const before = lastVolume.get(x.securityId) ?? 0;
         expect(v.volume).toBeGreaterThanOrEqual(before);

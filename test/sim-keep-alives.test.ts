@@ -1,5 +1,5 @@
 /**
- * All-zero keep-alive headers (dhan-protocol.md §2.5; openalgo PR #912 "tested with live Dhan"
+ * All-zero keep-alive headers (docs/dhan-protocol.md §2.5; openalgo PR #912 "tested with live Dhan"
  * and issue #857): the simulator's switch that emits them (option, control API), and the real
  * feed (FeedSupervisor → worker → FeedDecoder) skipping them, counting them in `/metrics` apart
  * from decode errors, and decoding every packet that follows one in the same frame.
@@ -89,7 +89,7 @@ describe('the feed against a simulator that sends keep-alives', () => {
       expect(st.decodeErrors).toBe(0);
       expect(st.errors.badLength).toBe(0);
       expect(st.byCode['0']).toBeUndefined();
-      // The NIFTY spot is fed by code-2 packets on IDX_I (§2.6), not code 1.
+      // The NIFTY spot is fed by code-2 packets on IDX_I (docs/dhan-protocol.md §2.6), not code 1.
       expect(st.byCode['2']).toBeGreaterThan(0);
       expect(st.byCode['1']).toBeUndefined();
       expect(table.readField(skeleton.underlyings[0]!.spot!.slot, F.LTP)).toBeGreaterThan(1000);

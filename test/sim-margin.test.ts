@@ -1,5 +1,5 @@
 /**
- * The simulator's margin calculator (dhan-protocol.md §3.1–§3.3): answer shapes (camelCase
+ * The simulator's margin calculator (docs/dhan-protocol.md §3.1–§3.3): answer shapes (camelCase
  * numbers), the SPAN-like model's asymmetries (short ≫ long, a hedged basket < the sum of its
  * legs), Dhan's error bodies (DH-901/904/905), the 20/s per-client rate limit, latency, and the
  * per-endpoint call counts tests rely on.
@@ -68,7 +68,7 @@ describe('answers', () => {
     expect(sell.body.spanMargin as number).toBeGreaterThan(0);
     expect(sell.body.exposureMargin as number).toBeGreaterThan(0);
     expect(sell.body.totalMargin as number).toBeGreaterThan(3 * (buy.body.totalMargin as number));
-    // NIFTY 1-lot short ATM: SPAN + exposure in the lakh range, as on Dhan (§3.3 example ~76k for a condor).
+    // NIFTY 1-lot short ATM: SPAN + exposure in the lakh range, as on Dhan (docs/dhan-protocol.md §3.3 example ~76k for a condor).
     expect(sell.body.totalMargin as number).toBeGreaterThan(50_000);
     expect(sell.body.totalMargin as number).toBeLessThan(400_000);
   });
@@ -93,7 +93,7 @@ describe('answers', () => {
     expect(basket.body.hedgeBenefit as number).toBeGreaterThan(0);
     expect(total).toBeCloseTo(basket.body.foMargin as number, 1);
     expect(basket.body.equityMargin).toBe(0);
-    // Without dhanClientId and flags, as the live call of §3.3 was made, it still answers.
+    // Without dhanClientId and flags, as the live call of docs/dhan-protocol.md §3.3 was made, it still answers.
     const bare = await post('/margincalculator/multi', { scripList: legs });
     expect(bare.status).toBe(200);
     expect(bare.body.totalMargin).toBeCloseTo(total, -2);

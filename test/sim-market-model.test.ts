@@ -54,7 +54,7 @@ describe('session clock', () => {
     expect(c.now(T0) - T0).toBe(c.offsetMs);
   });
 
-  it('LTT is IST wall-clock seconds counted as UTC (§2.9)', () => {
+  it('LTT is IST wall-clock seconds counted as UTC (docs/dhan-protocol.md §2.9)', () => {
     const ms = istTime(DATE, 14, 53, 12);
     expect(lttOf(ms)).toBe(Math.floor(ms / 1000) + 19800);
     expect(new Date(lttOf(ms) * 1000).toISOString().slice(11, 19)).toBe('14:53:12');

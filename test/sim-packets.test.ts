@@ -1,6 +1,6 @@
 /**
  * The simulator's packets: built from the market model's state with the codec's encoders, they
- * decode back to exactly that state, and reproduce the hex test vectors of dhan-protocol.md
+ * decode back to exactly that state, and reproduce the hex test vectors of docs/dhan-protocol.md
  * §2.12 byte for byte when the state holds the vectors' values.
  */
 import { describe, expect, it } from 'vitest';
@@ -41,7 +41,7 @@ function model(): MarketModel {
   });
 }
 
-describe('simulator packets match the §2.12 test vectors byte for byte', () => {
+describe('simulator packets match the docs/dhan-protocol.md §2.12 test vectors byte for byte', () => {
   const m = model();
   const fno = m.indexOf(2, 55796);
   const idx = m.indexOf(0, 13);

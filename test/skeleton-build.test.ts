@@ -56,7 +56,7 @@ describe('skeleton', () => {
   const sk = build();
   const idx = new SkeletonIndex(sk);
 
-  it('holds exactly the universe of contract §3, in order', () => {
+  it('holds exactly the universe of docs/contract.md §3, in order', () => {
     expect(sk.underlyings.map((u) => `${u.exchange}:${u.symbol}`)).toEqual(['NSE:NIFTY', 'NSE:BANKNIFTY', 'BSE:SENSEX', 'NSE:HDFCBANK', 'NSE:RELIANCE', 'BSE:RELIANCE']);
   });
 

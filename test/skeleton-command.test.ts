@@ -1,7 +1,7 @@
 /**
- * `optchain skeleton` as a user runs it (contract §2, §2.1), on the built bin: exactly the
- * §2.1 JSON on stdout with --json, a readable table without, one-line reasons and non-zero exits
- * for the documented failures. Includes the worked examples of market-structure.md §7 on a
+ * `optchain skeleton` as a user runs it (docs/contract.md §2, §2.1), on the built bin: exactly the
+ * docs/contract.md §2.1 JSON on stdout with --json, a readable table without, one-line reasons and non-zero exits
+ * for the documented failures. Includes the worked examples of docs/market-structure.md §7 on a
  * full-size synthetic master: stocks carry 3 expiries in a month whose far expiry is a quarter
  * month (the Oct series), 2 otherwise.
  */
@@ -30,7 +30,7 @@ function write(name: string, text: string | Buffer): string {
 describe('optchain skeleton', () => {
   const small = write('small.csv', toCsv([indexRow('NSE', 13, 'NIFTY'), ...chainRows({ symbol: 'NIFTY', underlyingId: 26000, expiry: '2026-08-18', strikes: strikes(24000, 50, 3), flag: 'W', firstId: 1 })]));
 
-  it('--json prints exactly the §2.1 JSON on stdout and nothing else', () => {
+  it('--json prints exactly the docs/contract.md §2.1 JSON on stdout and nothing else', () => {
     const r = run('--master', small, '--date', '2026-08-17', '--json');
     expect(r.status).toBe(0);
     const out = JSON.parse(r.stdout);
@@ -59,7 +59,7 @@ describe('optchain skeleton', () => {
     for (const [r, text] of [[missing, 'cannot read instrument master'], [noCol, 'OPTION_TYPE'], [late, 'no option contracts'], [badDate, '--date']] as const) {
       expect(r.status).not.toBe(0);
       expect(r.stdout).toBe('');
-      // Only the reason: no parse-statistics line before it (contract §2).
+      // Only the reason: no parse-statistics line before it (docs/contract.md §2).
       const lines = r.stderr.trim().split('\n');
       expect(lines, r.stderr).toHaveLength(1);
       expect(lines[0]).toContain(text);

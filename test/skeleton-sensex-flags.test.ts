@@ -5,7 +5,7 @@ import { SkeletonIndex } from '../src/skeleton/skeleton-index.js';
 import { chainRows, indexRow, strikes, toCsv } from './helpers/master-rows.js';
 
 // The real 2026-03-23 master: BSE flags SENSEX's quarterly and half-yearly monthlies Q and H,
-// and one expiry (2026-03-25) carries 202 rows flagged M and 404 flagged Q (contract §3).
+// and one expiry (2026-03-25) carries 202 rows flagged M and 404 flagged Q (docs/contract.md §3).
 const D = '2026-03-23';
 const sensex = (expiry: string, flag: string, from: number, count: number, firstId: number) =>
   chainRows({ exchange: 'BSE', symbol: 'SENSEX', underlyingId: 1, expiry, strikes: strikes(from, 100, count), flag, firstId, lot: 20 });

@@ -58,7 +58,7 @@ function chainsOf(rows: string[][], exch: string, symbol: string): Map<string, {
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
 const weekdayOf = (d: string): number => new Date(`${d}T00:00:00Z`).getUTCDay();
 
-describe('synthetic detailed master (dhan-protocol.md §1.3, market-structure.md §1–§3)', () => {
+describe('synthetic detailed master (docs/dhan-protocol.md §1.3, docs/market-structure.md §1–§3)', () => {
   let m: GeneratedMaster;
   let lines: string[];
   let rows: string[][];
@@ -111,7 +111,7 @@ describe('synthetic detailed master (dhan-protocol.md §1.3, market-structure.md
       s.add(id);
     }
     expect(dups.slice(0, 5)).toEqual([]);
-    // Ids are not unique across segments in the real file either (§1.1): NSE_EQ ABB is 13, like IDX_I NIFTY.
+    // Ids are not unique across segments in the real file either (docs/dhan-protocol.md §1.1): NSE_EQ ABB is 13, like IDX_I NIFTY.
     expect(seen.get('NSE,E')!.has('13') && seen.get('NSE,I')!.has('13')).toBe(true);
   });
 
@@ -174,7 +174,7 @@ describe('synthetic detailed master (dhan-protocol.md §1.3, market-structure.md
     for (const e of errs) expect(e.trimEnd().split('\n')).toHaveLength(1);
   });
 
-  it('lists NIFTY expiries per §1.3 on 17 Aug 2026, flagged W/M, with today\'s expiry included', () => {
+  it('lists NIFTY expiries per docs/market-structure.md §1.3 on 17 Aug 2026, flagged W/M, with today\'s expiry included', () => {
     const nifty = chains('NSE', 'NIFTY');
     expect([...nifty].map(([e, c]) => `${e} ${c.flag}`)).toEqual([
       '2026-08-18 W', '2026-08-25 M', '2026-09-01 W', '2026-09-08 W', '2026-09-15 W', '2026-09-29 M', '2026-10-27 M',
@@ -222,10 +222,10 @@ describe('synthetic detailed master (dhan-protocol.md §1.3, market-structure.md
     expect(eq.some((r) => r[C.SM_EXPIRY_DATE] === '') && eq.some((r) => r[C.SM_EXPIRY_DATE] === '0001-01-01')).toBe(true);
     const rel = rows.find((r) => r[C.SEGMENT] === 'E' && r[C.EXCH_ID] === 'NSE' && r[C.SECURITY_ID] === '2885')!;
     expect([rel[C.UNDERLYING_SYMBOL], rel[C.ISIN], rel[C.TICK_SIZE]]).toEqual(['RELIANCE', 'INE002A01018', '10.0000']);
-    // Stock options priced in paise steps of 1 exist alongside 5 (§2.2 tick note).
+    // Stock options priced in paise steps of 1 exist alongside 5 (docs/market-structure.md §2.2 tick note).
     const stockTicks = new Set(rows.filter((r) => r[C.INSTRUMENT] === 'OPTSTK').map((r) => r[C.TICK_SIZE]));
     expect([...stockTicks].sort()).toEqual(['1.0000', '5.0000']);
-    // MCX, currency and a BSE currency option flagged Q exist as distractors (§1.3 col 17).
+    // MCX, currency and a BSE currency option flagged Q exist as distractors (docs/dhan-protocol.md §1.3 col 17).
     expect(lines.some((l) => l.startsWith('MCX,M,') && l.includes(',OPTFUT,'))).toBe(true);
     expect(lines.some((l) => l.startsWith('BSE,C,') && l.includes(',OPTCUR,') && l.includes(',Q,'))).toBe(true);
   });
@@ -235,7 +235,7 @@ describe('synthetic detailed master (dhan-protocol.md §1.3, market-structure.md
     const expiries = [...sensex.keys()];
     expect(expiries.slice(0, 8)).toEqual(['2026-08-20', '2026-08-27', '2026-09-03', '2026-09-10', '2026-09-17', '2026-09-24', '2026-10-01', '2026-10-29']);
     expect([...sensex.values()].filter((c) => c.flag === 'W')).toHaveLength(5);
-    // BSE flags SENSEX quarterlies Q and half-yearlies H, like the real master (contract §3).
+    // BSE flags SENSEX quarterlies Q and half-yearlies H, like the real master (docs/contract.md §3).
     expect([sensex.get('2026-10-29')!.flag, sensex.get('2026-12-31')!.flag, sensex.get('2027-12-30')!.flag]).toEqual(['M', 'Q', 'H']);
     expect(expiries.every((e) => weekdayOf(e) === 4)).toBe(true);
     const r = rows.find((x) => x[C.UNDERLYING_SYMBOL] === 'SENSEX' && x[C.INSTRUMENT] === 'OPTIDX')!;
@@ -243,7 +243,7 @@ describe('synthetic detailed master (dhan-protocol.md §1.3, market-structure.md
     expect(sensex.get('2026-08-20')!.strikes.size).toBeGreaterThan(sensex.get('2026-10-01')!.strikes.size);
   });
 
-  it('gives ~210 NSE stocks near/mid/far months with §2.1 strike counts, far month at double step', () => {
+  it('gives ~210 NSE stocks near/mid/far months with docs/market-structure.md §2.1 strike counts, far month at double step', () => {
     const stocks = new Map<string, string[][]>();
     for (const r of rows) {
       if (r[C.INSTRUMENT] !== 'OPTSTK' || r[C.EXCH_ID] !== 'NSE' || r[C.UNDERLYING_SYMBOL]!.includes('TEST')) continue;
@@ -256,7 +256,7 @@ describe('synthetic detailed master (dhan-protocol.md §1.3, market-structure.md
     const nseEq = new Map(rows.filter((r) => r[C.EXCH_ID] === 'NSE' && r[C.SEGMENT] === 'E').map((r) => [r[C.SECURITY_ID], r[C.UNDERLYING_SYMBOL]]));
     const counts: number[][] = [[], [], []];
     for (const [sym, rs] of stocks) {
-      // Underlying id = the stock's NSE_EQ row (§1.4).
+      // Underlying id = the stock's NSE_EQ row (docs/dhan-protocol.md §1.4).
       expect(new Set(rs.map((r) => nseEq.get(r[C.UNDERLYING_SECURITY_ID])))).toEqual(new Set([sym]));
       const chains = chainsOf(rs, 'NSE', sym);
       expect([...chains].map(([e, c]) => `${e} ${c.flag}`)).toEqual(['2026-08-25 M', '2026-09-29 M', '2026-10-27 M']);
@@ -341,7 +341,7 @@ describe('synthetic detailed master (dhan-protocol.md §1.3, market-structure.md
   });
 });
 
-describe('expiry calendar (market-structure.md §1.3–§1.4) and 2026 holidays', () => {
+describe('expiry calendar (docs/market-structure.md §1.3–§1.4) and 2026 holidays', () => {
   it('knows trading days: weekends, the 2026 list, Muhurat Sunday, the generic rule for other years', () => {
     expect(isTradingDay('2026-08-17', 'NSE')).toBe(true);
     expect(isTradingDay('2026-08-15', 'NSE')).toBe(false);

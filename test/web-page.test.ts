@@ -1,8 +1,8 @@
 /**
  * The live chain page in a real browser (Debian's Chromium through playwright-core) against
  * the server in sim mode: `node bin/optchain.js serve` as a child process on free ports, the
- * embedded simulator making a live market. Checks what a trader sees (peers.md §2.8) against
- * the JSON route (contract §5), live updates, the underlying picker and expiry tabs, the
+ * embedded simulator making a live market. Checks what a trader sees (docs/peers.md §2.8) against
+ * the JSON route (docs/contract.md §5), live updates, the underlying picker and expiry tabs, the
  * health badge, recovery from a server restart, and the static serving headers. Writes
  * screenshots to test/artifacts/ (git-ignored) for a human look.
  *
@@ -23,7 +23,7 @@ const CHROMIUM = '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const artifacts = join(repo, 'test', 'artifacts');
-/** Pinned so expiries and strikes are the same on every run (contract §4 OPTCHAIN_TRADING_DATE). */
+/** Pinned so expiries and strikes are the same on every run (docs/contract.md §4 OPTCHAIN_TRADING_DATE). */
 const TRADING_DATE = '2026-08-17';
 /** Start-up (master, skeleton, feed) takes ~15 s on this 2-core machine, more under parallel test load. */
 const START_TIMEOUT_MS = 90_000; // start-up is ~5 s idle, but a loaded 2-core CI box can take several times that
@@ -128,6 +128,8 @@ describe.skipIf(!haveChromium)(haveChromium ? 'web page in Chromium' : `web page
   let profileDir: string;
   const chainRequests: { accept: string; contentType: string }[] = [];
   const pageErrors: string[] = [];
+  /** Console reports of anything the page's Content-Security-Policy blocked. */
+  const cspViolations: string[] = [];
 
   beforeAll(async () => {
     if (!existsSync(join(repo, 'dist', 'web', 'index.html')) || !existsSync(join(repo, 'dist', 'cli', 'main.js'))) {
@@ -146,6 +148,9 @@ describe.skipIf(!haveChromium)(haveChromium ? 'web page in Chromium' : `web page
     [, context] = await Promise.all([server.start(), launching]);
     page = context.pages()[0] ?? (await context.newPage());
     page.on('pageerror', (e) => pageErrors.push(e.message));
+    page.on('console', (m) => {
+      if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+    });
     page.on('response', (res) => {
       if (res.url().includes('/v1/chains/')) chainRequests.push({ accept: res.request().headers()['accept'] ?? '', contentType: res.headers()['content-type'] ?? '' });
     });
@@ -162,6 +167,10 @@ describe.skipIf(!haveChromium)(haveChromium ? 'web page in Chromium' : `web page
     expect(index.status).toBe(200);
     expect(index.headers.get('content-type')).toBe('text/html; charset=utf-8');
     expect(index.headers.get('cache-control')).toBe('no-cache');
+    const csp = index.headers.get('content-security-policy') ?? '';
+    for (const directive of ["default-src 'self'", "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'"]) expect(csp).toContain(directive);
+    expect(csp).not.toMatch(/unsafe-inline|unsafe-eval|\*/);
+    expect(index.headers.get('x-content-type-options')).toBe('nosniff');
     const etag = index.headers.get('etag');
     expect(etag).toMatch(/^".+"$/);
     const html = await index.text();
@@ -185,6 +194,8 @@ describe.skipIf(!haveChromium)(haveChromium ? 'web page in Chromium' : `web page
     const missing = await fetch(`${server.url}/assets/nope-ABCDEFGH.js`);
     expect(missing.status).toBe(404);
     expect(((await missing.json()) as { error: { code: string } }).error.code).toBe('NOT_FOUND');
+    // nosniff on every answer, API and errors included
+    for (const r of [jsRes, cssRes, missing, await fetch(`${server.url}/health`), await fetch(`${server.url}/v1/chains/NIFTY`)]) expect(r.headers.get('x-content-type-options'), r.url).toBe('nosniff');
   });
 
   it('renders the NIFTY chain with a row for every strike, centred on the marked ATM strike, ITM shaded', async () => {
@@ -229,7 +240,7 @@ describe.skipIf(!haveChromium)(haveChromium ? 'web page in Chromium' : `web page
     const third = (view.scrollerBottom - view.scrollerTop) / 3;
     expect(view.atmCentre).toBeGreaterThan(view.scrollerTop + third);
     expect(view.atmCentre).toBeLessThan(view.scrollerBottom - third);
-    // Untouched fields are blank, never 0 (contract §5): a leg whose prevClose is null shows no change.
+    // Untouched fields are blank, never 0 (docs/contract.md §5): a leg whose prevClose is null shows no change.
     const nullPrevClose = json.rows.filter((r) => r.ce && r.ce.prevClose === null).map((r) => r.strike);
     if (nullPrevClose.length > 0) {
       const chg = await page.$$eval('#scroller tbody tr.row', (trs, ks) => trs.filter((tr) => ks.includes(Number((tr as HTMLElement).dataset.strike))).map((tr) => tr.querySelector('td.ce.f-chg')!.textContent), nullPrevClose);
@@ -319,5 +330,18 @@ describe.skipIf(!haveChromium)(haveChromium ? 'web page in Chromium' : `web page
     expect(await page.$$eval('#scroller tbody tr.row', (r) => r.length)).toBeGreaterThan(10);
     expect(await page.$eval('#scroller table', (t) => t.classList.contains('disconnected'))).toBe(false);
     expect(pageErrors).toEqual([]);
+    expect(cspViolations, 'the page works under its own Content-Security-Policy').toEqual([]);
   }, 150_000);
+
+  it('blocks what its policy forbids: an injected inline script does not run and is reported', async () => {
+    const before = cspViolations.length;
+    const ran = await page.evaluate(() => {
+      const s = document.createElement('script');
+      s.textContent = 'window.__injected = true';
+      document.body.append(s);
+      return (window as unknown as { __injected?: boolean }).__injected === true;
+    });
+    expect(ran).toBe(false);
+    await expect.poll(() => cspViolations.length, { timeout: 5000 }).toBeGreaterThan(before);
+  });
 });

@@ -1,9 +1,9 @@
 /**
- * Serialization cache keyed by (chain, format, generation) (engineering.md §1.2, §2.6: with
+ * Serialization cache keyed by (chain, format, generation) (docs/engineering.md §1.2, §2.6: with
  * per-request serialization the HTTP server barely matters; cache the bytes per version).
  *
  * - Identical requests between ticks get the cached bytes; only `servedAt` is rewritten in
- *   place (it is the time the body is served; every other byte is equal, as contract §5
+ *   place (it is the time the body is served; every other byte is equal, as docs/contract.md §5
  *   promises for equal generations).
  * - A changed generation rebuilds once: builds are synchronous on the server thread, so
  *   the first request after a tick rebuilds and concurrent ones find the new entry.

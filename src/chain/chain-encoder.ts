@@ -1,5 +1,5 @@
 /**
- * The `ChainEncoder` contract shared by the JSON and FlatBuffers encoders (engineering.md
+ * The `ChainEncoder` contract shared by the JSON and FlatBuffers encoders (docs/engineering.md
  * §5.4: one interface, one shared test suite, test/chain-encoder.case.ts).
  *
  * An encoder walks a chain's skeleton rows in order and copies each slot consistently with
@@ -14,7 +14,7 @@ import type { Market } from './market.js';
 /** Wire formats of a chain. */
 export type ChainFormat = 'json' | 'flatbuffers';
 
-/** Content type of each format (contract §5). */
+/** Content type of each format (docs/contract.md §5). */
 export const CONTENT_TYPES: Readonly<Record<ChainFormat, string>> = Object.freeze({
   json: 'application/json; charset=utf-8',
   flatbuffers: 'application/x-flatbuffers',

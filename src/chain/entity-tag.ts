@@ -3,7 +3,7 @@
  * that cache's key, once per cached body.
  *
  * Tags are weak (`W/"…"`): two answers with one tag are equal apart from `servedAt`
- * (contract §5: equal generation ⇒ equal body apart from servedAt), which is what a weak
+ * (docs/contract.md §5: equal generation ⇒ equal body apart from servedAt), which is what a weak
  * validator promises (RFC 9110 §8.8.1) and not what a strong one does (byte-equal). A tag
  * names the server process and the market (a restart or a rollover restarts the generation
  * counters, so a bare generation could match another day's body), the body's cache key

@@ -1,7 +1,7 @@
 /**
  * Chain → FlatBuffers (schemas/chain.fbs, root `Chain`, file identifier "OCHN"), served for
- * `Accept: application/x-flatbuffers` or `?format=fb` (contract §5). One reused Builder per
- * encoder (engineering.md §3.3); the finished bytes are copied out (into a reused buffer when
+ * `Accept: application/x-flatbuffers` or `?format=fb` (docs/contract.md §5). One reused Builder per
+ * encoder (docs/engineering.md §3.3); the finished bytes are copied out (into a reused buffer when
  * the caller offers one) so they can be cached.
  *
  * @module

@@ -19,7 +19,8 @@ import { FIELD_COUNT } from '../price-table/layout.js';
 import type { Chain } from '../skeleton/types.js';
 import { Chain as FbChain, Leg as FbLeg, Row as FbRow, SpotQuote as FbSpotQuote } from './fbs/chain_generated.js';
 import type { Market } from './market.js';
-import { FIELD_LTP, FIELD_UPDATED_AT, LEG_FIELD_COUNT, roundInt, roundPrice } from './quote-rounding.js';
+import { roundPaise } from '../util/round-paise.js';
+import { FIELD_LTP, FIELD_UPDATED_AT, LEG_FIELD_COUNT, roundInt } from './quote-rounding.js';
 
 /** `flags` bit 0 of a Leg or SpotQuote: the skeleton lists this contract (schemas/chain.fbs). */
 export const FLAG_LISTED = 1;
@@ -99,7 +100,7 @@ export class FlatbuffersChainWriter {
   writeChain(builder: flatbuffers.Builder, market: Market, chain: Chain, generation: number, servedAt: number): flatbuffers.Offset {
     const u = market.skeleton.underlyings[chain.underlyingIndex]!;
     const str = this.stringsOf(market, chain);
-    // Strings and vectors before startChain (engineering.md §3.3). Pre-encoded UTF-8 and our
+    // Strings and vectors before startChain (docs/engineering.md §3.3). Pre-encoded UTF-8 and our
     // own sharing: the runtime's createSharedString runs TextEncoder on every call (measured
     // ~6 µs of a ~45 µs chain build), and sharing dedupes exchange/tags/dates in snapshots.
     const symbol = this.string(builder, str.symbol);
@@ -124,7 +125,7 @@ export class FlatbuffersChainWriter {
     if (u.spot) {
       const s = this.scratch;
       market.table.readSlot(u.spot.slot, s, 0);
-      const ltp = roundPrice(s[FIELD_LTP]!);
+      const ltp = roundPaise(s[FIELD_LTP]!);
       const updatedAt = roundInt(s[FIELD_UPDATED_AT]!);
       const delivered = (ltp === ltp ? 1 : 0) | (updatedAt === updatedAt ? 2 : 0);
       FbChain.addSpotSegment(builder, spotSegment);
@@ -250,11 +251,11 @@ export class FlatbuffersChainWriter {
 function fillLeg(dst: Float64Array, at: number, src: Float64Array, from: number): number {
   let d = 0;
   let x = src[from]!;
-  if (x === x) { d |= 1; dst[at] = roundPrice(x); } else dst[at] = Number.NaN;
+  if (x === x) { d |= 1; dst[at] = roundPaise(x); } else dst[at] = Number.NaN;
   x = src[from + 1]!;
-  if (x === x) { d |= 2; dst[at + 1] = roundPrice(x); } else dst[at + 1] = Number.NaN;
+  if (x === x) { d |= 2; dst[at + 1] = roundPaise(x); } else dst[at + 1] = Number.NaN;
   x = src[from + 2]!;
-  if (x === x) { d |= 4; dst[at + 2] = roundPrice(x); } else dst[at + 2] = Number.NaN;
+  if (x === x) { d |= 4; dst[at + 2] = roundPaise(x); } else dst[at + 2] = Number.NaN;
   x = src[from + 3]!;
   if (x === x) { d |= 8; dst[at + 3] = roundInt(x); } else dst[at + 3] = Number.NaN;
   x = src[from + 4]!;
@@ -264,7 +265,7 @@ function fillLeg(dst: Float64Array, at: number, src: Float64Array, from: number)
   x = src[from + 6]!;
   if (x === x) { d |= 64; dst[at + 6] = roundInt(x); } else dst[at + 6] = Number.NaN;
   x = src[from + 7]!;
-  if (x === x) { d |= 128; dst[at + 7] = roundPrice(x); } else dst[at + 7] = Number.NaN;
+  if (x === x) { d |= 128; dst[at + 7] = roundPaise(x); } else dst[at + 7] = Number.NaN;
   x = src[from + 8]!;
   if (x === x) { d |= 256; dst[at + 8] = roundInt(x); } else dst[at + 8] = Number.NaN;
   x = src[from + 9]!;

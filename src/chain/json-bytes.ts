@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { roundPaise } from '../util/round-paise.js';
 
 const enc = new TextEncoder();
 
@@ -144,12 +145,12 @@ export function writeIntField(out: Uint8Array, pos: number, x: number): number {
 
 /**
  * A price field: NaN → `null`, else rounded to 2 dp and printed shortest, exactly as
- * `String(roundPrice(x))` would (152.3, 152.35, 152) — proved by test over random values.
+ * `String(roundPaise(x))` would (152.3, 152.35, 152) — proved by test over random values.
  */
 export function writePriceField(out: Uint8Array, pos: number, x: number): number {
   if (x !== x) return writeNull(out, pos);
   let p = Math.round(x * 100);
-  if (!(p <= 9007199254740991 && p >= -9007199254740991)) return writeSlow(out, pos, Math.round(x * 100) / 100);
+  if (!(p <= 9007199254740991 && p >= -9007199254740991)) return writeSlow(out, pos, roundPaise(x));
   if (p < 0) {
     out[pos++] = 45;
     p = -p;

@@ -1,5 +1,5 @@
 /**
- * Chain → JSON bytes, exactly the shape and key order of contract §5 ("Chain JSON"), written
+ * Chain → JSON bytes, exactly the shape and key order of docs/contract.md §5 ("Chain JSON"), written
  * straight into a reused byte buffer (see json-bytes.ts for why not JSON.stringify).
  *
  * Everything static about a chain (symbol, tags, strikes, security ids, lot sizes, which side
@@ -87,7 +87,7 @@ export interface JsonChainEncoderOptions {
  * slot's seqlock version; a leg whose version has not moved is copied instead of re-read and
  * re-printed. The version is even and equal before and after the read, so the cached bytes
  * are exactly those of that version (a slot has one writer and its version only grows,
- * engineering.md §2.2). Output is byte-identical with and without the cache. Memory: up to
+ * docs/engineering.md §2.2). Output is byte-identical with and without the cache. Memory: up to
  * LEG_MAX_BYTES (~340 B) per leg of each chain ever encoded — 170 KB for a 250-row chain,
  * ~11 MB if every chain of a ~32k-contract universe is requested as JSON.
  */

@@ -1,7 +1,7 @@
 /**
  * A market: one trading date's frozen skeleton together with the price table whose slots it
  * numbers. Chains are only ever assembled from a matching pair, so a rollover swaps the whole
- * pair at once and an old slot can never be read through a new skeleton (contract §3: the
+ * pair at once and an old slot can never be read through a new skeleton (docs/contract.md §3: the
  * skeleton is rebuilt only for a new trading date).
  *
  * @module

@@ -1,5 +1,5 @@
 /**
- * Many chains in one FlatBuffers message (`GET /v1/snapshot`, contract §5): a `Snapshot`
+ * Many chains in one FlatBuffers message (`GET /v1/snapshot`, docs/contract.md §5): a `Snapshot`
  * root finished with file identifier "OSNP" (schemas/chain.fbs explains the two-root
  * convention). Built with one reused Builder, which keeps its grown capacity across builds,
  * so the whole universe (~700 chains, ~33k contracts, ~3.5 MB) costs no reallocation after

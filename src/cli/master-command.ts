@@ -1,5 +1,5 @@
 /**
- * `optchain master --date YYYY-MM-DD --out <file> [--seed N]` (contract §2): writes the
+ * `optchain master --date YYYY-MM-DD --out <file> [--seed N]` (docs/contract.md §2): writes the
  * simulator's synthetic detailed master for that trading date and prints one summary line.
  *
  * The file is streamed (about 1 MB at a time) into a temporary file next to `--out` and renamed
@@ -45,7 +45,7 @@ export async function masterCommand(args: string[]): Promise<number> {
   } catch (err) {
     return fail(err instanceof Error ? err.message.split('\n')[0]! : String(err));
   }
-  // Every option can also come from the environment (contract §2): the date from OPTCHAIN_TRADING_DATE.
+  // Every option can also come from the environment (docs/contract.md §2): the date from OPTCHAIN_TRADING_DATE.
   const date = values.date ?? process.env.OPTCHAIN_TRADING_DATE;
   if (!date) return fail('--date is required');
   if (!isCalendarDate(date)) return fail(`--date must be a YYYY-MM-DD calendar date, got ${JSON.stringify(date)}`);

@@ -34,7 +34,7 @@ export async function serveCommand(args: string[]): Promise<number> {
       app.close().then(
         () => {
           // Everything we own is closed; uWS's own loop timer would keep the process around
-          // for a few more seconds (engineering.md §1.3 rule 9), so leave now.
+          // for a few more seconds (docs/engineering.md §1.3 rule 9), so leave now.
           process.exitCode = 0;
           setImmediate(() => process.exit(0));
           resolve(0);

@@ -1,6 +1,6 @@
 /**
  * `optchain sim [--host H] [--port N] [--seed S] [--rate R] [--stacked] [--keep-alives N]`
- * (contract §2): only the Dhan simulator, on one port (`--port`, else OPTCHAIN_SIM_PORT, else 8081). Prints one line
+ * (docs/contract.md §2): only the Dhan simulator, on one port (`--port`, else OPTCHAIN_SIM_PORT, else 8081). Prints one line
  * each: `master <url>`, `feed <ws-url>`, `api <url ending in /v2>`, `account <clientId>
  * <accessToken>` (simulator credentials are not secrets), then `control-secret <hex>` — the
  * run's random secret for the control API under `/sim` (send `Authorization: Bearer <hex>`)
@@ -8,7 +8,7 @@
  *
  * The trading date is OPTCHAIN_TRADING_DATE, else today in IST when that is a trading day,
  * else the next trading day. `--keep-alives N` (else OPTCHAIN_SIM_KEEP_ALIVES, default 0) sends N
- * all-zero keep-alive headers per second on every feed connection (dhan-protocol.md §2.5).
+ * all-zero keep-alive headers per second on every feed connection (docs/dhan-protocol.md §2.5).
  *
  * @module
  */

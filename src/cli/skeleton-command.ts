@@ -1,13 +1,13 @@
 /**
- * `optchain skeleton --master <file-or-url> --date YYYY-MM-DD [--json]` (contract §2, §2.1).
- * With `--json`, stdout carries exactly the §2.1 JSON and nothing else; parse statistics go to
+ * `optchain skeleton --master <file-or-url> --date YYYY-MM-DD [--json]` (docs/contract.md §2, §2.1).
+ * With `--json`, stdout carries exactly the docs/contract.md §2.1 JSON and nothing else; parse statistics go to
  * stderr.
  *
  * @module
  */
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../errors.js';
-import { describeMissingOptional } from '../master/columns.js';
+import { describeMissingOptional, describeUnknownValues } from '../master/columns.js';
 import { loadMaster } from '../master/load-master.js';
 import type { MasterStats } from '../master/instrument.js';
 import { buildSkeleton } from '../skeleton/build-skeleton.js';
@@ -18,7 +18,7 @@ const ISO = /^\d{4}-\d{2}-\d{2}$/;
 /** One line about the parse, for stderr. */
 export function describeStats(s: MasterStats): string {
   const examples = s.malformedExamples.slice(0, 3).map((e) => `line ${e.line}: ${e.reason}`).join('; ');
-  return `master: ${s.rows} rows, ${s.kept} kept, ${s.ignored} other instruments, ${s.test} TEST rows filtered, ${s.malformed} malformed rows skipped${examples ? ` (${examples})` : ''}${s.unknownColumns.length ? `, unknown columns ignored: ${s.unknownColumns.join(',')}` : ''}${s.missingOptionalColumns.length ? `, ${describeMissingOptional(s.missingOptionalColumns)}` : ''}`;
+  return `master: ${s.rows} rows, ${s.kept} kept, ${s.ignored} other instruments, ${s.test} TEST rows filtered, ${s.malformed} malformed rows skipped${examples ? ` (${examples})` : ''}${s.unknownColumns.length ? `, unknown columns ignored: ${s.unknownColumns.join(',')}` : ''}${s.missingOptionalColumns.length ? `, ${describeMissingOptional(s.missingOptionalColumns)}` : ''}${describeUnknownValues(s.unknownOptionalValues) ? `, ${describeUnknownValues(s.unknownOptionalValues)}` : ''}`;
 }
 
 function shortTag(tags: readonly string[]): string {
@@ -48,7 +48,7 @@ export async function skeletonCommand(args: string[]): Promise<number> {
   if (!values.master) throw new ConfigError('--master', 'required (a file path or an http(s) URL)');
   if (!values.date || !ISO.test(values.date)) throw new ConfigError('--date', 'required as YYYY-MM-DD');
   const master = await loadMaster({ source: values.master, tradingDate: values.date, dataDir: process.env.OPTCHAIN_DATA_DIR ?? './data' });
-  // Built before anything is printed: on failure stderr carries only the one-line reason (contract §2).
+  // Built before anything is printed: on failure stderr carries only the one-line reason (docs/contract.md §2).
   const skeleton = buildSkeleton(master.instruments, values.date);
   process.stderr.write(`${describeStats(master.stats)}\n`);
   for (const w of skeleton.warnings.slice(0, 20)) process.stderr.write(`warning: ${w}\n`);

@@ -1,5 +1,5 @@
 /**
- * `optchain users add <name> [--funds INR]` (contract §2): creates a paper-trading user in the
+ * `optchain users add <name> [--funds INR]` (docs/contract.md §2): creates a paper-trading user in the
  * database under the data dir and prints its new API key as the last line of stdout. The key
  * is shown this once; only its SHA-256 is stored (see src/paper/api-keys.ts for why a plain
  * digest suffices for a 256-bit random key).
@@ -10,7 +10,7 @@ import { loadConfig } from '../config/config.js';
 import { createUser } from '../paper/api-keys.js';
 import { openPaperDb, PAPER_DB_FILE } from '../paper/paper-db.js';
 
-/** Default paper funds in rupees (contract §2). */
+/** Default paper funds in rupees (docs/contract.md §2). */
 export const DEFAULT_FUNDS = 1_000_000;
 
 const usage = 'usage: optchain users add <name> [--funds INR]\n';

@@ -1,6 +1,6 @@
 /**
  * The error the client raises for a non-2xx answer or a body it cannot decode. It carries the
- * server's contract error code (contract §5) as a plain string, because a server may be newer
+ * server's contract error code (docs/contract.md §5) as a plain string, because a server may be newer
  * than the client and send codes the client's build does not list.
  *
  * @module

@@ -8,5 +8,5 @@
 export { OptchainClientError } from './client-error.js';
 export { chainFromFlatbuffer, decodeChainFlatbuffer, decodeChainJson, decodeSnapshot } from './decode.js';
 export { OptchainClient, type FetchLike, type GetChainOptions, type OptchainClientOptions } from './optchain-client.js';
-/** The wire types (contract §2.1, §5). */
+/** The wire types (docs/contract.md §2.1, §5). */
 export type * from './types.js';

@@ -1,5 +1,5 @@
 /**
- * A small typed client for the optchain HTTP API (contract §5), on the standard `fetch`
+ * A small typed client for the optchain HTTP API (docs/contract.md §5), on the standard `fetch`
  * (global in Node 20 and browsers; inject another with `options.fetch`). Browser-safe.
  *
  * @module
@@ -18,7 +18,7 @@ export interface OptchainClientOptions {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
-/** Chain query (contract §5). */
+/** Chain query (docs/contract.md §5). */
 export interface GetChainOptions {
   /** YYYY-MM-DD; default the nearest selected expiry. */
   readonly expiry?: string;
@@ -54,7 +54,7 @@ export class OptchainClient {
     return fb ? decodeChainFlatbuffer(bytes) : decodeChainJson(bytes);
   }
 
-  /** `GET /v1/underlyings` (contract §2.1). */
+  /** `GET /v1/underlyings` (docs/contract.md §2.1). */
   async getUnderlyings(signal?: AbortSignal): Promise<SkeletonSummaryJson> {
     return (await (await this.call('/v1/underlyings', 'application/json', signal)).json()) as SkeletonSummaryJson;
   }

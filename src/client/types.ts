@@ -1,5 +1,5 @@
 /**
- * The wire shapes of the HTTP API (contract §2.1, §5) as TypeScript types. Shared by the
+ * The wire shapes of the HTTP API (docs/contract.md §2.1, §5) as TypeScript types. Shared by the
  * server's encoders, the decoders and the client; type-only, so it bundles for the browser.
  *
  * @module
@@ -38,7 +38,7 @@ export interface SpotJson {
   updatedAt: number | null;
 }
 
-/** One chain (contract §5 "Chain JSON"), keys in the contract's order. */
+/** One chain (docs/contract.md §5 "Chain JSON"), keys in the contract's order. */
 export interface ChainJson {
   symbol: string;
   exchange: 'NSE' | 'BSE';
@@ -59,7 +59,7 @@ export interface SnapshotJson {
   chains: ChainJson[];
 }
 
-/** `GET /v1/underlyings` (contract §2.1). */
+/** `GET /v1/underlyings` (docs/contract.md §2.1). */
 export interface SkeletonSummaryJson {
   tradingDate: string;
   underlyings: {
@@ -82,7 +82,7 @@ export interface FeedConnectionHealth {
   lastPacketAt: number | null;
 }
 
-/** `GET /health` (contract §5). */
+/** `GET /health` (docs/contract.md §5). */
 export interface HealthReport {
   status: 'ok' | 'degraded' | 'starting';
   tradingDate: string | null;
@@ -97,7 +97,7 @@ export interface HealthReport {
   };
 }
 
-/** The contract's error body (contract §5). */
+/** The contract's error body (docs/contract.md §5). */
 export interface ErrorBody {
   error: { code: string; message: string; details?: Record<string, unknown> };
 }

@@ -1,6 +1,6 @@
 /**
  * Configuration: defaults from `config/default.json`, each key overridable by an environment
- * variable (contract §4), validated with zod. A bad value stops start-up with one line naming
+ * variable (docs/contract.md §4), validated with zod. A bad value stops start-up with one line naming
  * the key; the values of secret keys are never echoed.
  *
  * @module
@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { corsOriginsProblem } from '../http/cors.js';
+import { allowedHostsProblem } from '../http/host-allowlist.js';
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD').refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), 'not a calendar date');
 const port = z.coerce.number().int().min(0).max(65535);
@@ -33,7 +34,7 @@ export const configSchema = z.object({
   simPort: port,
   simSeed: z.coerce.number().int(),
   simRate: z.coerce.number().positive().max(1000),
-  /** All-zero keep-alive headers per second per simulated feed connection (dhan-protocol.md §2.5); 0 = off. */
+  /** All-zero keep-alive headers per second per simulated feed connection (docs/dhan-protocol.md §2.5); 0 = off. */
   simKeepAlives: z.coerce.number().min(0).max(100_000),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   feedWorkers: positiveInt.max(16),
@@ -51,6 +52,21 @@ export const configSchema = z.object({
     const problem = corsOriginsProblem(v);
     if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
   }),
+  /** Header fields per request above which the answer is 431 (request-guard.ts). */
+  httpMaxHeaders: positiveInt.max(1000),
+  /** Bytes of the request line and header fields above which the answer is 431 (request-guard.ts). */
+  httpMaxHeaderBytes: positiveInt.min(1024).max(1024 * 1024),
+  /** Host names the server answers to, comma-separated, `*` for any; '' = loopback names + the bind address (host-allowlist.ts). */
+  allowedHosts: z.string().superRefine((v, ctx) => {
+    const problem = allowedHostsProblem(v);
+    if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+  }),
+  paperRateLimitPerSec: z.coerce.number().positive(),
+  paperRateLimitBurst: positiveInt,
+  paperQueuePerUser: positiveInt.max(1000),
+  paperOrderDeadlineMs: positiveInt,
+  paperRefusalsKept: z.coerce.number().int().min(0),
+  paperMaxLots: positiveInt,
   /** Continuously compounded risk-free rate (decimal per year) for Black-76 discounting and the spot fallback forward (src/analytics/). */
   riskFreeRate: z.coerce.number().min(-0.05).max(0.5),
 });
@@ -94,7 +110,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   return Object.freeze(parsed.data);
 }
 
-/** True when the server should run on the built-in simulator (contract §2, §4). */
+/** True when the server should run on the built-in simulator (docs/contract.md §2, §4). */
 export function isSimMode(config: Config): boolean {
   return config.sim || config.dhanAccounts === null;
 }

@@ -1,11 +1,11 @@
 /**
  * Disconnect reasons of the feed's code-50 packet, which are the annexure's "Data API Error"
- * codes (dhan-protocol.md §2.11), with their meanings and what a client should do about them.
+ * codes (docs/dhan-protocol.md §2.11), with their meanings and what a client should do about them.
  *
  * @module
  */
 
-/** Disconnect reason codes of the feed's code-50 packet (annexure "Data API Error", §2.11). */
+/** Disconnect reason codes of the feed's code-50 packet (annexure "Data API Error", docs/dhan-protocol.md §2.11). */
 export const DisconnectReason = Object.freeze({
   INTERNAL_SERVER_ERROR: 800,
   INSTRUMENT_LIMIT_EXCEEDED: 804,
@@ -24,7 +24,7 @@ export type DisconnectReason = (typeof DisconnectReason)[keyof typeof Disconnect
 
 /**
  * Annexure meanings. Where the Python SDK disagrees (808/809 swapped) the annexure wins, as
- * §2.11 recommends.
+ * docs/dhan-protocol.md §2.11 recommends.
  */
 export const DISCONNECT_REASON_TEXT: Readonly<Record<number, string>> = Object.freeze({
   800: 'Internal server error',
@@ -46,7 +46,7 @@ export function disconnectReasonText(code: number): string {
   return DISCONNECT_REASON_TEXT[code] ?? `unknown disconnect reason ${code}`;
 }
 
-/** True for the reasons after which reconnecting with the same credentials is pointless (§2.11). */
+/** True for the reasons after which reconnecting with the same credentials is pointless (docs/dhan-protocol.md §2.11). */
 export function isCredentialFailure(code: number): boolean {
   return code === 806 || code === 807 || code === 808 || code === 809 || code === 810;
 }

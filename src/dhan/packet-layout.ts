@@ -1,12 +1,12 @@
 /**
- * Byte layouts of the Dhan live-feed v2 binary packets (dhan-protocol.md §2.5–§2.6): response
+ * Byte layouts of the Dhan live-feed v2 binary packets (docs/dhan-protocol.md §2.5–§2.6): response
  * codes, exact packet lengths, the named offset of every field, and the value shapes those
  * fields carry. This is the one place the numbers live: the feed decoder
  * (`src/feed/decoder.ts`), the simulator's encoders (`src/sim/packet-encoder.ts`) and the test
  * decoder (`test/helpers/packet-decoder.ts`) all read them from here.
  *
  * Offsets are from the first byte of the packet (header included), little-endian, packed with
- * no alignment (§2.5: a u32 sits at offset 14), so read them with explicit LE DataView
+ * no alignment (docs/dhan-protocol.md §2.5: a u32 sits at offset 14), so read them with explicit LE DataView
  * accessors, never typed-array views.
  *
  * Codes, lengths and offsets are `const enum`s: tsc writes each use as the literal number, so
@@ -17,7 +17,7 @@
  * @module
  */
 
-/** Feed response codes, header byte 0 (§2.6 annexure). */
+/** Feed response codes, header byte 0 (docs/dhan-protocol.md §2.6 annexure). */
 export const enum ResponseCode {
   INDEX = 1,
   TICKER = 2,
@@ -30,8 +30,8 @@ export const enum ResponseCode {
 }
 
 /**
- * Exact packet lengths, header included (§2.5: the header's length field counts the whole
- * packet). The index packet's layout is undocumented; it is treated as a 16-byte ticker (§2.6).
+ * Exact packet lengths, header included (docs/dhan-protocol.md §2.5: the header's length field counts the whole
+ * packet). The index packet's layout is undocumented; it is treated as a 16-byte ticker (docs/dhan-protocol.md §2.6).
  */
 export const enum PacketLength {
   HEADER = 8,
@@ -45,13 +45,13 @@ export const enum PacketLength {
   DISCONNECT = 10,
 }
 
-/** The common 8-byte header (§2.5). */
+/** The common 8-byte header (docs/dhan-protocol.md §2.5). */
 export const enum HeaderOffset {
   /** u8 response code. */
   CODE = 0,
   /** u16 whole packet length, header included. */
   LENGTH = 1,
-  /** u8 exchange segment (§2.4). */
+  /** u8 exchange segment (docs/dhan-protocol.md §2.4). */
   SEGMENT = 3,
   /** u32 security id. */
   SECURITY_ID = 4,
@@ -61,7 +61,7 @@ export const enum HeaderOffset {
 export const enum TickerOffset {
   /** f32 last traded price. */
   LTP = 8,
-  /** u32 last trade time, IST-shifted epoch seconds (§2.9). */
+  /** u32 last trade time, IST-shifted epoch seconds (docs/dhan-protocol.md §2.9). */
   LTT = 12,
 }
 
@@ -78,7 +78,7 @@ export const enum QuoteOffset {
   TOTAL_SELL_QTY = 26,
   TOTAL_BUY_QTY = 30,
   OPEN = 34,
-  /** f32 day close; during the session Dhan sends the previous close here (§2.7). */
+  /** f32 day close; during the session Dhan sends the previous close here (docs/dhan-protocol.md §2.7). */
   CLOSE = 38,
   HIGH = 42,
   LOW = 46,
@@ -100,7 +100,7 @@ export const enum PrevCloseOffset {
 
 /**
  * Full (code 8), 162 bytes. Not "Quote + extras": the OI fields sit at 34–45 and OHLC moves to
- * 46–61 (§2.6).
+ * 46–61 (docs/dhan-protocol.md §2.6).
  */
 export const enum FullOffset {
   LTP = 8,
@@ -128,7 +128,7 @@ export const DEPTH_LEVELS = 5;
 /** Bytes per depth level. */
 export const DEPTH_LEVEL_BYTES = 20;
 
-/** Fields of one 20-byte depth level, from the level's first byte (§2.6). */
+/** Fields of one 20-byte depth level, from the level's first byte (docs/dhan-protocol.md §2.6). */
 export const enum DepthOffset {
   /** u32 */
   BID_QTY = 0,
@@ -146,7 +146,7 @@ export const enum DepthOffset {
 
 /** Feed Disconnect (code 50), 10 bytes; the header's segment and security id are not meaningful. */
 export const enum DisconnectOffset {
-  /** u16 LE reason code (§2.11). */
+  /** u16 LE reason code (docs/dhan-protocol.md §2.11). */
   REASON = 8,
 }
 
@@ -178,13 +178,13 @@ export function minimumLength(code: number): number {
 
 /**
  * True when the 8 bytes at `p` are all zero: the keep-alive header seen live (openalgo PR #912,
- * issue #857; §2.5). Not a packet and not an error; a decoder skips these 8 bytes and goes on.
+ * issue #857; docs/dhan-protocol.md §2.5). Not a packet and not an error; a decoder skips these 8 bytes and goes on.
  */
 export function isKeepAliveHeader(dv: DataView, p: number): boolean {
   return dv.getUint32(p, true) === 0 && dv.getUint32(p + 4, true) === 0;
 }
 
-/** The common 8-byte header (§2.5). `segment` is the numeric code of §2.4. */
+/** The common 8-byte header (docs/dhan-protocol.md §2.5). `segment` is the numeric code of docs/dhan-protocol.md §2.4. */
 export interface PacketHeader {
   readonly code: number;
   /** Whole packet length, header included. */
@@ -196,7 +196,7 @@ export interface PacketHeader {
 /** Ticker (code 2) and index (code 1) payload. */
 export interface TickerValues {
   readonly ltp: number;
-  /** IST-shifted epoch seconds as on the wire (§2.9). */
+  /** IST-shifted epoch seconds as on the wire (docs/dhan-protocol.md §2.9). */
   readonly ltt: number;
 }
 
@@ -204,14 +204,14 @@ export interface TickerValues {
 export interface QuoteValues {
   readonly ltp: number;
   readonly ltq: number;
-  /** IST-shifted epoch seconds as on the wire (§2.9). */
+  /** IST-shifted epoch seconds as on the wire (docs/dhan-protocol.md §2.9). */
   readonly ltt: number;
   readonly atp: number;
   readonly volume: number;
   readonly totalSellQty: number;
   readonly totalBuyQty: number;
   readonly open: number;
-  /** Day close; per §2.7 it may carry the previous session's close during the day. */
+  /** Day close; per docs/dhan-protocol.md §2.7 it may carry the previous session's close during the day. */
   readonly close: number;
   readonly high: number;
   readonly low: number;
@@ -228,7 +228,7 @@ export interface PrevCloseValues {
   readonly prevOi: number;
 }
 
-/** One level of 5-level depth (20 bytes, §2.6). */
+/** One level of 5-level depth (20 bytes, docs/dhan-protocol.md §2.6). */
 export interface DepthLevel {
   readonly bidQty: number;
   readonly askQty: number;
@@ -238,11 +238,11 @@ export interface DepthLevel {
   readonly ask: number;
 }
 
-/** Full (code 8) payload. Missing depth levels encode as zeros (§2.6: empty levels zero-filled). */
+/** Full (code 8) payload. Missing depth levels encode as zeros (docs/dhan-protocol.md §2.6: empty levels zero-filled). */
 export interface FullValues {
   readonly ltp: number;
   readonly ltq: number;
-  /** IST-shifted epoch seconds as on the wire (§2.9). */
+  /** IST-shifted epoch seconds as on the wire (docs/dhan-protocol.md §2.9). */
   readonly ltt: number;
   readonly atp: number;
   readonly volume: number;

@@ -1,6 +1,6 @@
 /**
  * Dhan exchange segments: the string enum used in JSON/REST and the numeric code carried in
- * byte 3 of every binary feed header (dhan-protocol.md §2.4).
+ * byte 3 of every binary feed header (docs/dhan-protocol.md §2.4).
  *
  * @module
  */
@@ -8,7 +8,7 @@
 /** String enum used in subscribe messages and REST bodies. */
 export type Segment = 'IDX_I' | 'NSE_EQ' | 'NSE_FNO' | 'NSE_CURRENCY' | 'BSE_EQ' | 'MCX_COMM' | 'BSE_CURRENCY' | 'BSE_FNO';
 
-/** Segment → numeric code in the binary header (§2.4; 6 is unused). */
+/** Segment → numeric code in the binary header (docs/dhan-protocol.md §2.4; 6 is unused). */
 export const SEGMENT_CODE: Readonly<Record<Segment, number>> = Object.freeze({
   IDX_I: 0,
   NSE_EQ: 1,
@@ -33,7 +33,7 @@ export function isSegment(s: unknown): s is Segment {
   return typeof s === 'string' && Object.prototype.hasOwnProperty.call(SEGMENT_CODE, s);
 }
 
-/** Master (EXCH_ID, SEGMENT letter) → segment enum (dhan-protocol.md §1.4). */
+/** Master (EXCH_ID, SEGMENT letter) → segment enum (docs/dhan-protocol.md §1.4). */
 export function segmentFromMaster(exchange: string, letter: string): Segment | undefined {
   switch (letter) {
     case 'I':
@@ -53,7 +53,7 @@ export function segmentFromMaster(exchange: string, letter: string): Segment | u
 
 /**
  * Compact numeric key for (segment code, security id), unique across segments because ids are
- * not (§1.1). Security ids fit in 32 bits; the segment code goes above them.
+ * not (docs/dhan-protocol.md §1.1). Security ids fit in 32 bits; the segment code goes above them.
  */
 export function instrumentKey(segmentCode: number, securityId: number): number {
   return segmentCode * 0x1_0000_0000 + securityId;

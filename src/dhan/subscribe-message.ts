@@ -1,11 +1,11 @@
 /**
- * Client → server JSON messages of the Dhan live feed (dhan-protocol.md §2.2, §2.3): builders
+ * Client → server JSON messages of the Dhan live feed (docs/dhan-protocol.md §2.2, §2.3): builders
  * for the feed connection and a strict zod schema for the simulator, so both sides agree on
  * exactly one wire shape: `RequestCode` an integer, `InstrumentCount` equal to the list length
  * and at most 100, `ExchangeSegment` the string enum, `SecurityId` a string of digits (one
- * client reports numeric ids are rejected, §2.2).
+ * client reports numeric ids are rejected, docs/dhan-protocol.md §2.2).
  *
- * How Dhan reacts to a bad message is undocumented (§9 item 9); {@link parseFeedRequest} maps
+ * How Dhan reacts to a bad message is undocumented (docs/dhan-protocol.md §9 item 9); {@link parseFeedRequest} maps
  * failures to the annexure codes that fit best (804 too many instruments, 813 bad SecurityId,
  * 814 anything else) so a simulator can answer with a disconnect packet.
  *
@@ -30,7 +30,7 @@ export interface SubscribeMessage {
   InstrumentList: { ExchangeSegment: Segment; SecurityId: string }[];
 }
 
-/** Subscription modes, by the request code that subscribes them (§2.2). */
+/** Subscription modes, by the request code that subscribes them (docs/dhan-protocol.md §2.2). */
 export type FeedMode = 'ticker' | 'quote' | 'full';
 
 const U32_MAX = 0xffff_ffff;
@@ -53,7 +53,7 @@ function securityIdText(id: number | string): string {
 /**
  * Builds one subscribe/unsubscribe message (JSON text). Throws FEED_SUBSCRIBE_INVALID for a
  * request code without an instrument list, more than 100 or zero instruments, an unknown
- * segment or a security id that does not fit the header's u32 (§2.5).
+ * segment or a security id that does not fit the header's u32 (docs/dhan-protocol.md §2.5).
  */
 export function buildSubscribeMessage(requestCode: number, instruments: readonly FeedInstrument[]): string {
   if (!SUBSCRIPTION_REQUEST_CODES.includes(requestCode)) {
@@ -71,7 +71,7 @@ export function buildSubscribeMessage(requestCode: number, instruments: readonly
   return JSON.stringify(message);
 }
 
-/** Splits any number of instruments into as many ≤100-instrument messages as needed (§2.3). */
+/** Splits any number of instruments into as many ≤100-instrument messages as needed (docs/dhan-protocol.md §2.3). */
 export function buildSubscribeMessages(requestCode: number, instruments: readonly FeedInstrument[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < instruments.length; i += MAX_INSTRUMENTS_PER_MESSAGE) {
@@ -80,7 +80,7 @@ export function buildSubscribeMessages(requestCode: number, instruments: readonl
   return out;
 }
 
-/** The disconnect request `{"RequestCode":12}` (§2.2; the SDK's trailing v1 binary header is unnecessary). */
+/** The disconnect request `{"RequestCode":12}` (docs/dhan-protocol.md §2.2; the SDK's trailing v1 binary header is unnecessary). */
 export function buildDisconnectMessage(): string {
   return JSON.stringify({ RequestCode: RequestCode.DISCONNECT });
 }
@@ -117,7 +117,7 @@ export const instrumentEntrySchema = z.strictObject({
     .refine((s) => Number(s) <= U32_MAX, 'SecurityId must fit 32 bits'),
 });
 
-/** A subscribe/unsubscribe message exactly as §2.2 describes it. */
+/** A subscribe/unsubscribe message exactly as docs/dhan-protocol.md §2.2 describes it. */
 export const subscribeMessageSchema = z
   .strictObject({
     RequestCode: z.int().refine((c) => SUBSCRIPTION_REQUEST_CODES.includes(c), 'RequestCode must be 15, 16, 17, 18, 21 or 22'),

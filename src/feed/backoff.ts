@@ -1,8 +1,8 @@
 /**
- * Jittered exponential backoff for reconnects (peers.md §5 item 2). "Equal jitter": half the
+ * Jittered exponential backoff for reconnects (docs/peers.md §5 item 2). "Equal jitter": half the
  * exponential delay is fixed, half random, so a fleet of connections dropped together (one
  * network blip takes all of an account's sockets) does not come back in lock-step and trip
- * Dhan's connection limit (dhan-protocol.md §2.3), while no retry comes back almost instantly.
+ * Dhan's connection limit (docs/dhan-protocol.md §2.3), while no retry comes back almost instantly.
  *
  * @module
  */

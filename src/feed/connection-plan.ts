@@ -3,23 +3,23 @@
  * skeleton token, in which mode, and which feed worker owns that connection. Pure: the same
  * tokens and accounts always give the same plan.
  *
- * Rules (dhan-protocol.md §2.3, market-structure.md §4.1, contract §1):
+ * Rules (docs/dhan-protocol.md §2.3, docs/market-structure.md §4.1, docs/contract.md §1):
  * - every token (options and spots) is subscribed exactly once across all accounts — one
  *   connection per token means one worker per slot, which is what the seqlock's single-writer
- *   rule needs (engineering.md §2.1);
+ *   rule needs (docs/engineering.md §2.1);
  * - at most 5 connections per client id and 5000 instruments per connection; subscribe
  *   messages carry at most 100 instruments;
  * - when the accounts cannot hold the whole skeleton, the tokens that fit are taken in slot
  *   order (the skeleton puts the indices first) and the rest is reported as `unsubscribed`;
  *   the skeleton itself is never trimmed (issue "never trim the skeleton, never hide it");
  * - only as many connections as the tokens need are opened, so no connection of the 5 is
- *   wasted on nothing (peers.md §3.4: openalgo #944, idle sockets exhausted Dhan's cap).
+ *   wasted on nothing (docs/peers.md §3.4: openalgo #944, idle sockets exhausted Dhan's cap).
  *
  * Modes: option contracts use Full (21) — bid/ask, quantities and OI live there
- * (dhan-protocol.md §2.7, peers.md §5 item 5). Index spots (IDX_I) use Ticker (15): an index
+ * (docs/dhan-protocol.md §2.7, docs/peers.md §5 item 5). Index spots (IDX_I) use Ticker (15): an index
  * has no depth, volume or OI, and its code-1/2 packets plus the code-6 prev close are all it
  * has. Equity spots use Quote (17): the chain needs the spot's LTP, OHLC and the previous close
- * (which Quote's close field carries during the session, §2.7), not the underlying's 5-level
+ * (which Quote's close field carries during the session, docs/dhan-protocol.md §2.7), not the underlying's 5-level
  * depth, and a Quote packet is 50 bytes against Full's 162 — a third of the bandwidth for
  * ~200 busy cash tokens. The instrument cap counts instruments, not bytes, so the mode choice
  * does not change capacity.
@@ -31,8 +31,18 @@ import { buildSubscribeMessage, requestCodeFor, type FeedMode } from '../dhan/su
 import type { Segment } from '../dhan/segments.js';
 import type { SlotToken } from '../skeleton/types.js';
 
-/** Dhan's per-client-id cap on live-feed sockets (dhan-protocol.md §2.3). */
+/** Dhan's per-client-id cap on live-feed sockets (docs/dhan-protocol.md §2.3). */
 export const MAX_CONNECTIONS_PER_ACCOUNT = 5;
+
+/**
+ * Accounts needed to subscribe `tokens` instruments: each holds 5 connections × 5000
+ * (docs/dhan-protocol.md §2.3), i.e. 25,000. The real universe of 2026-03-23 is ~111.6k option
+ * tokens + 413 spots, so 5 accounts (issue 16 §2).
+ */
+export function accountsNeeded(tokens: number, limits: PlanLimits = {}): number {
+  const perAccount = (limits.connectionsPerAccount ?? MAX_CONNECTIONS_PER_ACCOUNT) * (limits.instrumentsPerConnection ?? MAX_INSTRUMENTS_PER_CONNECTION);
+  return Math.ceil(tokens / perAccount);
+}
 
 /** One instrument on a planned connection. */
 export interface PlannedInstrument {

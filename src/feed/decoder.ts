@@ -1,10 +1,10 @@
 /**
- * The feed's hot path: decodes Dhan live-feed v2 binary frames (dhan-protocol.md §2.5–§2.9)
+ * The feed's hot path: decodes Dhan live-feed v2 binary frames (docs/dhan-protocol.md §2.5–§2.9)
  * and merges every packet into its token's price-table slot under the seqlock
- * (engineering.md §2.2), then bumps the generation of each chain the slot belongs to.
+ * (docs/engineering.md §2.2), then bumps the generation of each chain the slot belongs to.
  *
- * Robustness: a frame is walked by the header's length field (§2.8: several packets per frame
- * are allowed); an all-zero 8-byte header (Dhan's keep-alive, §2.5) is stepped over and counted
+ * Robustness: a frame is walked by the header's length field (docs/dhan-protocol.md §2.8: several packets per frame
+ * are allowed); an all-zero 8-byte header (Dhan's keep-alive, docs/dhan-protocol.md §2.5) is stepped over and counted
  * in `keepAlives`, never as an error; any other length below 8 or past the frame's end stops the walk, a known code whose
  * length is shorter than its layout is skipped, an unknown code or a token outside this
  * decoder's lookup is skipped; every case is counted and nothing throws, whatever the bytes.
@@ -17,20 +17,20 @@
  * stores themselves. No allocation per packet.
  *
  * Field mapping decisions:
- * - LTT: true Unix seconds = wire value − 19800 (§2.9). A wire LTT of 0 ("no trade") is not
+ * - LTT: true Unix seconds = wire value − 19800 (docs/dhan-protocol.md §2.9). A wire LTT of 0 ("no trade") is not
  *   written, so the field stays null instead of becoming 1969.
- * - bid/ask/bidQty/askQty: depth level 0 of a Full packet, as sent (0 = empty level, §2.6).
+ * - bid/ask/bidQty/askQty: depth level 0 of a Full packet, as sent (0 = empty level, docs/dhan-protocol.md §2.6).
  * - prevClose: a code-6 packet wins for the rest of the day; until one arrives the Quote/Full
- *   `close` field is used when it is > 0 (§2.7: IDX_I gets code 6; NSE/BSE tokens get the
+ *   `close` field is used when it is > 0 (docs/dhan-protocol.md §2.7: IDX_I gets code 6; NSE/BSE tokens get the
  *   previous close in `close`; 0 means "not sent", per the docs' "only post market close").
  *   {@link FeedDecoder.prevCloseSource} tells which one a slot holds.
- * - volume and OI: u32 on the wire (market-structure.md §4.1 warns cumulative NIFTY volume
+ * - volume and OI: u32 on the wire (docs/market-structure.md §4.1 warns cumulative NIFTY volume
  *   can overflow). The decoder keeps, per slot, the last raw value and a wrap count: a drop
  *   of more than 2^31 between two packets is taken as a wrap (+2^32), a rise of more than
  *   2^31 while wrapped as its undo. Cheap (one compare per packet) and self-correcting, but it
  *   cannot see a wrap that happened before the first packet of the day; create a fresh decoder
  *   (or call {@link FeedDecoder.resetDay}) at the start of each trading day.
- * - Prices stay the f32 values Dhan sent; presentation rounds (contract §5).
+ * - Prices stay the f32 values Dhan sent; presentation rounds (docs/contract.md §5).
  *
  * @module
  */
@@ -81,9 +81,9 @@ export type PrevCloseSource = (typeof PrevCloseSource)[keyof typeof PrevCloseSou
 
 /** Callbacks for packets that are not written to slots. */
 export interface FeedDecoderOptions {
-  /** A code-50 packet arrived (§2.11); the connection will be closed by Dhan. */
+  /** A code-50 packet arrived (docs/dhan-protocol.md §2.11); the connection will be closed by Dhan. */
   onDisconnect?: (reasonCode: number) => void;
-  /** A code-7 packet arrived (payload undocumented, §2.6: only the header's bytes are passed). */
+  /** A code-7 packet arrived (payload undocumented, docs/dhan-protocol.md §2.6: only the header's bytes are passed). */
   onMarketStatus?: (segment: number, securityId: number) => void;
   /** Track u32 wrap-around of volume/OI (default true; see the module note). */
   unwrapCounters?: boolean;
@@ -110,7 +110,7 @@ export class FeedDecoderCounters {
   /** Disconnect packets (code 50). */
   disconnects = 0;
   /**
-   * All-zero 8-byte headers skipped (Dhan's keep-alives, §2.5; openalgo PR #912 saw thousands a
+   * All-zero 8-byte headers skipped (Dhan's keep-alives, docs/dhan-protocol.md §2.5; openalgo PR #912 saw thousands a
    * second). Not packets and not errors: the rest of the frame is decoded.
    */
   keepAlives = 0;
@@ -174,7 +174,7 @@ export class FeedDecoder {
   /**
    * @param table the shared price table (this thread's view)
    * @param lookup (segment code, security id) → slot for the tokens THIS decoder owns; a slot
-   *   must have exactly one writer (engineering.md §2.1)
+   *   must have exactly one writer (docs/engineering.md §2.1)
    * @param chains slot → chains whose generation to bump
    * Throws PRICE_TABLE_LAYOUT when the lookup or the chain index does not fit the table.
    */
@@ -259,7 +259,7 @@ export class FeedDecoder {
 
   /**
    * The walk stopped at a header whose length field is 0. An all-zero header is Dhan's
-   * keep-alive (§2.5, openalgo PR #912): step over its 8 bytes and decode the rest of the
+   * keep-alive (docs/dhan-protocol.md §2.5, openalgo PR #912): step over its 8 bytes and decode the rest of the
    * frame; anything else with length 0 is a bad length. Kept out of the walk's loop and out of
    * decodeFrame: inside either it cost 4–8 % of decode throughput (bench/feed-decode.bench.mjs
    * --baseline-dist), here nothing measurable.
@@ -330,7 +330,7 @@ export class FeedDecoder {
         return;
       case ResponseCode.INDEX:
         // Undocumented layout, sent by no client-observed Dhan feed (index values come as
-        // Ticker/Quote on IDX_I, §2.6); decoded as a ticker only when it has the ticker's size.
+        // Ticker/Quote on IDX_I, docs/dhan-protocol.md §2.6); decoded as a ticker only when it has the ticker's size.
         if (len !== PacketLength.INDEX) break;
         this.ticker(dv, p, receivedAtMs);
         return;

@@ -21,7 +21,7 @@ export function registerFeedMetrics(registry: Registry, status: () => FeedStatus
 
   new Counter({
     name: 'optchain_feed_packets_total',
-    help: 'Feed packets decoded, by Dhan response code (dhan-protocol.md §2.6)',
+    help: 'Feed packets decoded, by Dhan response code (docs/dhan-protocol.md §2.6)',
     labelNames: ['code'],
     registers,
     collect() {
@@ -49,7 +49,7 @@ export function registerFeedMetrics(registry: Registry, status: () => FeedStatus
   });
   new Counter({
     name: 'optchain_feed_keepalive_headers_total',
-    help: 'All-zero 8-byte keep-alive headers skipped in feed frames (dhan-protocol.md §2.5); not decode errors',
+    help: 'All-zero 8-byte keep-alive headers skipped in feed frames (docs/dhan-protocol.md §2.5); not decode errors',
     registers,
     collect() {
       this.reset();

@@ -1,7 +1,7 @@
 /**
  * Main-thread side of the live feed: plans the connections (connection-plan.ts), spawns the
  * feed workers from compiled JS with the shared price table, collects their once-a-second
- * statistics, answers `status()` for `/health` (contract §5) and swaps to a new skeleton and
+ * statistics, answers `status()` for `/health` (docs/contract.md §5) and swaps to a new skeleton and
  * table at a trading-date rollover.
  *
  * The main thread never sees a tick: workers write the table, the main thread only reads slot
@@ -24,8 +24,8 @@ import type { PriceTable } from '../price-table/price-table.js';
 import type { Skeleton } from '../skeleton/types.js';
 import type { MarketClock } from '../time/market-clock.js';
 import { distUrl } from '../util/dist-path.js';
-import { loadAccounts, type AccountsSource } from './accounts.js';
-import { MAX_CONNECTIONS_PER_ACCOUNT, planConnections, type ConnectionPlan, type PlanLimits } from './connection-plan.js';
+import { loadAccounts, type AccountsSource } from '../dhan/accounts.js';
+import { accountsNeeded, MAX_CONNECTIONS_PER_ACCOUNT, planConnections, type ConnectionPlan, type PlanLimits } from './connection-plan.js';
 import type { ConnectionState, ConnectionStats } from './upstream-connection.js';
 import type { DecoderSnapshot, FeedWorkerData, FeedWorkerTimings, MainMessage, MissingTokens, WorkerMessage } from './worker-protocol.js';
 
@@ -54,7 +54,7 @@ export interface WorkerRestartPolicy {
 /** How a test kills a feed worker (FeedSupervisor.crashWorkerForTest). */
 export type WorkerCrash = 'throw' | 'exit' | 'terminate';
 
-/** One feed worker thread in `/health` (detail beyond contract §5). */
+/** One feed worker thread in `/health` (detail beyond docs/contract.md §5). */
 export interface FeedWorkerStatus {
   readonly index: number;
   /** False from the thread's death until its replacement is spawned. */
@@ -67,7 +67,7 @@ export interface FeedWorkerStatus {
   readonly lastExit: string | null;
 }
 
-/** One connection in `/health` (contract §5 fields first, then detail). */
+/** One connection in `/health` (docs/contract.md §5 fields first, then detail). */
 export interface FeedConnectionStatus {
   /** Client id — never the token. */
   readonly account: string;
@@ -91,7 +91,7 @@ export interface FeedConnectionStatus {
   readonly stale: boolean;
 }
 
-/** The `/health` `feed` object (contract §5) plus detail. */
+/** The `/health` `feed` object (docs/contract.md §5) plus detail. */
 export interface FeedStatus {
   readonly connections: readonly FeedConnectionStatus[];
   /** Tokens subscribed (each exactly once). */
@@ -106,6 +106,8 @@ export interface FeedStatus {
   readonly tradingDate: string;
   readonly workers: number;
   readonly accounts: number;
+  /** Accounts the skeleton's tokens need (25,000 each); more than `accounts` means a shortfall. */
+  readonly accountsNeeded: number;
   /** Instruments the accounts can hold. */
   readonly capacity: number;
   readonly unsubscribedExamples: readonly string[];
@@ -114,7 +116,7 @@ export interface FeedStatus {
   readonly bytes: number;
   /** Packets by response code. */
   readonly byCode: Readonly<Record<string, number>>;
-  /** All-zero keep-alive headers skipped (dhan-protocol.md §2.5); not packets, not errors. */
+  /** All-zero keep-alive headers skipped (docs/dhan-protocol.md §2.5); not packets, not errors. */
   readonly keepAlives: number;
   /** Sum of decode error counters (bad framing, unknown codes/tokens, short layouts). */
   readonly decodeErrors: number;
@@ -159,9 +161,9 @@ export function deriveTimings(config: FeedSupervisorOptions['config'], overrides
   const backoffMaxMs = config.feedBackoffMaxMs;
   return {
     watchdogMs,
-    // Outside market hours only a dead transport matters, and no data is expected (peers.md §3.3).
+    // Outside market hours only a dead transport matters, and no data is expected (docs/peers.md §3.3).
     outsideHoursWatchdogMs: Math.max(4 * watchdogMs, 120_000),
-    // Dhan pings every 10 s (§2.10); ours must come often enough for the watchdog to see pongs.
+    // Dhan pings every 10 s (docs/dhan-protocol.md §2.10); ours must come often enough for the watchdog to see pongs.
     pingMs: Math.min(10_000, Math.max(100, Math.floor(watchdogMs / 3))),
     backoffBaseMs: Math.min(500, backoffMaxMs),
     backoffMaxMs,
@@ -382,7 +384,7 @@ export class FeedSupervisor {
     });
   }
 
-  /** The `/health` feed object (contract §5) with detail. */
+  /** The `/health` feed object (docs/contract.md §5) with detail. */
   status(): FeedStatus {
     const plan = this.plan;
     const byId = new Map<number, { s: ConnectionStats; worker: number }>();
@@ -433,7 +435,10 @@ export class FeedSupervisor {
     const { packets, frames, bytes, byCode, keepAlives, errors } = totals;
     const decodeErrors = errors.shortFrame + errors.badLength + errors.layoutMismatch + errors.unknownCode + errors.unknownToken + errors.badInput + errors.internalErrors;
     const problems: string[] = [];
-    if (plan !== null && plan.unsubscribed > 0) problems.push(`${plan.unsubscribed} tokens unsubscribed (account capacity ${plan.capacity})`);
+    const needed = accountsNeeded(this.skeleton.tokens.length, this.opts.limits);
+    if (plan !== null && plan.unsubscribed > 0) {
+      problems.push(`${plan.unsubscribed} tokens unsubscribed (account capacity ${plan.capacity}): ${this.skeleton.tokens.length} tokens need ${needed} Dhan accounts at ${plan.capacity / Math.max(1, plan.accounts.length)} each, ${plan.accounts.length} configured`);
+    }
     const workerThreads: FeedWorkerStatus[] = this.slots.map((w) => ({ index: w.index, up: w.worker !== null, restarts: w.restarts, lastExitAt: w.lastExitAt, lastExit: w.lastExit }));
     for (const w of workerThreads) if (this.running && !w.up) problems.push(`feed worker ${w.index} down (${w.lastExit ?? 'starting'}); restarting`);
     for (const c of connections) {
@@ -452,6 +457,7 @@ export class FeedSupervisor {
       tradingDate: this.skeleton.tradingDate,
       workers: plan?.workers ?? 0,
       accounts: plan?.accounts.length ?? 0,
+      accountsNeeded: needed,
       capacity: plan?.capacity ?? 0,
       unsubscribedExamples: this.unsubscribedExamples(),
       packetsPerSec: this.totalRate.perSec,

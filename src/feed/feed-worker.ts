@@ -2,10 +2,10 @@
  * Feed worker thread entry (spawned by FeedSupervisor from `dist/feed/feed-worker.js`). It
  * owns its share of the upstream Dhan sockets, decodes every frame with one FeedDecoder into
  * the shared price table — only this worker writes the slots of its connections, so each slot
- * has exactly one writer (engineering.md §2.1) — and sends the main thread a statistics
+ * has exactly one writer (docs/engineering.md §2.1) — and sends the main thread a statistics
  * message about once a second. No tick crosses the thread boundary.
  *
- * It also runs the first-packet check (peers.md §3.4, ShoonyaApi-py #217: a feed can silently
+ * It also runs the first-packet check (docs/peers.md §3.4, ShoonyaApi-py #217: a feed can silently
  * drop subscriptions): once `firstPacketMs` has passed since max(session open, subscription),
  * every token of a connection that has not written its slot since that subscription is
  * reported (count, a few examples, a log line), and the report shrinks as late tokens arrive.

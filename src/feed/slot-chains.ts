@@ -2,7 +2,7 @@
  * Slot → chains whose generation moves when the slot changes (skeleton `chainsOfSlot`),
  * flattened to compressed-sparse-row form: `chains[start[s] .. start[s+1])` are the chains of
  * slot `s`. Two Int32Arrays instead of an array of arrays, so the feed's per-packet
- * generation bumps walk contiguous integers and never touch a JS array (engineering.md §2.6).
+ * generation bumps walk contiguous integers and never touch a JS array (docs/engineering.md §2.6).
  *
  * @module
  */

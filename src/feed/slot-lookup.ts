@@ -2,8 +2,8 @@
  * (segment code, security id) → price-table slot, built once per trading day from the
  * skeleton's tokens and read for every packet on the feed's hot path.
  *
- * Security ids are unique only within a segment (dhan-protocol.md §1.1), so there is one table
- * per numeric segment code (header byte 3, §2.4). A segment whose ids are compact (NSE_FNO
+ * Security ids are unique only within a segment (docs/dhan-protocol.md §1.1), so there is one table
+ * per numeric segment code (header byte 3, docs/dhan-protocol.md §2.4). A segment whose ids are compact (NSE_FNO
  * ids stay below ~10^5, index ids are tiny) gets a dense Int32Array indexed by id: one bounds
  * check and one load. A sparse segment (BSE_FNO ids around 10^6 for ~1-4k tokens) gets an
  * open-addressing hash in two typed arrays instead of a dense array dominated by holes. Both
@@ -93,7 +93,7 @@ export class SlotLookup {
   /**
    * Builds the lookup. Throws OptchainError PRICE_TABLE_LAYOUT for an unknown segment, an id
    * outside u32, a slot that is not a non-negative integer, or two tokens claiming the same
-   * (segment, id): two slots for one token would break one-writer-per-slot (engineering.md §2.1).
+   * (segment, id): two slots for one token would break one-writer-per-slot (docs/engineering.md §2.1).
    */
   static fromTokens(tokens: Iterable<SlotKey>): SlotLookup {
     const perSegment = new Map<number, { id: number; slot: number }[]>();

@@ -1,25 +1,25 @@
 /**
  * One upstream Dhan live-feed WebSocket and everything that keeps it alive, on its own
- * (peers.md §5 item 2: silent stalls, forgotten subscriptions and token rollover are the
+ * (docs/peers.md §5 item 2: silent stalls, forgotten subscriptions and token rollover are the
  * normal failures, so each connection heals itself without touching the others):
  *
  * - before every (re)connect the accounts are re-read, so a rolled-over token is picked up
- *   (contract §4; peers.md §3.3, openalgo #1419);
+ *   (docs/contract.md §4; docs/peers.md §3.3, openalgo #1419);
  * - after every open, exactly this connection's shard is subscribed, once per socket (Dhan
  *   forgets subscriptions with the socket, DhanHQ-py #56; subscribing twice double-counts
  *   against the 5000 cap, pykiteconnect PR #67);
  * - a replacement socket is created only after the previous one has closed, so the connection
- *   never holds two sockets and the account never exceeds its 5 (dhan-protocol.md §2.3);
+ *   never holds two sockets and the account never exceeds its 5 (docs/dhan-protocol.md §2.3);
  * - reconnects wait a jittered exponential backoff capped at `backoffMaxMs`, reset only after
  *   the connection stayed up for `stableMs` (a server that accepts and then drops at once
  *   must not be hammered at the base delay);
- * - code-50 disconnects are acted on (§2.11): 805 (connection limit) waits a much longer,
+ * - code-50 disconnects are acted on (docs/dhan-protocol.md §2.11): 805 (connection limit) waits a much longer,
  *   escalating delay so two holders of one account do not kick each other round and round;
  *   806-810 (credentials) park the connection in `auth-error` until the accounts file (or a
  *   token file it names) changes, or `authRetryMs` passes;
  * - a watchdog pings every `pingMs` and, when neither a packet nor a pong arrived for
  *   `watchdogMs` during market hours, drops and reopens the socket; outside market hours
- *   (no data is expected) it only acts on a much longer transport silence (peers.md §3.3:
+ *   (no data is expected) it only acts on a much longer transport silence (docs/peers.md §3.3:
  *   a data watchdog that fired at night was a bug in openalgo).
  *
  * Frames are handed to a caller-provided `decode` (the worker's FeedDecoder); this class never
@@ -31,7 +31,7 @@ import WebSocket from 'ws';
 import { disconnectReasonText, isCredentialFailure } from '../dhan/disconnect-reason.js';
 import { buildDisconnectMessage } from '../dhan/subscribe-message.js';
 import type { MarketClock } from '../time/market-clock.js';
-import { accountsFiles, feedUrlFor, filesStamp, loadAccounts, redactFeedUrl, type AccountsSource, type FeedAccount } from './accounts.js';
+import { accountsFiles, feedUrlFor, filesStamp, loadAccounts, redactFeedUrl, type AccountsSource, type FeedAccount } from '../dhan/accounts.js';
 import { Backoff } from './backoff.js';
 import { realScheduler, type Scheduler, type TimerHandle } from './scheduler.js';
 
@@ -44,7 +44,7 @@ export interface ConnectionTimings {
   readonly watchdogMs: number;
   /** Same, outside market hours (transport-level only: no data is expected then). */
   readonly outsideHoursWatchdogMs: number;
-  /** Client ping interval (Dhan pings every 10 s and answers client pings, §2.10). */
+  /** Client ping interval (Dhan pings every 10 s and answers client pings, docs/dhan-protocol.md §2.10). */
   readonly pingMs: number;
   readonly backoffBaseMs: number;
   readonly backoffMaxMs: number;
@@ -422,7 +422,7 @@ export class UpstreamConnection {
         return;
       case 'too-many': {
         // Another holder of this client id (or a socket Dhan still counts) took a slot. Our
-        // reconnect will kick the account's oldest socket in turn (§2.3), so the wait grows
+        // reconnect will kick the account's oldest socket in turn (docs/dhan-protocol.md §2.3), so the wait grows
         // with the ACCOUNT's run of 805s, not this connection's: a foreign holder then costs
         // a slowing trickle of reconnects (1×, 2×, 4×, 8×), never a storm.
         const streak = Math.max(this.tooManyStreak++, this.deps.tooManyStreak?.(this.account) ?? 0);

@@ -1,12 +1,12 @@
 /**
  * What the main thread and a feed worker say to each other. Only control and statistics
  * travel here (about one message a second); ticks never do — they go through the shared
- * price table (engineering.md §2, issue #5: "the main thread never touches a tick").
+ * price table (docs/engineering.md §2, issue #5: "the main thread never touches a tick").
  *
  * @module
  */
 import type { PriceTableHandle } from '../price-table/price-table.js';
-import type { AccountsSource } from './accounts.js';
+import type { AccountsSource } from '../dhan/accounts.js';
 import type { PlannedInstrument } from './connection-plan.js';
 import type { ConnectionStats, ConnectionTimings } from './upstream-connection.js';
 
@@ -56,7 +56,7 @@ export interface DecoderSnapshot {
   readonly byCode: Readonly<Record<string, number>>;
   readonly marketStatus: number;
   readonly disconnects: number;
-  /** All-zero keep-alive headers skipped (dhan-protocol.md §2.5); not errors. */
+  /** All-zero keep-alive headers skipped (docs/dhan-protocol.md §2.5); not errors. */
   readonly keepAlives: number;
   readonly errors: {
     readonly shortFrame: number;

@@ -1,5 +1,5 @@
 /**
- * zod schemas of the market routes' JSON answers and of the error shape (contract §5), used
+ * zod schemas of the market routes' JSON answers and of the error shape (docs/contract.md §5), used
  * to describe them in `GET /openapi.json` (openapi.ts). A test checks real answers against
  * them, key by key, so the description cannot drift from what the server sends.
  *
@@ -38,7 +38,7 @@ export const chainSchema = z.object({
   rows: z.array(z.object({ strike: z.number(), ce: legSchema.nullable(), pe: legSchema.nullable() })),
 });
 
-/** `GET /v1/underlyings` (contract §2.1). */
+/** `GET /v1/underlyings` (docs/contract.md §2.1). */
 export const underlyingsSchema = z.object({
   tradingDate: z.string(),
   underlyings: z.array(
@@ -62,7 +62,7 @@ export const healthSchema = z.object({
   feed: z.object({ connections: z.array(z.record(z.string(), z.unknown())), subscribed: z.number().int(), unsubscribed: z.number().int(), withData: z.number().int(), packets: z.number() }).loose(),
 });
 
-/** Every error answer (contract §5). */
+/** Every error answer (docs/contract.md §5). */
 export const errorSchema = z.object({
   error: z.object({ code: z.string().describe('UPPER_SNAKE, stable'), message: z.string(), details: z.record(z.string(), z.unknown()).optional() }),
 });

@@ -1,5 +1,5 @@
 /**
- * `GET /health` (contract §5). The report comes from a provider function so the feed, written
+ * `GET /health` (docs/contract.md §5). The report comes from a provider function so the feed, written
  * elsewhere, can plug its connection states in later; until then the default reports the
  * skeleton and an empty feed.
  *

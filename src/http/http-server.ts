@@ -1,94 +1,35 @@
 /**
- * The uWS HTTP server core: route registration for the whole program, the contract's error
- * shape, 404 for unknown routes, 405 with `Allow` for a known route and a wrong method, JSON
- * bodies with a size limit (413) and async handlers, plus a synchronous fast path for the hot
- * chain routes. Follows the handler rules of engineering.md §1.3:
+ * The HTTP core for the whole program, on any backend behind the {@link HttpTransport} seam
+ * (uWS or node:http): route registration, the contract's error shape, 404 for unknown routes,
+ * 405 with `Allow` for a known route and a wrong method, JSON bodies with a size limit (413)
+ * and async handlers with an abort signal, a synchronous fast path for the hot chain routes,
+ * and {@link HttpInterceptor}s for cross-cutting behaviour.
  *
- * - rule 1: everything needed from `req` is copied before any await (generic routes copy
- *   method, path, query, headers and params up front; fast handlers never await);
- * - rule 2: any response not finished synchronously has `onAborted` and an aborted flag;
- * - rule 3: writes outside the synchronous part are corked;
- * - rule 6: large bodies go out with `tryEnd`/`onWritable`;
- * - rule 8: listen on an explicit host;
- * - rule 9: close() closes the listen socket, the responses in flight and (with `app.close()`,
- *   which this 20.30 binary does export, measured) the idle keep-alive sockets, so the
- *   process can exit promptly.
+ * Route modules see only {@link RequestView} / {@link RouteRequest} and answer with
+ * {@link FastReply} / {@link RouteReply}: nothing of a backend leaks into them.
  *
  * @module
  */
 import { ErrorCodes, HttpError, OptchainError, isOptchainError } from '../errors.js';
+import { CopiedRequestView } from './copied-request-view.js';
 import { CorsPolicy } from './cors.js';
+import { corsInterceptor } from './cors-interceptor.js';
+import { HostAllowlist, hostCheckInterceptor, parseAllowedHosts } from './host-allowlist.js';
+import { DEFAULT_MAX_HEADER_BYTES, RequestGuard, type RequestGuardOptions } from './request-guard.js';
+import { securityHeadersInterceptor } from './security-headers.js';
+import { JSON_TYPE, errorReply } from './error-reply.js';
+import type { FastHandler, FastReply, HttpInterceptor, HttpMethod, RequestView, RouteHandler, RouteOptions, RouteReply, RouteRequest } from './handler-types.js';
 import { HttpMetrics } from './http-metrics.js';
 import { decodePathSegment, parseQuery } from './query.js';
-import { readBody } from './read-body.js';
-import { statusLine } from './status.js';
-import { assertNativeUws, loadUws, type UwsApp, type UwsListenSocket, type UwsModule, type UwsRequest, type UwsResponse } from './uws.js';
+import type { BackendInfo, HttpTransport } from './transport.js';
+import { UwsTransport } from './uws-transport.js';
+import { assertNativeUws, describeAttempts, loadUws, type UwsModule } from './uws.js';
 
-/** Methods routes can be registered for. */
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+export type { FastHandler, FastReply, HttpInterceptor, HttpMethod, RequestView, RouteHandler, RouteOptions, RouteReply, RouteRequest } from './handler-types.js';
 
-const UWS_METHOD = { GET: 'get', POST: 'post', PUT: 'put', PATCH: 'patch', DELETE: 'del' } as const;
 const BODY_METHODS: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-/** Bodies above this go out through tryEnd/onWritable (engineering.md §1.3 rule 6). */
-const STREAM_THRESHOLD = 512 * 1024;
-const JSON_TYPE = 'application/json; charset=utf-8';
-
-/** What a generic route handler sees: copies, valid after any await. */
-export interface RouteRequest {
-  /** The request method; a GET route also sees HEAD (its body is then not sent). */
-  readonly method: HttpMethod | 'HEAD';
-  /** Path without the query string, as sent (not decoded). */
-  readonly path: string;
-  /** Decoded query parameters (first occurrence wins). */
-  readonly query: Readonly<Record<string, string>>;
-  /** Request headers, keys lower-case. */
-  readonly headers: Readonly<Record<string, string>>;
-  /** Decoded `:name` path parameters. */
-  readonly params: Readonly<Record<string, string>>;
-  /** Parsed JSON body (undefined when empty or not JSON-typed). */
-  readonly body: unknown;
-  /** The raw body bytes (null when the method carries none or it was empty). */
-  readonly rawBody: Uint8Array | null;
-}
-
-/**
- * A generic route's answer. `body`: string (text/plain by default), Uint8Array
- * (application/octet-stream by default), anything else JSON-serialized (application/json);
- * set `content-type` in `headers` to override.
- */
-export interface RouteReply {
-  readonly status?: number;
-  readonly headers?: Readonly<Record<string, string>>;
-  readonly body?: unknown;
-  /**
-   * HEAD only: the Content-Length to announce; null announces none (the length is not known
-   * without building the body, which HEAD must not do). Default: the body's length.
-   */
-  readonly headLength?: number | null;
-}
-
-/** A generic route handler; throw an {@link HttpError} (or any OptchainError) for an error answer. */
-export type RouteHandler = (req: RouteRequest) => RouteReply | Promise<RouteReply>;
-
-/** Per-route options. */
-export interface RouteOptions {
-  /** Body size limit for this route (default: the server's). */
-  readonly maxBodyBytes?: number;
-}
-
-/** A fast handler's answer, written synchronously. */
-export interface FastReply {
-  readonly status: number;
-  readonly contentType: string;
-  readonly body: Uint8Array | string;
-  readonly headers?: readonly (readonly [string, string])[];
-}
-
-/**
- * A synchronous hot-path handler: reads what it needs from the uWS request (valid only now)
- * and returns the answer; it must not keep `req` or await.
- */
-export type FastHandler = (req: UwsRequest) => FastReply;
+/** The `status` label of a request whose client went away before its answer (nginx's 499). */
+export const CLIENT_CLOSED_STATUS = 499;
 
 /** Minimal logger interface (pino-compatible). */
 export interface HttpLogger {
@@ -102,61 +43,68 @@ export interface HttpServerOptions {
   readonly maxBodyBytes?: number;
   readonly metrics?: HttpMetrics;
   readonly logger?: HttpLogger;
-  /** Cross-origin policy (cors.ts): CORS headers on every route's answers, preflight on OPTIONS. */
+  /** Interceptors, in order (more with {@link HttpServer.use}); they run after the CORS one. */
+  readonly interceptors?: readonly HttpInterceptor[];
+  /** Cross-origin policy (cors.ts); default: same origin only (no CORS header, every preflight refused). */
   readonly cors?: CorsPolicy;
-  /** For tests of the start-up check only. */
+  /** Header limits of the request guard (request-guard.ts; config `httpMaxHeaders`, `httpMaxHeaderBytes`). */
+  readonly limits?: RequestGuardOptions;
+  /**
+   * Host names answered besides localhost, IP literals and the name given to
+   * {@link HttpServer.listen} (host-allowlist.ts; config `allowedHosts`): comma-separated,
+   * `*.domain` for subdomains, `*` for any. Default ''.
+   */
+  readonly allowedHosts?: string;
+  /** For tests of the start-up check only: serve with this uWS module. */
   readonly uws?: UwsModule;
 }
 
-interface WireReply {
-  status: number;
-  contentType: string;
-  body: Uint8Array | string;
-  headers: readonly (readonly [string, string])[];
-  headLength?: number | null;
-}
-
-interface ResponseState {
+interface RouteState {
   aborted: boolean;
   done: boolean;
-  /** A HEAD request: headers only. */
-  head?: boolean;
-  /** The request's Origin ('' when absent or CORS is off). */
-  origin?: string;
 }
 
 /** The server. Create one, register routes, `listen`, `close`. */
 export class HttpServer {
   readonly metrics: HttpMetrics;
-  private readonly uws: UwsModule;
-  private readonly app: UwsApp;
+  /** The backend serving, and why a faster one was not used. */
+  readonly backend: BackendInfo;
+  private readonly transport: HttpTransport<unknown>;
   private readonly maxBodyBytes: number;
   private readonly logger: HttpLogger | undefined;
-  private readonly cors: CorsPolicy | undefined;
   private readonly methodsByPattern = new Map<string, Set<string>>();
-  private readonly inflight = new Set<UwsResponse>();
-  private listenSocket: UwsListenSocket | null = null;
+  private readonly requestHooks: ((req: RequestView) => FastReply | undefined)[] = [];
+  private readonly replyHooks: ((req: RequestView, reply: FastReply) => FastReply)[] = [];
   private boundPort = 0;
   private closed = false;
+  private readonly allowlist: HostAllowlist;
 
-  /** Throws UWS_NATIVE_MISSING when the native uWS addon did not load (engineering.md §1.1). */
+  /** Throws UWS_NATIVE_MISSING when no native uWS addon loads (docs/engineering.md §1.1). */
   constructor(options: HttpServerOptions = {}) {
+    // uWS ≥ 20.4x reads its header-size cap from the environment when the addon loads (4 KiB
+    // by default, measured on 20.57): raise it to the guard's limit so both answer alike.
+    process.env.UWS_HTTP_MAX_HEADERS_SIZE ??= String(options.limits?.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES);
     if (options.uws) {
       assertNativeUws(options.uws); // still asserted: a test passes the JS fallback to see the refusal
-      this.uws = options.uws;
+      this.transport = new UwsTransport(options.uws, { name: 'uws', source: 'given module', version: 'unknown', fallbackReason: '' }) as HttpTransport<unknown>;
     } else {
-      this.uws = loadUws();
+      const loaded = loadUws();
+      this.transport = new UwsTransport(loaded.module, { name: 'uws', source: loaded.pkg, version: loaded.version, fallbackReason: describeAttempts(loaded.attempts) }) as HttpTransport<unknown>;
     }
-    this.app = this.uws.App();
+    this.backend = this.transport.info;
     this.maxBodyBytes = options.maxBodyBytes ?? 64 * 1024;
     this.metrics = options.metrics ?? new HttpMetrics();
     this.logger = options.logger;
-    this.cors = options.cors?.enabled ? options.cors : undefined;
-    this.app.any('/*', (res, req) => {
-      const method = req.getCaseSensitiveMethod();
-      const reply = errorWire(new HttpError(404, ErrorCodes.NOT_FOUND, `no route ${method} ${req.getUrl()}`));
-      this.sendNow(res, reply, false, undefined, req.getMethod() === 'head');
-      this.metrics.request('unmatched', method, 404);
+    // The edge first: a request refused for its Host or framing reaches nothing else.
+    this.allowlist = new HostAllowlist(parseAllowedHosts(options.allowedHosts ?? ''));
+    this.use(hostCheckInterceptor(this.allowlist));
+    this.use(new RequestGuard(options.limits));
+    this.use(securityHeadersInterceptor());
+    this.use(corsInterceptor(options.cors ?? NO_CORS, (route) => this.allowedMethods(route)));
+    for (const i of options.interceptors ?? []) this.use(i);
+    this.transport.handle('*', '/*', (res, req) => {
+      const reply = this.intercepted(req) ?? errorReply(new HttpError(404, ErrorCodes.NOT_FOUND, `no route ${req.method} ${req.getUrl()}`));
+      this.sendFast(res, req, reply);
     });
   }
 
@@ -165,74 +113,103 @@ export class HttpServer {
     return [...this.methodsByPattern].flatMap(([pattern, methods]) => [...methods].map((method) => ({ method, pattern })));
   }
 
+  /** The methods registered on `pattern`, sorted; undefined for a pattern nobody registered. */
+  allowedMethods(pattern: string): readonly string[] | undefined {
+    const methods = this.methodsByPattern.get(pattern);
+    return methods === undefined ? undefined : [...methods].sort();
+  }
+
   /** The bound port after {@link listen} (useful with port 0). */
   get port(): number {
     return this.boundPort;
   }
 
+  /** Adds an interceptor: its hooks run after those added before it. */
+  use(interceptor: HttpInterceptor): this {
+    if (interceptor.onRequest) this.requestHooks.push(interceptor.onRequest.bind(interceptor));
+    if (interceptor.onReply) this.replyHooks.push(interceptor.onReply.bind(interceptor));
+    return this;
+  }
+
   /**
    * Registers a generic route. `pattern` uses uWS syntax (`/v1/paper/strategies/:id`); the
-   * handler may be async. Bodies of POST/PUT/PATCH/DELETE are read (limit → 413
-   * BODY_TOO_LARGE) and parsed as JSON when non-empty and JSON-typed or untyped (invalid →
-   * 400 BAD_REQUEST).
+   * handler may be async and gets a signal that aborts when the client goes away. Bodies of
+   * POST/PUT/PATCH/DELETE are read (limit → 413 BODY_TOO_LARGE) and parsed as JSON when
+   * non-empty and JSON-typed or untyped (invalid → 400 BAD_REQUEST).
    */
   route(method: HttpMethod, pattern: string, handler: RouteHandler, options: RouteOptions = {}): this {
     const names = paramNames(pattern);
     const limit = options.maxBodyBytes ?? this.maxBodyBytes;
-    this.register(method, pattern, (res, req, head) => {
-      const state: ResponseState = { aborted: false, done: false, head };
-      let path: string;
-      let query: Record<string, string>;
-      const headers: Record<string, string> = Object.create(null) as Record<string, string>;
-      const params: Record<string, string> = Object.create(null) as Record<string, string>;
-      try {
-        // rule 1: copy everything from req now
-        path = req.getUrl();
-        const rawQuery = req.getQuery() ?? '';
-        req.forEach((k, v) => {
-          headers[k] = v;
-        });
-        for (let i = 0; i < names.length; i++) params[names[i]!] = decodePathSegment(req.getParameter(i));
-        query = parseQuery(rawQuery);
-        if (this.cors) state.origin = headers.origin ?? '';
-      } catch (err) {
-        const reply = this.errorReply(err, pattern);
-        this.sendNow(res, reply, false, undefined, head);
-        this.metrics.request(pattern, head ? 'HEAD' : method, reply.status);
+    const anyType = options.anyBodyType === true;
+    const hasBody = BODY_METHODS.has(method);
+    this.register(method, pattern, (res, view) => {
+      const early = this.intercepted(view);
+      if (early !== undefined) {
+        this.sendFast(res, view, early);
         return;
       }
-      res.onAborted(() => {
+      const m = view.method as HttpMethod | 'HEAD';
+      let copy: CopiedRequestView;
+      let query: Record<string, string>;
+      const params: Record<string, string> = Object.create(null) as Record<string, string>;
+      try {
+        // rule 1: copy everything from the view now
+        const headers: Record<string, string> = Object.create(null) as Record<string, string>;
+        view.forEachHeader((k, v) => {
+          headers[k] = v;
+        });
+        const raw: string[] = [];
+        for (let i = 0; i < names.length; i++) {
+          raw.push(view.getParameter(i));
+          params[names[i]!] = decodePathSegment(raw[i]!);
+        }
+        copy = new CopiedRequestView(m, pattern, view.getUrl(), view.getQuery(), headers, raw);
+        query = parseQuery(copy.getQuery());
+      } catch (err) {
+        this.sendFast(res, view, this.errorReply(err, pattern));
+        return;
+      }
+      const state: RouteState = { aborted: false, done: false };
+      const controller = new AbortController();
+      this.transport.watch(res, () => {
+        if (state.done) return;
         state.aborted = true;
-        this.inflight.delete(res);
+        controller.abort(new HttpError(CLIENT_CLOSED_STATUS, ErrorCodes.CLIENT_CLOSED, 'the client closed the connection before the answer'));
+        this.metrics.request(pattern, m, CLIENT_CLOSED_STATUS);
       });
-      this.inflight.add(res);
-      const base = { method: head ? ('HEAD' as const) : method, path, query, headers, params };
-      if (!BODY_METHODS.has(method)) {
-        this.invoke(res, state, handler, { ...base, body: undefined, rawBody: null }, pattern);
+      const headers = copy.headers;
+      const base = { method: m, path: copy.getUrl(), query, headers, params, signal: controller.signal };
+      if (!hasBody) {
+        this.invoke(res, state, handler, { ...base, body: undefined, rawBody: null }, copy);
         return;
       }
       const declared = headers['content-length'];
       if (declared !== undefined && Number(declared) > limit) {
-        this.finish(res, state, errorWire(tooLarge(limit)), pattern, method, true);
+        this.finish(res, state, errorReply(tooLarge(limit)), copy, true);
         return;
       }
-      readBody(
+      this.transport.readBody(
         res,
         limit,
         (raw) => {
           let body: unknown;
           const type = headers['content-type'];
-          if (raw.length > 0 && (type === undefined || type.includes('json'))) {
+          if (raw.length > 0 && type !== undefined && !anyType && !isJsonType(type)) {
+            // Every body route reads JSON: a body it would not parse is refused, not ignored.
+            this.finish(res, state, errorReply(new HttpError(415, ErrorCodes.UNSUPPORTED_MEDIA_TYPE, `request body must be application/json, not ${type.slice(0, 100)}`)), copy);
+            return;
+          }
+          if (raw.length > 0 && (type === undefined || isJsonType(type))) {
             try {
               body = JSON.parse(raw.toString('utf8'));
             } catch {
-              this.finish(res, state, errorWire(new HttpError(400, ErrorCodes.BAD_REQUEST, 'request body is not valid JSON')), pattern, method);
+              this.finish(res, state, errorReply(new HttpError(400, ErrorCodes.BAD_REQUEST, 'request body is not valid JSON')), copy);
               return;
             }
           }
-          this.invoke(res, state, handler, { ...base, body, rawBody: raw.length > 0 ? raw : null }, pattern);
+          this.invoke(res, state, handler, { ...base, body, rawBody: raw.length > 0 ? raw : null }, copy);
         },
-        () => this.finish(res, state, errorWire(tooLarge(limit)), pattern, method, true),
+        () => this.finish(res, state, errorReply(tooLarge(limit)), copy, true),
       );
     });
     return this;
@@ -244,205 +221,144 @@ export class HttpServer {
    * contract's error answers.
    */
   fastRoute(method: HttpMethod, pattern: string, handler: FastHandler): this {
-    this.register(method, pattern, (res, req, head) => {
-      const origin = this.cors ? req.getHeader('origin') : '';
-      let reply: WireReply;
-      try {
-        const r = handler(req);
-        reply = { status: r.status, contentType: r.contentType, body: r.body, headers: r.headers ?? [] };
-      } catch (err) {
-        reply = this.errorReply(err, pattern);
+    this.register(method, pattern, (res, req) => {
+      let reply = this.requestHooks.length > 0 ? this.intercepted(req) : undefined;
+      if (reply === undefined) {
+        try {
+          reply = handler(req);
+        } catch (err) {
+          reply = this.errorReply(err, pattern);
+        }
       }
-      this.sendNow(res, reply, false, undefined, head, origin);
-      this.metrics.request(pattern, head ? 'HEAD' : method, reply.status);
+      this.sendFast(res, req, reply);
     });
     return this;
   }
 
   /** Listens on `host:port` (port 0 = any free port); resolves with the bound port. */
-  listen(host: string, port: number): Promise<number> {
-    if (this.closed) return Promise.reject(new OptchainError(ErrorCodes.HTTP_LISTEN_FAILED, 'server already closed'));
-    return new Promise((resolve, reject) => {
-      // rule 8: an explicit host, else uWS may bind IPv6 only
-      this.app.listen(host, port, (token) => {
-        if (!token) {
-          reject(new OptchainError(ErrorCodes.HTTP_LISTEN_FAILED, `cannot listen on ${host}:${port} (in use or not permitted)`));
-          return;
-        }
-        this.listenSocket = token;
-        this.boundPort = this.uws.us_socket_local_port(token as unknown as Parameters<UwsModule['us_socket_local_port']>[0]);
-        resolve(this.boundPort);
-      });
-    });
+  async listen(host: string, port: number): Promise<number> {
+    if (this.closed) throw new OptchainError(ErrorCodes.HTTP_LISTEN_FAILED, 'server already closed');
+    this.allowlist.add([host]); // a server bound to a name answers to it
+    this.boundPort = await this.transport.listen(host, port);
+    return this.boundPort;
   }
 
   /** Stops listening and closes every connection (in-flight and idle keep-alive). Idempotent. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.listenSocket) {
-      this.uws.us_listen_socket_close(this.listenSocket);
-      this.listenSocket = null;
-    }
-    for (const res of [...this.inflight]) {
+    await this.transport.close();
+  }
+
+  /** The first interceptor answer for `req`, if any. */
+  private intercepted(req: RequestView): FastReply | undefined {
+    const hooks = this.requestHooks;
+    for (let i = 0; i < hooks.length; i++) {
+      let reply: FastReply | undefined;
       try {
-        res.close(); // runs its onAborted, which marks it aborted
-      } catch {
-        // already finished between the snapshot and here
+        reply = hooks[i]!(req);
+      } catch (err) {
+        reply = this.errorReply(err, req.route);
+      }
+      if (reply !== undefined) return reply;
+    }
+    return undefined;
+  }
+
+  /** Passes an answer through the reply hooks. */
+  private outgoing(req: RequestView, reply: FastReply): FastReply {
+    const hooks = this.replyHooks;
+    for (let i = 0; i < hooks.length; i++) {
+      try {
+        reply = hooks[i]!(req, reply);
+      } catch (err) {
+        reply = this.errorReply(err, req.route);
       }
     }
-    this.inflight.clear();
-    const app = this.app as unknown as { close?: () => void };
-    if (typeof app.close === 'function') app.close();
+    return reply;
+  }
+
+  /** Answers synchronously (fast routes, 404/405, early refusals). */
+  private sendFast(res: unknown, req: RequestView, reply: FastReply): void {
+    if (this.replyHooks.length > 0) reply = this.outgoing(req, reply);
+    this.transport.send(res, reply, req.method === 'HEAD', reply.closeConnection === true);
+    this.metrics.request(req.route, req.method, reply.status);
   }
 
   /**
-   * Registers `handler` for `method` on `pattern`; a GET route also answers HEAD (same
-   * status and headers, no body: uWS 20.30 would send the body, so sendNow handles it).
+   * Registers `dispatch` for `method` on `pattern`; a GET route also answers HEAD (same
+   * status and headers, no body); the other methods on the pattern get 405 with `Allow`.
    */
-  private register(method: HttpMethod, pattern: string, handler: (res: UwsResponse, req: UwsRequest, head: boolean) => void): void {
+  private register(method: HttpMethod, pattern: string, dispatch: (res: unknown, req: RequestView) => void): void {
     let methods = this.methodsByPattern.get(pattern);
     if (!methods) {
       methods = new Set();
       this.methodsByPattern.set(pattern, methods);
       const allowed = methods;
-      // uWS prefers a method-specific handler over `any` on the same pattern (measured), so
-      // this only sees the methods nobody registered.
-      this.app.any(pattern, (res, req) => {
-        const m = req.getCaseSensitiveMethod();
-        const allow = [...allowed].sort().join(', ');
-        const reply = errorWire(new HttpError(405, ErrorCodes.METHOD_NOT_ALLOWED, `${m} is not allowed on ${pattern}; allowed: ${allow}`));
-        reply.headers = [['allow', allow]];
-        this.sendNow(res, reply, false, undefined, req.getMethod() === 'head');
-        this.metrics.request(pattern, m, 405);
+      // Method-specific handlers win over `any` on the same pattern (uWS, measured; the node
+      // router does the same), so this only sees the methods nobody registered.
+      this.transport.handle('*', pattern, (res, req) => {
+        let reply = this.intercepted(req);
+        if (reply === undefined) {
+          const methods = [...allowed].sort();
+          if (req.method === 'OPTIONS') {
+            // RFC 9110 §9.3.7: OPTIONS on a resource names what it allows (a preflight was
+            // answered by the CORS interceptor already).
+            reply = { status: 204, contentType: 'text/plain; charset=utf-8', body: '', headers: [['allow', [...methods, 'OPTIONS'].join(', ')]] };
+          } else {
+            const allow = methods.join(', ');
+            const err = new HttpError(405, ErrorCodes.METHOD_NOT_ALLOWED, `${req.method} is not allowed on ${pattern}; allowed: ${allow}`);
+            reply = errorReply(err, [['allow', allow]]);
+          }
+        }
+        this.sendFast(res, req, reply);
       });
-      this.app.options(pattern, (res, req) => this.options(res, req, pattern, allowed));
     }
     if (methods.has(method)) throw new OptchainError(ErrorCodes.INTERNAL, `route ${method} ${pattern} registered twice`);
     methods.add(method);
-    this.app[UWS_METHOD[method]](pattern, (res, req) => handler(res, req, false));
+    this.transport.handle(method, pattern, dispatch);
     if (method === 'GET') {
       methods.add('HEAD');
-      this.app.head(pattern, (res, req) => handler(res, req, true));
+      this.transport.handle('HEAD', pattern, dispatch);
     }
   }
 
-  /**
-   * OPTIONS on a known route: a CORS preflight (Origin + Access-Control-Request-Method) is
-   * answered by the policy; anything else gets 204 with `Allow` (RFC 9110 §9.3.7).
-   */
-  private options(res: UwsResponse, req: UwsRequest, pattern: string, allowed: ReadonlySet<string>): void {
-    const origin = req.getHeader('origin');
-    const requested = req.getHeader('access-control-request-method');
-    const methods = [...allowed].sort();
-    let reply: WireReply;
-    if (origin.length > 0 && requested.length > 0) {
-      try {
-        const answer = (this.cors ?? NO_CORS).preflight(origin, requested, methods);
-        reply = { status: answer.status, contentType: 'text/plain; charset=utf-8', body: '', headers: answer.headers };
-      } catch (err) {
-        reply = this.errorReply(err, pattern);
-      }
-    } else {
-      reply = { status: 204, contentType: 'text/plain; charset=utf-8', body: '', headers: [['allow', [...methods, 'OPTIONS'].join(', ')]] };
-    }
-    this.sendNow(res, reply, false, undefined, false, reply.status === 204 ? '' : origin);
-    this.metrics.request(pattern, 'OPTIONS', reply.status);
-  }
-
-  private invoke(res: UwsResponse, state: ResponseState, handler: RouteHandler, req: RouteRequest, pattern: string): void {
+  private invoke(res: unknown, state: RouteState, handler: RouteHandler, req: RouteRequest, view: CopiedRequestView): void {
     let result: RouteReply | Promise<RouteReply>;
     try {
       result = handler(req);
     } catch (err) {
-      this.finish(res, state, this.errorReply(err, pattern), pattern, req.method);
+      this.finish(res, state, this.errorReply(err, view.route), view);
       return;
     }
     if (isPromiseLike(result)) {
       result.then(
-        (reply) => this.finish(res, state, this.toWire(reply, pattern), pattern, req.method),
-        (err: unknown) => this.finish(res, state, this.errorReply(err, pattern), pattern, req.method),
+        (reply) => this.finish(res, state, this.toWire(reply, view.route), view),
+        (err: unknown) => this.finish(res, state, this.errorReply(err, view.route), view),
       );
     } else {
-      this.finish(res, state, this.toWire(result, pattern), pattern, req.method);
+      this.finish(res, state, this.toWire(result, view.route), view);
     }
   }
 
   /** Answers a generic route (corked: it may run after an await, rule 3). */
-  private finish(res: UwsResponse, state: ResponseState, reply: WireReply, pattern: string, method: string, closeConnection = false): void {
+  private finish(res: unknown, state: RouteState, reply: FastReply, view: CopiedRequestView, closeConnection = false): void {
     if (state.aborted || state.done) return;
     state.done = true;
-    let complete = true;
-    res.cork(() => {
-      complete = this.sendNow(res, reply, closeConnection, state, state.head, state.origin);
-    });
-    if (complete) this.inflight.delete(res);
-    this.metrics.request(pattern, method, reply.status);
+    if (this.replyHooks.length > 0) reply = this.outgoing(view, reply);
+    const r = reply;
+    this.transport.cork(res, () => this.transport.send(res, r, view.method === 'HEAD', closeConnection));
+    this.metrics.request(view.route, view.method, reply.status);
   }
 
-  /**
-   * Writes status, headers and body. Returns false when a large body is still streaming; the
-   * response then stays tracked until it completes or aborts.
-   */
-  private sendNow(res: UwsResponse, reply: WireReply, closeConnection: boolean, state?: ResponseState, head = false, origin = ''): boolean {
-    res.writeStatus(statusLine(reply.status));
-    res.writeHeader('content-type', reply.contentType);
-    for (const [k, v] of reply.headers) res.writeHeader(k, v);
-    if (this.cors) for (const [k, v] of this.cors.headersFor(origin)) res.writeHeader(k, v);
-    const body = reply.body;
-    // 204 and 304 have no content and no Content-Length (RFC 9110 §8.6, §15.3.5, §15.4.5).
-    const bodiless = reply.status === 204 || reply.status === 304;
-    if (head || bodiless) {
-      // endWithoutBody(length) never completes the response on 20.30 (measured); without a
-      // length it writes no Content-Length, so we write it.
-      const length = bodiless ? null : reply.headLength !== undefined ? reply.headLength : typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
-      if (length !== null) res.writeHeader('content-length', String(length));
-      res.endWithoutBody(); // any argument, even undefined, hits the same 20.30 bug (measured)
-      return true;
-    }
-    if (typeof body === 'string' || body.byteLength < STREAM_THRESHOLD || closeConnection) {
-      res.end(body, closeConnection);
-      return true;
-    }
-    return this.stream(res, body, state);
-  }
-
-  private stream(res: UwsResponse, body: Uint8Array, state: ResponseState | undefined): boolean {
-    const total = body.byteLength;
-    const start = res.getWriteOffset();
-    const [ok, done] = res.tryEnd(body, total);
-    if (done) return true;
-    // The body may be a view into a reused builder: keep a private copy of only what uWS has
-    // not taken yet (onWritable offsets count from the response's first byte).
-    const taken = res.getWriteOffset() - start;
-    const rest = body.slice(taken);
-    const restStart = start + taken;
-    const s = state ?? { aborted: false, done: true };
-    if (!state) {
-      res.onAborted(() => {
-        s.aborted = true;
-        this.inflight.delete(res);
-      });
-    }
-    this.inflight.add(res);
-    if (!ok) {
-      res.onWritable((offset) => {
-        if (s.aborted) return true;
-        const [ok2, done2] = res.tryEnd(rest.subarray(offset - restStart), total);
-        if (done2) this.inflight.delete(res);
-        return ok2;
-      });
-    }
-    return false;
-  }
-
-  private toWire(reply: RouteReply, pattern: string): WireReply {
+  private toWire(reply: RouteReply, pattern: string): FastReply {
     try {
       const headers: [string, string][] = [];
       let contentType: string | undefined;
       for (const [k, v] of Object.entries(reply.headers ?? {})) {
-        if (k.toLowerCase() === 'content-type') contentType = v;
-        else headers.push([k, v]);
+        const name = k.toLowerCase();
+        if (name === 'content-type') contentType = v;
+        else if (name !== 'content-length') headers.push([name, v]);
       }
       const b = reply.body;
       let body: Uint8Array | string;
@@ -457,36 +373,35 @@ export class HttpServer {
         body = JSON.stringify(b);
         contentType ??= JSON_TYPE;
       }
-      return { status: reply.status ?? 200, contentType: contentType ?? JSON_TYPE, body, headers, headLength: reply.headLength };
+      const wire = { status: reply.status ?? 200, contentType: contentType ?? JSON_TYPE, body, headers };
+      return reply.headLength === undefined ? wire : { ...wire, headLength: reply.headLength };
     } catch (err) {
       return this.errorReply(err, pattern);
     }
   }
 
-  private errorReply(err: unknown, pattern: string): WireReply {
+  private errorReply(err: unknown, pattern: string): FastReply {
     // A refusal the contract defines is an answer, not a server fault: log only what is not one
     // of ours (a bug) as an error, and our own 5xx (upstream margin failures) as a warning;
     // NOT_READY during start-up is expected and not logged at all.
     if (!isOptchainError(err)) this.logger?.error({ err, route: pattern }, 'request failed');
     else if (err.status >= 500 && err.code !== ErrorCodes.NOT_READY) this.logger?.warn?.({ err, route: pattern }, 'request failed');
-    return errorWire(err);
+    return errorReply(err);
   }
 }
 
 /** Refuses every preflight when no policy is configured (same origin only). */
 const NO_CORS = new CorsPolicy([]);
 
-function tooLarge(limit: number): HttpError {
-  return new HttpError(413, ErrorCodes.BODY_TOO_LARGE, `request body exceeds ${limit} bytes`);
+/** `application/json` or a `+json` type (RFC 6839 §3.1), any parameters. */
+function isJsonType(type: string): boolean {
+  const semi = type.indexOf(';');
+  const essence = (semi < 0 ? type : type.slice(0, semi)).trim().toLowerCase();
+  return essence === 'application/json' || (essence.startsWith('application/') && essence.endsWith('+json'));
 }
 
-/** The contract's error answer for any thrown value; unknown errors never leak their message. */
-function errorWire(err: unknown): WireReply {
-  if (isOptchainError(err)) {
-    const status = err.status >= 400 && err.status <= 599 ? err.status : 500;
-    return { status, contentType: JSON_TYPE, body: JSON.stringify(err.toJSON()), headers: [] };
-  }
-  return { status: 500, contentType: JSON_TYPE, body: JSON.stringify({ error: { code: ErrorCodes.INTERNAL, message: 'internal error' } }), headers: [] };
+function tooLarge(limit: number): HttpError {
+  return new HttpError(413, ErrorCodes.BODY_TOO_LARGE, `request body exceeds ${limit} bytes`);
 }
 
 function paramNames(pattern: string): string[] {

@@ -4,7 +4,9 @@
  * @module
  */
 export { OptchainServer, type OptchainServerOptions } from './optchain-server.js';
-export { HttpServer, type FastHandler, type FastReply, type HttpLogger, type HttpMethod, type HttpServerOptions, type RouteHandler, type RouteOptions, type RouteReply, type RouteRequest } from './http-server.js';
+export { HttpServer, CLIENT_CLOSED_STATUS, type HttpLogger, type HttpServerOptions } from './http-server.js';
+export type { FastHandler, FastReply, HttpInterceptor, HttpMethod, RequestView, RouteHandler, RouteOptions, RouteReply, RouteRequest } from './handler-types.js';
+export type { BackendInfo } from './transport.js';
 export { HttpMetrics, type HttpMetricsOptions } from './http-metrics.js';
 export { defaultHealth, skeletonHealth, type HealthProvider, type HealthReport } from './health.js';
 export { assertNativeUws } from './uws.js';

@@ -1,5 +1,5 @@
 /**
- * The market routes of contract §5 on the synchronous fast path: `GET /v1/chains/:symbol`,
+ * The market routes of docs/contract.md §5 on the synchronous fast path: `GET /v1/chains/:symbol`,
  * `GET /v1/snapshot`, `GET /v1/underlyings`. They read the market installed at the time of
  * the request (a rollover swaps it atomically between two requests) and answer 503
  * NOT_READY while none is.
@@ -68,14 +68,32 @@ function ready(deps: MarketRoutesDeps): MarketContext {
   return ctx;
 }
 
+/** What symbolSchema accepts, checked without zod on the hot path (zod only explains a refusal). */
+const SYMBOL_OK = /^[A-Z0-9&._-]{1,64}$/;
+const NO_QUERY: z.infer<typeof chainQuerySchema> = Object.freeze({});
+
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+const FORMATS: ReadonlySet<string> = new Set(['json', 'fb', 'flatbuffers']);
+
+/** A query chainQuerySchema accepts as it is (the common case), checked without zod. */
+function plainChainQuery(q: Record<string, string>): boolean {
+  for (const k in q) {
+    const v = q[k]!;
+    if (k === 'expiry' ? !ISO_DATE.test(v) : k === 'exchange' ? v !== 'NSE' && v !== 'BSE' : k === 'format' ? !FORMATS.has(v) : true) return false;
+  }
+  return true;
+}
+
 function parseSymbol(raw: string): string {
-  const parsed = symbolSchema.safeParse(raw.toUpperCase());
+  const upper = raw.toUpperCase();
+  if (SYMBOL_OK.test(upper)) return upper;
+  const parsed = symbolSchema.safeParse(upper);
   if (!parsed.success) throw badRequest(parsed.error);
   return parsed.data;
 }
 
 /**
- * The underlying for a symbol and optional exchange (contract §5: `exchange` is needed only
+ * The underlying for a symbol and optional exchange (docs/contract.md §5: `exchange` is needed only
  * when the symbol trades on both, default NSE; an exchange it has no options on is a 404).
  */
 function resolveUnderlying(market: Market, symbol: string, exchange: Exchange | undefined): Underlying {
@@ -93,16 +111,23 @@ export function registerMarketRoutes(server: HttpServer, deps: MarketRoutesDeps)
   server.fastRoute('GET', '/v1/chains/:symbol', (req) => {
     // rule 1: read everything from req before doing anything else
     const rawSymbol = req.getParameter(0);
-    const rawQuery = req.getQuery() ?? '';
+    const rawQuery = req.getQuery();
     const accept = req.getHeader('accept');
     const acceptEncoding = req.getHeader('accept-encoding');
     const ifNoneMatch = req.getHeader('if-none-match');
     const ctx = ready(deps);
-    const q = parseQuery(rawQuery);
-    if (q.exchange !== undefined) q.exchange = q.exchange.toUpperCase();
-    const parsed = chainQuerySchema.safeParse(q);
-    if (!parsed.success) throw badRequest(parsed.error);
-    const { expiry, exchange, format } = parsed.data;
+    let query = NO_QUERY;
+    if (rawQuery.length > 0) {
+      const q = parseQuery(rawQuery);
+      if (q.exchange !== undefined) q.exchange = q.exchange.toUpperCase();
+      if (plainChainQuery(q)) query = q;
+      else {
+        const parsed = chainQuerySchema.safeParse(q);
+        if (!parsed.success) throw badRequest(parsed.error);
+        query = parsed.data;
+      }
+    }
+    const { expiry, exchange, format } = query;
     const symbol = parseSymbol(decodePathSegment(rawSymbol));
     const u = resolveUnderlying(ctx.market, symbol, exchange);
     const chain = ctx.market.index.chain(u, expiry);

@@ -141,7 +141,7 @@ export function buildOpenApi(routes: readonly RegisteredRoute[], info: { version
   }
   return {
     openapi: '3.1.0',
-    info: { title: 'optchain', version: info.version, description: 'Real-time NSE/BSE option chains fed by Dhan, and paper trading (contract §5, §6).' },
+    info: { title: 'optchain', version: info.version, description: 'Real-time NSE/BSE option chains fed by Dhan, and paper trading (docs/contract.md §5, §6).' },
     servers: [{ url: '/' }],
     paths,
     components: {

@@ -1,5 +1,5 @@
 /**
- * The optchain HTTP API (contract §5) on uWS: market routes (chains, snapshot, underlyings),
+ * The optchain HTTP API (docs/contract.md §5) on uWS: market routes (chains, snapshot, underlyings),
  * `/health`, `/metrics`, and a `route()` passthrough for the other route modules (paper
  * trading, margin, the web page). The serve command creates one, installs the day's market
  * with {@link OptchainServer.setMarket} and listens.
@@ -117,7 +117,7 @@ export class OptchainServer {
     return this;
   }
 
-  /** Listens on `host:port` (explicit host, engineering.md §1.3 rule 8); resolves with the port. */
+  /** Listens on `host:port` (explicit host, docs/engineering.md §1.3 rule 8); resolves with the port. */
   listen(host: string, port: number): Promise<number> {
     return this.http.listen(host, port);
   }

@@ -1,6 +1,6 @@
 /**
  * Reads a uWS request body with a size limit. uWS hands each chunk as an ArrayBuffer that it
- * neuters when the callback returns, so every chunk is copied (engineering.md §1.3 rule 5:
+ * neuters when the callback returns, so every chunk is copied (docs/engineering.md §1.3 rule 5:
  * `Buffer.from(arrayBuffer)` alone would be a view that ends up empty).
  *
  * @module

@@ -1,21 +1,22 @@
 /**
  * Dhan's basket margin calculator, as data: the request body for
  * `POST {API}/margincalculator/multi`, the two documented answer shapes, and the mapping of
- * Dhan's failures to our 502/503 codes (dhan-protocol.md §3.1, §3.3, §2.11). No I/O here, so
+ * Dhan's failures to our 502/503 codes (docs/dhan-protocol.md §3.1, §3.3, §2.11). No I/O here, so
  * every branch is testable without a socket.
  *
  * @module
  */
 import { ErrorCodes, type ErrorCode } from '../errors.js';
 import type { PricedLeg } from './position-set.js';
+import { roundPaise } from '../util/round-paise.js';
 
-/** A Dhan account used to sign REST calls (contract §4: the first configured account). */
+/** A Dhan account used to sign REST calls (docs/contract.md §4: the first configured account). */
 export interface DhanAccount {
   readonly clientId: string;
   readonly accessToken: string;
 }
 
-/** The three figures the contract exposes (contract §6). */
+/** The three figures the contract exposes (docs/contract.md §6). */
 export interface MarginFigures {
   readonly totalMargin: number;
   readonly spanMargin: number;
@@ -30,11 +31,11 @@ export interface MarginFigures {
  */
 export const MARGIN_PRODUCT_TYPE = 'MARGIN';
 
-/** Path under the `/v2` API base (dhan-protocol.md §3.3). */
+/** Path under the `/v2` API base (docs/dhan-protocol.md §3.3). */
 export const MULTI_MARGIN_PATH = '/margincalculator/multi';
 
 /**
- * Body for the basket call. Keys per the recommendation of dhan-protocol.md §3.3: `dhanClientId`,
+ * Body for the basket call. Keys per the recommendation of docs/dhan-protocol.md §3.3: `dhanClientId`,
  * `includePosition` and `includeOrder` false (the paper set is the whole set — the real account's
  * positions and orders must not leak into a paper user's margin), `scripList` with quantity in
  * units and the security id as a string.
@@ -50,7 +51,7 @@ export function buildMultiBody(clientId: string, legs: readonly PricedLeg[]): Re
       quantity: Math.abs(l.quantity),
       productType: MARGIN_PRODUCT_TYPE,
       securityId: String(l.securityId),
-      price: Number.isFinite(l.price) && l.price > 0 ? Math.round(l.price * 100) / 100 : 0,
+      price: Number.isFinite(l.price) && l.price > 0 ? roundPaise(l.price) : 0,
       triggerPrice: 0,
     })),
   };
@@ -66,7 +67,7 @@ function num(v: unknown): number | undefined {
 }
 
 /**
- * Reads a basket answer in either documented shape (dhan-protocol.md §3.3): camelCase numbers
+ * Reads a basket answer in either documented shape (docs/dhan-protocol.md §3.3): camelCase numbers
  * (`totalMargin`, `spanMargin`, `exposure`) as the live API answers, or the classic docs'
  * snake_case strings (`total_margin`, `span_margin`, `exposure_margin`). A `{status, data}`
  * envelope is unwrapped. Returns undefined when no total can be found.
@@ -105,7 +106,7 @@ function short(s: unknown): string {
   return String(s ?? '').slice(0, 200);
 }
 
-/** Trading-API `DH-9xx` codes (dhan-protocol.md §3.1 annexure). */
+/** Trading-API `DH-9xx` codes (docs/dhan-protocol.md §3.1 annexure). */
 function fromDhCode(code: string, msg: string): MarginFailure {
   switch (code) {
     case 'DH-901':
@@ -124,7 +125,7 @@ function fromDhCode(code: string, msg: string): MarginFailure {
   }
 }
 
-/** Data-API `8xx` codes (dhan-protocol.md §2.11). */
+/** Data-API `8xx` codes (docs/dhan-protocol.md §2.11). */
 function fromDataCode(code: string, msg: string): MarginFailure {
   switch (code) {
     case '805':

@@ -1,5 +1,5 @@
 /**
- * `MarginCache[userId][positionSetHash] = {margin, computedAt}` (issue 7, contract §6): per user,
+ * `MarginCache[userId][positionSetHash] = {margin, computedAt}` (issue 7, docs/contract.md §6): per user,
  * per canonical position set, with a TTL. Entries expire lazily on read; each user keeps at most
  * `maxPerUser` sets (oldest dropped first) so a user who probes many what-if baskets cannot grow
  * the worker's heap without bound.
@@ -48,7 +48,7 @@ export class MarginCache {
     while (sets.size > this.maxPerUser) sets.delete(sets.keys().next().value as string);
   }
 
-  /** The user's set changed: every other set's entry is dropped (contract §6 invalidation). */
+  /** The user's set changed: every other set's entry is dropped (docs/contract.md §6 invalidation). */
   invalidate(userId: number, keepHash?: string): void {
     const sets = this.users.get(userId);
     if (sets === undefined) return;

@@ -2,20 +2,21 @@
  * The margin service proper: cache → in-flight de-duplication → token bucket → one
  * `POST /margincalculator/multi` for the whole set → bounded retries → cache. It is
  * thread-agnostic: the piscina worker ({@link ./margin-worker.ts}) runs one instance over a real
- * undici Pool; unit tests run one over an undici MockAgent (engineering.md §4.2: the global
+ * undici Pool; unit tests run one over an undici MockAgent (docs/engineering.md §4.2: the global
  * dispatcher is per thread, so mocks must be handed in, not installed globally).
  *
  * Why the de-duplication is ours: undici's `deduplicate` interceptor covers safe methods only and
- * this call is a POST (engineering.md §4.1). Why retries are ours: undici's RetryAgent does not
- * retry POST by default (engineering.md §4.2); the margin calculator has no side effects, so
+ * this call is a POST (docs/engineering.md §4.1). Why retries are ours: undici's RetryAgent does not
+ * retry POST by default (docs/engineering.md §4.2); the margin calculator has no side effects, so
  * retrying it is safe, but only a few times and within a deadline.
  *
  * @module
  */
 import type { Dispatcher } from 'undici';
-import { ErrorCodes } from '../errors.js';
+import { ErrorCodes, type MarginError } from '../errors.js';
 import { buildMultiBody, classifyAnswer, classifyNetworkError, MULTI_MARGIN_PATH, parseMultiAnswer, type MarginFailure, type MarginFigures } from './dhan-margin-api.js';
 import { MarginCache } from './margin-cache.js';
+import { FairQueue } from './fair-queue.js';
 import { DHAN_MARGIN_BUCKETS, TokenBucketLimiter, type BucketSpec } from './token-bucket.js';
 import type { MarginAnswer, MarginStats, MarginTask } from './types.js';
 
@@ -23,7 +24,7 @@ import type { MarginAnswer, MarginStats, MarginTask } from './types.js';
 export interface MarginServiceOptions {
   /** An undici Pool to the API origin (or a MockAgent in tests). */
   readonly dispatcher: Dispatcher;
-  /** REST base ending in `/v2` (config `dhanApiUrl`, contract §4). */
+  /** REST base ending in `/v2` (config `dhanApiUrl`, docs/contract.md §4). */
   readonly apiUrl: string;
   /** Per-attempt headers/body timeout (config `marginTimeoutMs`). */
   readonly timeoutMs: number;
@@ -36,7 +37,9 @@ export interface MarginServiceOptions {
   /** First retry delay; doubles per retry; default 200 ms (rate-limit retries wait at least 1 s). */
   readonly backoffMs?: number;
   readonly buckets?: readonly BucketSpec[];
-  /** Wall clock for `computedAt` and the TTL. */
+  /** Calls of one user that may wait for a token (config `paperQueuePerUser`); default 8. */
+  readonly maxQueuedPerUser?: number;
+  /** Wall clock for `computedAt`, the TTL and `task.deadlineAt`. */
   readonly now?: () => number;
 }
 
@@ -50,11 +53,11 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 /** Cache, de-duplication, rate limiting and retries around Dhan's basket margin call. */
 export class MarginService {
-  private readonly opts: Required<Omit<MarginServiceOptions, 'buckets'>>;
+  private readonly opts: Required<Omit<MarginServiceOptions, 'buckets' | 'maxQueuedPerUser'>>;
   private readonly origin: string;
   private readonly path: string;
   private readonly cache: MarginCache;
-  private readonly limiter: TokenBucketLimiter;
+  private readonly queue: FairQueue;
   private readonly inflight = new Map<string, Promise<MarginAnswer>>();
   private counters = { upstreamCalls: 0, cacheHits: 0, dedupHits: 0, misses: 0, retries: 0, failures: 0 };
 
@@ -73,7 +76,7 @@ export class MarginService {
     this.origin = url.origin;
     this.path = `${url.pathname}${MULTI_MARGIN_PATH}`;
     this.cache = new MarginCache(opts.cacheTtlMs, this.opts.now);
-    this.limiter = new TokenBucketLimiter(opts.buckets ?? DHAN_MARGIN_BUCKETS);
+    this.queue = new FairQueue(new TokenBucketLimiter(opts.buckets ?? DHAN_MARGIN_BUCKETS), opts.maxQueuedPerUser ?? 8);
   }
 
   /** The margin of `task.legs` for `task.userId`: from the cache, a joined call, or one new call. */
@@ -95,13 +98,22 @@ export class MarginService {
     return p;
   }
 
+  /** Withdraws a call still waiting for a token (its client went away); false when it is not waiting. */
+  cancel(taskId: string): boolean {
+    return this.queue.cancel(taskId);
+  }
+
   /** Drops the user's cached sets except `keepHash`. */
   invalidate(userId: number, keepHash?: string): void {
     this.cache.invalidate(userId, keepHash);
   }
 
   stats(): MarginStats {
-    return { ...this.counters, cacheEntries: this.cache.size, limiterWaits: this.limiter.waited, limiterRefusals: this.limiter.refused };
+    const q = this.queue.stats();
+    return {
+      ...this.counters, cacheEntries: this.cache.size, limiterWaits: q.waited, limiterRefusals: q.refusedFull + q.refusedDeadline,
+      queueDepth: q.depth, queueFull: q.refusedFull, queueExpired: q.refusedDeadline, queueCancelled: q.cancelled,
+    };
   }
 
   private async fetchAndCache(task: MarginTask): Promise<MarginAnswer> {
@@ -114,7 +126,9 @@ export class MarginService {
       return { ok: true, result: { totalMargin: 0, spanMargin: 0, exposureMargin: 0, source: 'cache', computedAt: this.opts.now() } };
     }
     const start = performance.now();
-    const deadline = start + this.opts.deadlineMs;
+    // The tighter of the service's own budget and the caller's deadline (wall clock → monotonic).
+    const callerDeadline = task.deadlineAt === undefined ? Infinity : start + (task.deadlineAt - this.opts.now());
+    const deadline = Math.min(start + this.opts.deadlineMs, callerDeadline);
     const body = JSON.stringify(buildMultiBody(task.account.clientId, task.legs));
     let last: Failure | undefined;
     let attempts = 0;
@@ -128,9 +142,15 @@ export class MarginService {
       }
       const remaining = deadline - performance.now();
       if (remaining <= 0) break;
-      if (!(await this.limiter.take(Math.min(remaining, this.opts.timeoutMs)))) {
-        last = new Failure({ code: ErrorCodes.MARGIN_RATE_LIMITED, status: 503, retryable: true, message: 'margin calls are over the Dhan rate budget; try again shortly' });
-        continue;
+      try {
+        await this.queue.acquire(task.userId, deadline, task.taskId);
+      } catch (err) {
+        const e = err as MarginError;
+        if (e.code === ErrorCodes.QUEUE_FULL || e.code === ErrorCodes.CLIENT_CLOSED) return { ok: false, error: { code: e.code, status: e.status, retryable: e.retryable, message: e.message, ...(e.details ? { details: e.details } : {}) } };
+        last = deadline === callerDeadline
+          ? new Failure({ code: ErrorCodes.DEADLINE_EXCEEDED, status: 503, retryable: true, message: e.message })
+          : new Failure({ code: ErrorCodes.MARGIN_RATE_LIMITED, status: 503, retryable: true, message: 'margin calls are over the Dhan rate budget; try again shortly' });
+        break;
       }
       attempts++;
       try {
@@ -151,7 +171,7 @@ export class MarginService {
     return { ok: false, error: { code: f.code, status: f.status, retryable: f.retryable, message: f.message, details } };
   }
 
-  /** One HTTP attempt. Always consumes the body (engineering.md §4.2: unconsumed bodies stall the pool). */
+  /** One HTTP attempt. Always consumes the body (docs/engineering.md §4.2: unconsumed bodies stall the pool). */
   private async once(account: { clientId: string; accessToken: string }, body: string, timeoutMs: number): Promise<MarginFigures> {
     this.counters.upstreamCalls++;
     const res = await this.opts.dispatcher.request({
@@ -179,7 +199,7 @@ export class MarginService {
     }
     if (res.statusCode >= 200 && res.statusCode < 300) {
       const m = parsed === undefined ? undefined : parseMultiAnswer(parsed);
-      // A 200 can still carry a data-API error (dhan-protocol.md §3.1).
+      // A 200 can still carry a data-API error (docs/dhan-protocol.md §3.1).
       if (m !== undefined) return m;
     }
     throw new Failure(classifyAnswer(res.statusCode, parsed), res.statusCode);

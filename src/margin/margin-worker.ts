@@ -2,7 +2,7 @@
  * The piscina worker that owns margin calls (issue 7: the design's off-hot-path worker). One
  * thread holds one undici Pool to the Dhan API origin, the token bucket, the in-flight map and
  * the cache, so rate limiting and caching need no cross-thread coordination
- * (engineering.md §4.1: several workers would each get their own pool and cache).
+ * (docs/engineering.md §4.1: several workers would each get their own pool and cache).
  *
  * Runs only as compiled JS from `dist/` (project convention); started by {@link MarginWorkerPool}.
  *
@@ -27,11 +27,13 @@ export interface MarginWorkerData {
   readonly buckets?: readonly BucketSpec[];
   /** Honour `test-crash` (crash-recovery tests only). */
   readonly testHooks?: boolean;
+  readonly maxQueuedPerUser?: number;
 }
 
 /** Messages the worker understands. */
 export type MarginWorkerMessage =
   | { readonly op: 'compute'; readonly task: MarginTask }
+  | { readonly op: 'cancel'; readonly taskId: string }
   | { readonly op: 'invalidate'; readonly userId: number; readonly keepHash?: string }
   | { readonly op: 'stats' }
   /** Test hook: an uncaught error outside the task, as a bug in the thread would throw. */
@@ -45,7 +47,7 @@ function getService(): MarginService {
   const origin = new URL(d.apiUrl).origin;
   const pool = new Pool(origin, {
     // A broker API answers in well under a second or not at all; undici's 300 s defaults would pin
-    // a connection for five minutes (engineering.md §4.2).
+    // a connection for five minutes (docs/engineering.md §4.2).
     headersTimeout: d.timeoutMs,
     bodyTimeout: d.timeoutMs,
     connectTimeout: d.timeoutMs,
@@ -63,12 +65,13 @@ function getService(): MarginService {
     ...(d.backoffMs !== undefined ? { backoffMs: d.backoffMs } : {}),
     ...(d.deadlineMs !== undefined ? { deadlineMs: d.deadlineMs } : {}),
     ...(d.buckets !== undefined ? { buckets: d.buckets } : {}),
+    ...(d.maxQueuedPerUser !== undefined ? { maxQueuedPerUser: d.maxQueuedPerUser } : {}),
   });
   return service;
 }
 
 /** piscina task entry point. Never throws: failures come back as data (MarginAnswer.ok false). */
-export default async function run(msg: MarginWorkerMessage): Promise<MarginAnswer | MarginStats | null> {
+export default async function run(msg: MarginWorkerMessage): Promise<MarginAnswer | MarginStats | boolean | null> {
   if (msg.op === 'test-crash') {
     if ((workerData as MarginWorkerData).testHooks === true) {
       setImmediate(() => {
@@ -81,6 +84,8 @@ export default async function run(msg: MarginWorkerMessage): Promise<MarginAnswe
   switch (msg.op) {
     case 'compute':
       return s.compute(msg.task);
+    case 'cancel':
+      return s.cancel(msg.taskId);
     case 'invalidate':
       s.invalidate(msg.userId, msg.keepHash);
       return null;

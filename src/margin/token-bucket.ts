@@ -1,5 +1,5 @@
 /**
- * A multi-bucket token limiter for Dhan REST calls (dhan-protocol.md §5). Each bucket holds up
+ * A multi-bucket token limiter for Dhan REST calls (docs/dhan-protocol.md §5). Each bucket holds up
  * to `burst` tokens and refills continuously at `perSecond`; a call takes one token from every
  * bucket. In any window of T seconds a bucket lets through at most `burst + perSecond × T`
  * calls, which is how the buckets below are sized against Dhan's per-second and per-minute caps
@@ -17,7 +17,7 @@ export interface BucketSpec {
 
 /**
  * Default buckets for the margin calculator. Dhan does not say which limit family it counts
- * under (dhan-protocol.md §5, §9 item 11): "Non-trading" (20/s) is plausible, "Order" (10/s,
+ * under (docs/dhan-protocol.md §5, §9 item 11): "Non-trading" (20/s) is plausible, "Order" (10/s,
  * 250/min, 1000/h, 7000/day) is the strictest candidate. We size for the strictest so our own
  * calls never trip a 429 whichever family Dhan uses:
  * - burst 5 + 5/s ⇒ at most 10 in any 1 s window (the Order per-second cap);

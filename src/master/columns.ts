@@ -1,5 +1,5 @@
 /**
- * The detailed instrument master's columns (dhan-protocol.md §1.3), in the order of the live
+ * The detailed instrument master's columns (docs/dhan-protocol.md §1.3), in the order of the live
  * header captured in 2026. The parser reads by name, never by position; this order is what the
  * synthetic master writes.
  *
@@ -40,4 +40,15 @@ export function describeMissingOptional(missing: readonly string[]): string {
   if (missing.length === 0) return '';
   const off = [...new Set(missing.map((c) => OFF_WITHOUT[c as keyof typeof OFF_WITHOUT]).filter(Boolean))];
   return `optional columns missing: ${missing.join(',')} (${off.join('; ')})`;
+}
+
+/**
+ * One clause naming the present optional columns whose value was empty or unreadable in some
+ * option rows (unknown for those contracts, never 0); '' when there were none.
+ */
+export function describeUnknownValues(counts: Readonly<Record<string, number>>): string {
+  const cols = Object.keys(counts).filter((c) => (counts[c] ?? 0) > 0);
+  if (cols.length === 0) return '';
+  const off = [...new Set(cols.map((c) => OFF_WITHOUT[c as keyof typeof OFF_WITHOUT]).filter(Boolean))];
+  return `optional values unknown: ${cols.map((c) => `${c} in ${counts[c]} option rows`).join(', ')} (${off.join('; ')} for those contracts)`;
 }

@@ -1,6 +1,6 @@
 /**
  * Record splitter for the instrument master. The detailed master is ~250k plain lines with no
- * quotes at all (dhan-protocol.md §1.3), so the common line is split with `String#split`; any
+ * quotes at all (docs/dhan-protocol.md §1.3), so the common line is split with `String#split`; any
  * line that contains a quote — or a quoted field spanning lines — goes to csv-parse, the
  * well-kept parser, record by record. bench/master-parse.bench.mjs keeps the measurement that
  * justifies the fast path (csv-parse alone is several times slower on the full file).

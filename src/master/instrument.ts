@@ -6,7 +6,7 @@
  */
 import type { Segment } from '../dhan/segments.js';
 
-/** A parsed master row. Prices in rupees; tick size converted from paise (dhan-protocol.md §1.5). */
+/** A parsed master row. Prices in rupees; tick size converted from paise (docs/dhan-protocol.md §1.5). */
 export interface Instrument {
   readonly exchange: 'NSE' | 'BSE';
   readonly segment: Segment;
@@ -26,9 +26,11 @@ export interface Instrument {
   readonly tickSize: number;
   /** `W`, `M`, or whatever else the file says (`N`, `NA`, `Q`, ''). */
   readonly expiryFlag: string;
-  readonly upperLimit: number;
-  readonly lowerLimit: number;
-  readonly freezeQty: number;
+  /** Day's price band, rupees; null = unknown (column absent or the field empty), never 0. */
+  readonly upperLimit: number | null;
+  readonly lowerLimit: number | null;
+  /** Exchange freeze quantity in units; null = unknown (column absent or the field empty). */
+  readonly freezeQty: number | null;
 }
 
 /** Result of parsing a master: the kept rows and honest counts of everything else. */
@@ -45,7 +47,7 @@ export interface MasterStats {
   kept: number;
   /** Rows of other instrument kinds (futures, MCX, currency…), read and ignored. */
   ignored: number;
-  /** Exchange-connectivity TEST rows filtered out (contract §3). */
+  /** Exchange-connectivity TEST rows filtered out (docs/contract.md §3). */
   test: number;
   /** Rows that could not be parsed, skipped. */
   malformed: number;
@@ -55,6 +57,8 @@ export interface MasterStats {
   unknownColumns: string[];
   /** Optional columns the header lacks; their values are unknown, never 0 (columns.ts). */
   missingOptionalColumns: string[];
+  /** Option rows whose optional column is present but whose value is empty or unreadable (unknown), per column. */
+  unknownOptionalValues: Record<string, number>;
   bytes: number;
   parseMs: number;
 }

@@ -1,18 +1,19 @@
 /**
- * Loads the detailed instrument master from a file path or an http(s) URL (undici). Downloads
- * are cached under the data dir per (trading date, source URL) so a restart the same day does
- * not fetch tens of MB again; a progress indicator is drawn on a terminal.
+ * Loads the detailed instrument master from a file path or an http(s) URL
+ * ({@link downloadMaster}: node:http, retried, never a partial file). Downloads are cached under
+ * the data dir per (trading date, source URL) so a restart the same day does not fetch tens of
+ * MB again; a progress indicator is drawn on a terminal. A gzip-compressed master (file or URL)
+ * is recognised by its magic bytes, whatever its name, and inflated before parsing.
  *
  * @module
  */
 import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { Transform } from 'node:stream';
-import { Agent, interceptors, request } from 'undici';
+import { promisify } from 'node:util';
+import { gunzip } from 'node:zlib';
 import { ErrorCodes, MasterError } from '../errors.js';
+import { downloadMaster } from './download-master.js';
 import type { ParsedMaster } from './instrument.js';
 import { parseMaster } from './parse-master.js';
 
@@ -29,6 +30,12 @@ export interface LoadMasterOptions {
   readonly progress?: boolean;
   /** Download timeout for headers and body inactivity, ms. */
   readonly timeoutMs?: number;
+  /** Download attempts in all (default 3). */
+  readonly attempts?: number;
+  /** Pause before the first retry, doubled after each, ms (default 1 s). */
+  readonly retryDelayMs?: number;
+  /** Told the one-line reason of each failed download attempt that will be retried. */
+  readonly onRetry?: (attempt: number, reason: string) => void;
 }
 
 export interface LoadedMaster extends ParsedMaster {
@@ -36,6 +43,15 @@ export interface LoadedMaster extends ParsedMaster {
   /** The file actually read (the cache file for downloads). */
   readonly path: string | null;
   readonly loadMs: number;
+  /** The source was gzip-compressed (recognised by its magic bytes). */
+  readonly gzip: boolean;
+}
+
+const inflate = promisify(gunzip);
+
+/** gzip's magic bytes (RFC 1952 §2.3.1): a name is not proof, the content is. */
+export function isGzip(bytes: Uint8Array): boolean {
+  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
 const isUrl = (s: string): boolean => /^https?:\/\//i.test(s);
@@ -54,51 +70,6 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-function progressLine(received: number, total: number): string {
-  const mb = (n: number): string => (n / 1048576).toFixed(1);
-  return total > 0
-    ? `\rinstrument master: ${mb(received)} / ${mb(total)} MB (${Math.floor((received / total) * 100)}%)`
-    : `\rinstrument master: ${mb(received)} MB`;
-}
-
-async function download(url: string, dest: string, showProgress: boolean, timeoutMs: number): Promise<void> {
-  const dispatcher = new Agent({ headersTimeout: timeoutMs, bodyTimeout: timeoutMs, connectTimeout: timeoutMs }).compose(interceptors.redirect({ maxRedirections: 3 }));
-  const tmp = `${dest}.part-${process.pid}`;
-  try {
-    const res = await request(url, { method: 'GET', dispatcher });
-    if (res.statusCode !== 200) {
-      await res.body.dump();
-      throw new MasterError(ErrorCodes.MASTER_DOWNLOAD_FAILED, `instrument master download failed: HTTP ${res.statusCode} from ${url}`);
-    }
-    const total = Number(res.headers['content-length'] ?? 0);
-    let received = 0;
-    let lastDraw = 0;
-    const meter = new Transform({
-      transform(chunk: Buffer, _enc, cb) {
-        received += chunk.length;
-        const now = Date.now();
-        if (showProgress && now - lastDraw > 100) {
-          lastDraw = now;
-          process.stderr.write(progressLine(received, total));
-        }
-        cb(null, chunk);
-      },
-    });
-    await pipeline(res.body, meter, createWriteStream(tmp));
-    if (showProgress) process.stderr.write(`${progressLine(received, total)}\n`);
-    if (total > 0 && received !== total) {
-      throw new MasterError(ErrorCodes.MASTER_DOWNLOAD_FAILED, `instrument master download truncated: ${received} of ${total} bytes`);
-    }
-    await rename(tmp, dest);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    if (err instanceof MasterError) throw err;
-    throw new MasterError(ErrorCodes.MASTER_DOWNLOAD_FAILED, `instrument master download failed from ${url}: ${(err as Error).message}`, undefined, { cause: err });
-  } finally {
-    await dispatcher.close();
-  }
-}
-
 /** Reads the master's bytes from a file, the day's cache, or a fresh download. */
 export async function loadMasterBytes(opts: LoadMasterOptions): Promise<{ bytes: Buffer; origin: MasterOrigin; path: string | null }> {
   if (!isUrl(opts.source)) {
@@ -108,20 +79,25 @@ export async function loadMasterBytes(opts: LoadMasterOptions): Promise<{ bytes:
       throw new MasterError(ErrorCodes.MASTER_NOT_FOUND, `cannot read instrument master ${opts.source}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, undefined, { cause: err });
     }
   }
-  const showProgress = opts.progress ?? Boolean(process.stderr.isTTY);
-  const timeoutMs = opts.timeoutMs ?? 60_000;
+  const dl = {
+    progress: opts.progress ?? Boolean(process.stderr.isTTY),
+    timeoutMs: opts.timeoutMs ?? 60_000,
+    ...(opts.attempts !== undefined ? { attempts: opts.attempts } : {}),
+    ...(opts.retryDelayMs !== undefined ? { retryDelayMs: opts.retryDelayMs } : {}),
+    ...(opts.onRetry ? { onRetry: opts.onRetry } : {}),
+  };
   if (opts.dataDir) {
     const cached = masterCachePath(opts.dataDir, opts.tradingDate, opts.source);
     if (await exists(cached)) return { bytes: await readFile(cached), origin: 'cache', path: cached };
-    await mkdir(join(opts.dataDir, 'master'), { recursive: true });
-    await download(opts.source, cached, showProgress, timeoutMs);
+    await mkdir(join(opts.dataDir, 'master'), { recursive: true, mode: 0o700 });
+    await downloadMaster(opts.source, cached, dl);
     return { bytes: await readFile(cached), origin: 'download', path: cached };
   }
   const dir = join(process.env.TMPDIR ?? '/tmp', `optchain-master-${process.pid}`);
-  await mkdir(dir, { recursive: true });
+  await mkdir(dir, { recursive: true, mode: 0o700 });
   const dest = join(dir, `${opts.tradingDate}.csv`);
   try {
-    await download(opts.source, dest, showProgress, timeoutMs);
+    await downloadMaster(opts.source, dest, dl);
     return { bytes: await readFile(dest), origin: 'download', path: null };
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -132,6 +108,17 @@ export async function loadMasterBytes(opts: LoadMasterOptions): Promise<{ bytes:
 export async function loadMaster(opts: LoadMasterOptions): Promise<LoadedMaster> {
   const started = performance.now();
   const { bytes, origin, path } = await loadMasterBytes(opts);
-  const parsed = parseMaster(bytes);
-  return { ...parsed, origin, path, loadMs: performance.now() - started };
+  const gzip = isGzip(bytes);
+  let text = bytes;
+  if (gzip) {
+    try {
+      text = await inflate(bytes);
+    } catch (err) {
+      // A bad cached copy must not be served again on the next start the same day.
+      if (origin !== 'file' && path) await rm(path, { force: true });
+      throw new MasterError(ErrorCodes.MASTER_CORRUPT, `instrument master ${origin === 'file' ? opts.source : 'download'} looks gzip-compressed but does not inflate: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, undefined, { cause: err });
+    }
+  }
+  const parsed = parseMaster(text);
+  return { ...parsed, origin, path, loadMs: performance.now() - started, gzip };
 }

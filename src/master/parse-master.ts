@@ -1,8 +1,8 @@
 /**
- * Parses Dhan's detailed instrument master (dhan-protocol.md §1.3) by header name: unknown,
+ * Parses Dhan's detailed instrument master (docs/dhan-protocol.md §1.3) by header name: unknown,
  * reordered and trailing empty columns are tolerated, quoted fields handled (csv-parse). A
  * header without a needed column is an error naming it; a malformed row is counted and
- * skipped, never fatal and never silent; TEST rows are filtered (contract §3).
+ * skipped, never fatal and never silent; TEST rows are filtered (docs/contract.md §3).
  *
  * Only the rows the skeleton can use are kept (NSE/BSE options, indices, equities); the rest
  * are counted as ignored. Records come from {@link forEachCsvRecord} (csv-parse for any
@@ -48,6 +48,21 @@ function num(text: string | undefined, column: string, required: boolean): numbe
   if (text === undefined || text === '') return required ? new RowProblem(`${column} empty`) : 0;
   const v = Number(text);
   return Number.isFinite(v) ? v : new RowProblem(`${column} not a number: ${JSON.stringify(text.slice(0, 20))}`);
+}
+
+/**
+ * An optional value: absent column, empty or unreadable field → null (unknown), counted per
+ * column for option rows. A real 2026-03 master has no band or freeze columns at all (issue 16
+ * §4); reading that as 0 silently turned checks off. An unreadable band is no reason to drop a
+ * listed strike (anti-drift: never reduce strikes).
+ */
+function optionalNum(r: string[], at: number, column: string, stats: MasterStats, option: boolean): number | null {
+  if (at < 0) return null;
+  const text = r[at];
+  const v = text === undefined || text.trim() === '' ? NaN : Number(text);
+  if (Number.isFinite(v)) return v;
+  if (option) stats.unknownOptionalValues[column] = (stats.unknownOptionalValues[column] ?? 0) + 1;
+  return null;
 }
 
 /** Instruments whose rows we keep. */
@@ -100,12 +115,10 @@ function convertRow(r: string[], idx: ColumnIndex, stats: MasterStats): Instrume
     optionType = ot;
     if (!Number.isInteger(lot) || lot <= 0) return new RowProblem(`LOT_SIZE not a positive integer: ${lot}`);
   }
-  const upper = idx.SM_UPPER_LIMIT >= 0 ? num(r[idx.SM_UPPER_LIMIT], 'SM_UPPER_LIMIT', false) : 0;
-  if (upper instanceof RowProblem) return upper;
-  const lower = idx.SM_LOWER_LIMIT >= 0 ? num(r[idx.SM_LOWER_LIMIT], 'SM_LOWER_LIMIT', false) : 0;
-  if (lower instanceof RowProblem) return lower;
-  const freeze = idx.SM_FREEZE_QTY >= 0 ? num(r[idx.SM_FREEZE_QTY], 'SM_FREEZE_QTY', false) : 0;
-  if (freeze instanceof RowProblem) return freeze;
+  const isOption = kind === 'option';
+  const upper = optionalNum(r, idx.SM_UPPER_LIMIT, 'SM_UPPER_LIMIT', stats, isOption);
+  const lower = optionalNum(r, idx.SM_LOWER_LIMIT, 'SM_LOWER_LIMIT', stats, isOption);
+  const freeze = optionalNum(r, idx.SM_FREEZE_QTY, 'SM_FREEZE_QTY', stats, isOption);
   return {
     exchange,
     segment,
@@ -128,7 +141,7 @@ function convertRow(r: string[], idx: ColumnIndex, stats: MasterStats): Instrume
 }
 
 /**
- * TICK_SIZE is in paise for tradable instruments (dhan-protocol.md §1.5, inferred from values:
+ * TICK_SIZE is in paise for tradable instruments (docs/dhan-protocol.md §1.5, inferred from values:
  * `5.0000` = ₹0.05). An option value outside 1..10000 paise is treated as unknown and falls
  * back to ₹0.05, the index-option tick.
  */
@@ -166,13 +179,26 @@ export function parseMaster(input: Buffer | string): ParsedMaster {
   const started = performance.now();
   // The real file is ASCII; latin1 decoding is much cheaper than UTF-8 and identical for it.
   const text = typeof input === 'string' ? input : isAscii(input) ? input.toString('latin1') : input.toString('utf8');
-  const stats: MasterStats = { rows: 0, kept: 0, ignored: 0, test: 0, malformed: 0, malformedExamples: [], unknownColumns: [], missingOptionalColumns: [], bytes: Buffer.byteLength(text), parseMs: 0 };
+  const stats: MasterStats = { rows: 0, kept: 0, ignored: 0, test: 0, malformed: 0, malformedExamples: [], unknownColumns: [], missingOptionalColumns: [], unknownOptionalValues: {}, bytes: Buffer.byteLength(text), parseMs: 0 };
   const instruments: Instrument[] = [];
   let idx: ColumnIndex | null = null;
   let lastNeeded = 0;
   let instrumentField = 0;
+  let symbolFields: [number, number] = [0, 0];
+  // Next "TEST" in the whole text, moved forward only when passed: O(1) per line to know a
+  // line holds none (the same trick as csv-lines.ts uses for quotes).
+  let nextTest = text.indexOf('TEST');
+  const fieldHasTest = (t: string, start: number, end: number, field: number): boolean => {
+    const at = fieldStart(t, start, end, field);
+    if (at === -1) return false;
+    const comma = t.indexOf(',', at);
+    const stop = comma === -1 || comma > end ? end : comma;
+    const hit = t.indexOf('TEST', at);
+    return hit !== -1 && hit + 4 <= stop;
+  };
   // A line whose INSTRUMENT is not one we keep is counted as ignored without being split,
-  // unless it is too short to be a row at all (then it is malformed).
+  // unless it is too short to be a row at all (then it is malformed), or a TEST row: those are
+  // counted as TEST whatever their instrument, exactly as convertRow counts a quoted line.
   const skipLine = (t: string, start: number, end: number, lineNo: number): boolean => {
     const at = fieldStart(t, start, end, instrumentField);
     if (at !== -1) {
@@ -181,8 +207,13 @@ export function parseMaster(input: Buffer | string): ParsedMaster {
       }
     }
     stats.rows++;
-    if (at !== -1 && fieldStart(t, start, end, lastNeeded) !== -1) stats.ignored++;
-    else noteProblem(stats, lineNo, 'row has too few fields');
+    if (at === -1 || fieldStart(t, start, end, lastNeeded) === -1) {
+      noteProblem(stats, lineNo, 'row has too few fields');
+      return true;
+    }
+    if (nextTest !== -1 && nextTest < start) nextTest = t.indexOf('TEST', start);
+    if (nextTest !== -1 && nextTest < end && (fieldHasTest(t, start, end, symbolFields[0]) || fieldHasTest(t, start, end, symbolFields[1]))) stats.test++;
+    else stats.ignored++;
     return true;
   };
   forEachCsvRecord(
@@ -195,6 +226,7 @@ export function parseMaster(input: Buffer | string): ParsedMaster {
         stats.missingOptionalColumns = h.missingOptional;
         lastNeeded = Math.max(...Object.values(h.idx));
         instrumentField = h.idx.INSTRUMENT;
+        symbolFields = [h.idx.UNDERLYING_SYMBOL, h.idx.SYMBOL_NAME];
         return;
       }
       stats.rows++;

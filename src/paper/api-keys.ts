@@ -1,5 +1,5 @@
 /**
- * Paper users and their API keys (contract §2 `optchain users add`, §6 auth).
+ * Paper users and their API keys (docs/contract.md §2 `optchain users add`, docs/contract.md §6 auth).
  *
  * A key is 32 bytes from the OS CSPRNG (256 bits), shown once and stored only as its SHA-256.
  * A fast unsalted hash is the right tool here: slow, salted KDFs (scrypt, argon2) exist to stop

@@ -1,15 +1,19 @@
 /**
- * Feasibility of a paper order at the touch, decided before any margin call (contract §6,
+ * Feasibility of a paper order at the touch, decided before any margin call (docs/contract.md §6,
  * issue 7 item 3), from the live price table and the skeleton's static daily rules. Every
  * refusal is a 422 with its code and, in `error.details`, the leg index and the numbers that
  * caused it.
  *
  * Checks per leg, in this order (the first failure wins):
  * 1. the instrument is in today's skeleton — `UNKNOWN_INSTRUMENT`;
- * 2. lots is a whole number ≥ 1 and lots × lotSize ≤ the exchange freeze quantity —
- *    `INVALID_QUANTITY` (a leg over the freeze would be rejected by the exchange, not sliced);
+ * 2. lots is a whole number ≥ 1, at most `maxLots` (config `paperMaxLots`: a sane bound that
+ *    holds where the master gives no freeze quantity), and lots × lotSize ≤ the exchange freeze
+ *    quantity where known — `INVALID_QUANTITY` (a leg over the freeze would be rejected by the
+ *    exchange, not sliced). `POST /v1/margin` and strategies apply the same rules to their legs
+ *    (issue 15: 10^12 lots were passed to Dhan) except the freeze quantity, which limits one
+ *    order, not a holding;
  * 3. a LIMIT price lies within the day's band [lowerLimit, upperLimit] — `PRICE_OUTSIDE_BAND`;
- * 4. both sides are quoted with a receive time — `NO_QUOTE` (peers.md §3.8: no fill when a quote
+ * 4. both sides are quoted with a receive time — `NO_QUOTE` (docs/peers.md §3.8: no fill when a quote
  *    is absent);
  * 5. received no longer ago than `quoteMaxAgeMs` — `STALE_QUOTE`;
  * 6. bid < ask — `CROSSED_QUOTE` (locked or crossed books give no meaningful touch);
@@ -29,6 +33,7 @@ import { ErrorCodes, OrderRefusedError } from '../errors.js';
 import { FIELD_COUNT } from '../price-table/layout.js';
 import type { PriceTable } from '../price-table/price-table.js';
 import type { Contract } from '../skeleton/types.js';
+import { roundPaise } from '../util/round-paise.js';
 
 /** The quote fields a fill needs; NaN = never delivered. */
 export interface Quote {
@@ -55,11 +60,13 @@ export function readQuote(table: PriceTable, slot: number, scratch: Float64Array
   return { ltp: scratch[I_LTP]!, bid: scratch[I_BID]!, ask: scratch[I_ASK]!, bidQty: scratch[I_BID_QTY]!, askQty: scratch[I_ASK_QTY]!, updatedAt: scratch[I_UPDATED_AT]! };
 }
 
-/** Configurable limits (config `quoteMaxAgeMs`, `maxSpreadAbs`, `maxSpreadRel`). */
+/** Configurable limits (config `quoteMaxAgeMs`, `maxSpreadAbs`, `maxSpreadRel`, `paperMaxLots`). */
 export interface FeasibilityRules {
   readonly quoteMaxAgeMs: number;
   readonly maxSpreadAbs: number;
   readonly maxSpreadRel: number;
+  /** Most lots in one leg; default unbounded (the freeze quantity still applies). */
+  readonly maxLots?: number;
 }
 
 /** A leg as the checks see it. */
@@ -84,11 +91,6 @@ export interface FeasibleLeg {
   readonly quote: Quote;
 }
 
-/** Rupees to the paise (prices arrive as float32, dhan-protocol.md §2.6). */
-export function roundPaise(x: number): number {
-  return Math.round(x * 100) / 100 + 0;
-}
-
 /** A finite number or null (details must not carry NaN, which JSON cannot say). */
 function n(x: number): number | null {
   return Number.isFinite(x) ? x : null;
@@ -101,22 +103,28 @@ function refuse(code: keyof typeof ErrorCodes, message: string, details: Record<
 /**
  * Static checks of one leg against its contract (1–3 above). `perOrder` false skips the freeze
  * quantity: it limits one order, not a holding (strategies and what-if margins describe holdings).
+ * `maxLots` (config `paperMaxLots`) bounds every leg, holding or order.
  */
-export function checkStatic(legIndex: number, leg: LegRequest, contract: Contract | undefined, perOrder = true): asserts contract is Contract {
+export function checkStatic(legIndex: number, leg: LegRequest, contract: Contract | undefined, perOrder = true, maxLots = Infinity): asserts contract is Contract {
   const where = { leg: legIndex, exchangeSegment: leg.exchangeSegment, securityId: leg.securityId };
   if (contract === undefined) refuse('UNKNOWN_INSTRUMENT', `leg ${legIndex}: ${leg.exchangeSegment} ${leg.securityId} is not an option in today's skeleton`, where);
   if (!Number.isInteger(leg.lots) || leg.lots < 1) {
     refuse('INVALID_QUANTITY', `leg ${legIndex}: lots must be a whole number of at least 1`, { ...where, lots: leg.lots, lotSize: contract.lotSize });
   }
+  if (leg.lots > maxLots) {
+    refuse('INVALID_QUANTITY', `leg ${legIndex}: ${leg.lots} lots exceed the most one leg may carry (${maxLots})`, { ...where, lots: leg.lots, lotSize: contract.lotSize, maxLots });
+  }
   const quantity = leg.lots * contract.lotSize;
-  if (perOrder && contract.freezeQty > 0 && quantity > contract.freezeQty) {
-    refuse('INVALID_QUANTITY', `leg ${legIndex}: ${quantity} units exceed the freeze quantity ${contract.freezeQty}`, {
-      ...where, lots: leg.lots, lotSize: contract.lotSize, quantity, freezeQty: contract.freezeQty, maxLots: Math.floor(contract.freezeQty / contract.lotSize),
+  // null = the master does not say (issue 16 §4): the check is off, as the load warning said; never a limit of 0.
+  const { freezeQty, upperLimit, lowerLimit } = contract;
+  if (perOrder && freezeQty !== null && freezeQty > 0 && quantity > freezeQty) {
+    refuse('INVALID_QUANTITY', `leg ${legIndex}: ${quantity} units exceed the freeze quantity ${freezeQty}`, {
+      ...where, lots: leg.lots, lotSize: contract.lotSize, quantity, freezeQty, maxLots: Math.floor(freezeQty / contract.lotSize),
     });
   }
-  if (leg.type === 'LIMIT' && leg.limitPrice !== undefined && contract.upperLimit > 0 && contract.lowerLimit > 0 && (leg.limitPrice < contract.lowerLimit || leg.limitPrice > contract.upperLimit)) {
-    refuse('PRICE_OUTSIDE_BAND', `leg ${legIndex}: limit price ${leg.limitPrice} is outside today's band ${contract.lowerLimit}–${contract.upperLimit}`, {
-      ...where, limitPrice: leg.limitPrice, lowerLimit: contract.lowerLimit, upperLimit: contract.upperLimit,
+  if (leg.type === 'LIMIT' && leg.limitPrice !== undefined && upperLimit !== null && lowerLimit !== null && upperLimit > 0 && lowerLimit > 0 && (leg.limitPrice < lowerLimit || leg.limitPrice > upperLimit)) {
+    refuse('PRICE_OUTSIDE_BAND', `leg ${legIndex}: limit price ${leg.limitPrice} is outside today's band ${lowerLimit}–${upperLimit}`, {
+      ...where, limitPrice: leg.limitPrice, lowerLimit, upperLimit,
     });
   }
 }
@@ -172,7 +180,7 @@ export function checkOrder(
   for (let i = 0; i < legs.length; i++) {
     const leg = legs[i]!;
     const contract = lookup(leg.exchangeSegment, leg.securityId);
-    checkStatic(i, leg, contract);
+    checkStatic(i, leg, contract, true, rules.maxLots);
     const quote = quoteOf(contract.slot);
     const price = checkQuote(i, leg, quote, now, rules);
     const quantity = leg.lots * contract.lotSize;

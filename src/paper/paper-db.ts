@@ -1,17 +1,26 @@
 /**
- * The paper-trading database: better-sqlite3 under the data dir (contract §4
+ * The paper-trading database: better-sqlite3 under the data dir (docs/contract.md §4
  * `OPTCHAIN_DATA_DIR`), in WAL mode with `synchronous = FULL` so that every commit is fsynced
  * before it returns: an order acknowledged with 201 has reached the disk and survives SIGKILL or
- * power loss (contract §6: "an acknowledged order is never lost and never applied twice").
+ * power loss (docs/contract.md §6: "an acknowledged order is never lost and never applied twice").
  * (`NORMAL` in WAL mode is crash-safe against corruption but may lose the last commits on power
  * loss; that is exactly the guarantee we must not weaken.)
  *
  * Migrations: `PRAGMA user_version` holds the schema version; each migration runs in its own
  * transaction together with its version bump.
  *
+ * Permissions: the data dir is made 0700 and the database file 0600 (issue 15: paper state was
+ * world-readable). SQLite creates the `-wal` and `-shm` files with the database file's mode
+ * (unix VFS `findCreateFileMode`), so creating the file 0600 before SQLite opens it covers all
+ * three; an existing file or dir with wider bits is narrowed on open.
+ *
+ * Writes: the server opens this database twice — once on the HTTP thread for reads (WAL readers
+ * never wait for the writer and never fsync) and once in the writer thread
+ * ({@link ./paper-writer.ts}), which owns every write.
+ *
  * @module
  */
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { ErrorCodes, OptchainError } from '../errors.js';
@@ -34,7 +43,7 @@ export const MIGRATIONS: readonly string[] = [
   );
 
   -- One row per (user, clientOrderId): the stored first answer (201 or 422) and the body hash
-  -- that decides between "replay" and 409 (contract §6).
+  -- that decides between "replay" and 409 (docs/contract.md §6).
   CREATE TABLE order_requests (
     user_id          INTEGER NOT NULL REFERENCES users(id),
     client_order_id  TEXT    NOT NULL,
@@ -97,13 +106,20 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX strategies_by_user ON strategies (user_id, created_at);
   `,
+  // v2: stored refusals are kept for replay only for the newest `paperRefusalsKept` per user;
+  // this index lets the writer find the ones past that count without scanning the user's orders.
+  `
+  CREATE INDEX refusals_by_user ON order_requests (user_id, created_at, client_order_id) WHERE order_id IS NULL;
+  `,
 ];
 
 /** Opens (creating if needed) `<dataDir>/paper.sqlite`, sets the pragmas and migrates. */
 export function openPaperDb(dataDir: string): PaperDb {
   const dir = resolve(dataDir);
-  mkdirSync(dir, { recursive: true });
-  const db = new Database(join(dir, PAPER_DB_FILE));
+  ensurePrivateDir(dir);
+  const file = join(dir, PAPER_DB_FILE);
+  ensurePrivateFile(file);
+  const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
@@ -126,4 +142,16 @@ export function migrate(db: PaperDb): number {
     }).immediate();
   }
   return MIGRATIONS.length;
+}
+
+/** Creates `dir` (and parents) 0700, or narrows an existing one to 0700. */
+export function ensurePrivateDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if ((statSync(dir).mode & 0o077) !== 0) chmodSync(dir, 0o700);
+}
+
+/** Creates `file` empty with mode 0600 if it is missing, or narrows an existing one to 0600. */
+function ensurePrivateFile(file: string): void {
+  closeSync(openSync(file, 'a', 0o600));
+  if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
 }

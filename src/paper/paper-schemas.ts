@@ -1,5 +1,5 @@
 /**
- * Request bodies of the paper routes (contract §6), validated with zod. Shape errors are 400
+ * Request bodies of the paper routes (docs/contract.md §6), validated with zod. Shape errors are 400
  * BAD_REQUEST; economically wrong values that are well-formed (fractional lots, a price outside
  * the band) pass here and are refused by the feasibility checks with a 422 and their numbers.
  *

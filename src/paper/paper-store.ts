@@ -1,7 +1,7 @@
 /**
  * Every read and write of paper state, as prepared statements over the paper database. Every
  * query is scoped by `user_id`: a user can never reach another user's rows through this module
- * (contract §6). An order, its fills, the position changes and the idempotency record commit in
+ * (docs/contract.md §6). An order, its fills, the position changes and the idempotency record commit in
  * one transaction ({@link PaperStore.commitOrder}).
  *
  * @module
@@ -82,6 +82,9 @@ export class PaperStore {
       insertStrategy: db.prepare('INSERT INTO strategies (id, user_id, name, legs, margin, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       updateStrategy: db.prepare('UPDATE strategies SET name = ?, legs = ?, margin = ?, updated_at = ? WHERE id = ? AND user_id = ? AND deleted_at IS NULL'),
       deleteStrategy: db.prepare('UPDATE strategies SET deleted_at = ? WHERE id = ? AND user_id = ? AND deleted_at IS NULL'),
+      // The newest `keep` refusals of the user stay; everything older goes (index refusals_by_user).
+      pruneRefusals: db.prepare(`DELETE FROM order_requests WHERE user_id = @userId AND order_id IS NULL AND (created_at, client_order_id) <=
+        (SELECT created_at, client_order_id FROM order_requests WHERE user_id = @userId AND order_id IS NULL ORDER BY created_at DESC, client_order_id DESC LIMIT 1 OFFSET @keep)`),
     };
     this.commitTx = db.transaction((c: OrderCommit) => {
       this.s.insertOrder!.run(c.orderId, c.userId, c.clientOrderId, c.strategyId, 'FILLED', c.marginJson, c.createdAt);
@@ -103,6 +106,15 @@ export class PaperStore {
   /** Stores a refusal (nothing else changes), durably, so that a replay answers the same. */
   putRefusal(userId: number, clientOrderId: string, bodyHash: string, httpStatus: number, answer: string, now: number): void {
     this.s.putRequest!.run(userId, clientOrderId, bodyHash, httpStatus, answer, null, now);
+  }
+
+  /**
+   * Keeps only the user's newest `keep` stored refusals (by time, then clientOrderId); returns
+   * how many were dropped. A dropped refusal's clientOrderId is free again: sent again, it is
+   * judged afresh.
+   */
+  pruneRefusals(userId: number, keep: number): number {
+    return this.s.pruneRefusals!.run({ userId, keep }).changes;
   }
 
   /** All of the user's position rows (flat ones included). */

@@ -1,5 +1,5 @@
 /**
- * Layout of the shared price table (engineering.md §2.1): one slot per skeleton token, each
+ * Layout of the shared price table (docs/engineering.md §2.1): one slot per skeleton token, each
  * slot 16 × Float64 = 128 bytes (two cache lines), word 0 holding the seqlock version in its
  * low Int32. A field that no tick has delivered is NaN (presented as `null`).
  *
@@ -22,7 +22,7 @@ export const F = Object.freeze({
   VOLUME: 6,
   OI: 7,
   PREV_CLOSE: 8,
-  /** Last trade time, true Unix seconds (Dhan's IST shift removed, dhan-protocol.md §2.9). */
+  /** Last trade time, true Unix seconds (Dhan's IST shift removed, docs/dhan-protocol.md §2.9). */
   LTT: 9,
   /** Server receive time of the last packet for this slot, Unix ms. */
   UPDATED_AT: 10,

@@ -1,7 +1,7 @@
 /**
  * The shared price table: a SharedArrayBuffer with one fixed slot per skeleton token, written
  * by exactly one feed worker per slot under a seqlock and read consistently by any thread
- * (engineering.md §2.2). This is the only module that calls `Atomics`.
+ * (docs/engineering.md §2.2). This is the only module that calls `Atomics`.
  *
  * Writer protocol: `beginWrite(slot)` (version becomes odd), plain Float64 stores into
  * `f64[slot * SLOT_WORDS + F.X]`, `endWrite(slot)` (version becomes even), then

@@ -1,9 +1,9 @@
 /**
  * The simulator's Dhan accounts: client ids and their access tokens, with the token life
  * cycle the tests need (a token can be expired and replaced, as Dhan's 24 h tokens are,
- * dhan-protocol.md §6). Simulator credentials are not secrets (contract §2).
+ * docs/dhan-protocol.md §6). Simulator credentials are not secrets (docs/contract.md §2).
  *
- * Verdicts follow the annexure codes (§2.11): an unknown client id or a token of another
+ * Verdicts follow the annexure codes (docs/dhan-protocol.md §2.11): an unknown client id or a token of another
  * client → 808 (authentication failed); a token this client id never had → 809 (invalid);
  * a token that was this client's but has been expired → 807 (expired).
  *
@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import { ErrorCodes, OptchainError } from '../errors.js';
 
-/** One account as handed to the server (contract §4 accounts file shape). */
+/** One account as handed to the server (docs/contract.md §4 accounts file shape). */
 export interface SimAccount {
   readonly clientId: string;
   readonly accessToken: string;
@@ -32,7 +32,7 @@ function b64url(s: string): string {
 }
 
 /**
- * A JWT-shaped token (some clients read the `exp` claim, §6). Deterministic in (seed, client
+ * A JWT-shaped token (some clients read the `exp` claim, docs/dhan-protocol.md §6). Deterministic in (seed, client
  * id, serial) so a seeded simulator hands out the same credentials every run.
  */
 export function makeSimToken(clientId: string, seed: number, serial: number, issuedAtMs = Date.UTC(2026, 0, 1)): string {
@@ -43,8 +43,14 @@ export function makeSimToken(clientId: string, seed: number, serial: number, iss
   return `${header}.${payload}.${sig}`;
 }
 
-/** The default simulator accounts: two client ids, because the universe needs 2 × 25k instruments (market-structure.md §4.2). */
-export function defaultSimAccounts(seed: number, count = 2): SimAccount[] {
+/**
+ * The default simulator accounts: five client ids, because the real-size universe (~111.6k
+ * option tokens + 413 spots, issue 16 §2) needs ⌈112,040 / 25,000⌉ = 5 accounts of 5 × 5000.
+ */
+export const DEFAULT_SIM_ACCOUNTS = 5;
+
+/** `count` simulator accounts (client ids 1100000001…), default {@link DEFAULT_SIM_ACCOUNTS}. */
+export function defaultSimAccounts(seed: number, count = DEFAULT_SIM_ACCOUNTS): SimAccount[] {
   const out: SimAccount[] = [];
   for (let k = 1; k <= count; k++) {
     const clientId = String(1100000000 + k);

@@ -1,5 +1,5 @@
 /**
- * The simulator in the background of the server's process (contract §2: `optchain serve` with
+ * The simulator in the background of the server's process (docs/contract.md §2: `optchain serve` with
  * no accounts runs on it, "off the server's main thread"): a worker thread spawned from the
  * compiled dist/ module, so the market model's timer rounds and the feed's socket writes never
  * compete with the server's event loop. The caller gets the same URLs, accounts and session
@@ -21,7 +21,7 @@ import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { ErrorCodes, OptchainError } from '../errors.js';
 import { Backoff } from '../feed/backoff.js';
-import type { AccountsSource } from '../feed/accounts.js';
+import type { AccountsSource } from '../dhan/accounts.js';
 import { distUrl } from '../util/dist-path.js';
 import type { SimAccount } from './accounts.js';
 import type { SimFaults, SimStats, SimulatorOptions } from './sim-server.js';

@@ -1,5 +1,5 @@
 /**
- * The simulator's Live Market Feed v2 (dhan-protocol.md §2): WebSocket connections
+ * The simulator's Live Market Feed v2 (docs/dhan-protocol.md §2): WebSocket connections
  * authenticated by query string, JSON subscribe/unsubscribe, binary packets for the
  * instruments each connection subscribed, keep-alive, Dhan's limits, and fault hooks.
  *
@@ -49,27 +49,27 @@ const FNO_SEGMENTS = new Set<number>([SEGMENT_CODE.NSE_FNO, SEGMENT_CODE.BSE_FNO
 export interface FeedServerOptions {
   /** Timer round, ms. Default 50. */
   readonly roundMs?: number;
-  /** Server ping interval, ms (§2.10: 10 s). */
+  /** Server ping interval, ms (docs/dhan-protocol.md §2.10: 10 s). */
   readonly pingIntervalMs?: number;
-  /** A client silent for longer than this is dropped (§2.10: 40 s). */
+  /** A client silent for longer than this is dropped (docs/dhan-protocol.md §2.10: 40 s). */
   readonly silentTimeoutMs?: number;
-  /** Stack several packets per WebSocket message (§2.8 robustness option). Default false. */
+  /** Stack several packets per WebSocket message (docs/dhan-protocol.md §2.8 robustness option). Default false. */
   readonly stacked?: boolean;
   /** Packets per stacked message at most. Default 32. */
   readonly maxStack?: number;
   /**
-   * All-zero 8-byte keep-alive headers per second sent to every open connection (§2.5: openalgo
+   * All-zero 8-byte keep-alive headers per second sent to every open connection (docs/dhan-protocol.md §2.5: openalgo
    * PR #912 saw them live, at times thousands a second). Default 0 (off). Own frames, or inside
    * the stack, ahead of the round's packets, when `stacked` is on.
    */
   readonly keepAlivesPerSecond?: number;
-  /** Which subscriptions get a Prev Close (code 6) packet: IDX_I only (default, §2.7) or all. */
+  /** Which subscriptions get a Prev Close (code 6) packet: IDX_I only (default, docs/dhan-protocol.md §2.7) or all. */
   readonly prevCloseFor?: 'index' | 'all';
   /** A connection whose socket buffers more than this many bytes is terminated as a slow consumer. Default 32 MiB. */
   readonly maxBufferedBytes?: number;
-  /** Instruments per connection (§2.3). Default 5000. */
+  /** Instruments per connection (docs/dhan-protocol.md §2.3). Default 5000. */
   readonly maxInstrumentsPerConnection?: number;
-  /** Connections per client id (§2.3). Default 5. */
+  /** Connections per client id (docs/dhan-protocol.md §2.3). Default 5. */
   readonly maxConnectionsPerClient?: number;
 }
 
@@ -90,7 +90,7 @@ export interface FeedStats {
   packets: { ticker: number; quote: number; oi: number; prevClose: number; marketStatus: number; full: number; disconnect: number };
   frames: number;
   bytes: number;
-  /** All-zero keep-alive headers sent (§2.5), all connections. */
+  /** All-zero keep-alive headers sent (docs/dhan-protocol.md §2.5), all connections. */
   keepAlives: number;
   /** Disconnect packets sent, by reason code. */
   disconnects: Record<string, number>;
@@ -276,7 +276,7 @@ export class FeedServer {
       stalled: false,
       retired: false,
     };
-    // §2.3: a 6th connection makes the oldest receive 805 and close.
+    // docs/dhan-protocol.md §2.3: a 6th connection makes the oldest receive 805 and close.
     const mine = this.conns.filter((c) => c.clientId === conn.clientId && !c.retired);
     if (mine.length >= this.opts.maxConnectionsPerClient) this.disconnect(mine[0]!, DisconnectReason.TOO_MANY_CONNECTIONS);
     this.conns.push(conn);
@@ -291,7 +291,7 @@ export class FeedServer {
     });
     ws.on('close', () => this.retire(conn));
     ws.on('error', () => this.retire(conn));
-    // Market status (code 7, header only) at connect (§2.6).
+    // Market status (code 7, header only) at connect (docs/dhan-protocol.md §2.6).
     const b = Buffer.allocUnsafe(PacketLength.MARKET_STATUS + 2);
     b[0] = 0x82;
     b[1] = PacketLength.MARKET_STATUS;
@@ -360,7 +360,7 @@ export class FeedServer {
     conn.lastHeard = Date.now();
     if (conn.retired) return;
     if (isBinary) {
-      // v2 clients send JSON only (§2.2); the v1 binary header the SDK appends is not accepted here.
+      // v2 clients send JSON only (docs/dhan-protocol.md §2.2); the v1 binary header the SDK appends is not accepted here.
       this.disconnect(conn, DisconnectReason.INVALID_REQUEST);
       return;
     }
@@ -457,8 +457,8 @@ export class FeedServer {
   }
 
   /**
-   * The current state of `i` in mode `bit`, appended to the output chunk (§2.7). An index
-   * (IDX_I) gets the packet of its mode like any instrument (§2.6: Ticker/Quote packets on
+   * The current state of `i` in mode `bit`, appended to the output chunk (docs/dhan-protocol.md §2.7). An index
+   * (IDX_I) gets the packet of its mode like any instrument (docs/dhan-protocol.md §2.6: Ticker/Quote packets on
    * IDX_I, never the code-1 index packet), plus its Prev Close.
    */
   private snapshot(i: number, bit: number): void {
@@ -511,7 +511,7 @@ export class FeedServer {
     this.evInst[e] = i;
     // evPacket: [ticker, quote, oi, full] offsets into the round buffer, -1 when absent.
     // An index update is a TRADE (its value moved), so IDX_I gets Ticker/Quote/Full packets by
-    // mode like any instrument (§2.6); it has no OI (not an F&O segment).
+    // mode like any instrument (docs/dhan-protocol.md §2.6); it has no OI (not an F&O segment).
     this.evPacket[pk] = -1;
     this.evPacket[pk + 1] = -1;
     this.evPacket[pk + 2] = -1;

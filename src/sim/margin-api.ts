@@ -1,18 +1,18 @@
 /**
- * The simulator's margin calculator REST endpoints (dhan-protocol.md §3.1–§3.3):
+ * The simulator's margin calculator REST endpoints (docs/dhan-protocol.md §3.1–§3.3):
  * `POST /v2/margincalculator` and `POST /v2/margincalculator/multi`, with Dhan's header auth,
  * error bodies, a per-client rate limit and realistic latency.
  *
  * Decisions where Dhan is silent (written down in the simulator README):
  * - Order of checks: auth (401 DH-901) → rate limit (429 DH-904) → body (400 DH-905). Every
  *   authenticated request counts toward the limit, refused ones included.
- * - Rate limit: Dhan does not say which bucket the margin calculator is in (§5); the simulator
+ * - Rate limit: Dhan does not say which bucket the margin calculator is in (docs/dhan-protocol.md §5); the simulator
  *   uses the Non-trading bucket, 20 requests per second per client id, as a sliding 1 s window,
  *   shared by both endpoints.
  * - Single: `dhanClientId` is required (docs) and must be the token's client id; multi: it is
- *   optional (the live call of §3.3 worked without it) but checked when present. The key names
+ *   optional (the live call of docs/dhan-protocol.md §3.3 worked without it) but checked when present. The key names
  *   of the classic docs (`scripts`, `includeOrders`) are refused: the live API accepted only
- *   `scripList` / `includeOrder` (§3.3).
+ *   `scripList` / `includeOrder` (docs/dhan-protocol.md §3.3).
  * - F&O quantities must be a multiple of the lot size; F&O legs take `INTRADAY`/`MARGIN`
  *   (`CO`/`BO` too), cash legs `CNC`/`INTRADAY`/`MTF`/`CO`/`BO`. A `securityId` must be a
  *   string of digits naming an instrument of that segment; numbers are refused.
@@ -26,7 +26,8 @@ import { SEGMENT_CODE } from '../dhan/segments.js';
 import type { AccountRegistry } from './accounts.js';
 import type { MarketModel } from './market-model.js';
 import { Kind } from './market-model.js';
-import { basketMargin, paise, type MarginLeg } from './margin-model.js';
+import { roundPaise } from '../util/round-paise.js';
+import { basketMargin, type MarginLeg } from './margin-model.js';
 import type { SessionClock } from './session-clock.js';
 
 /** Options of {@link MarginApi}. */
@@ -51,7 +52,7 @@ export interface EndpointStats {
   errors: Record<string, number>;
 }
 
-/** Dhan's trading-API error answer (§3.1): status and `{errorType, errorCode, errorMessage}`. */
+/** Dhan's trading-API error answer (docs/dhan-protocol.md §3.1): status and `{errorType, errorCode, errorMessage}`. */
 class DhanError {
   readonly body: { errorType: string; errorCode: string; errorMessage: string };
   constructor(
@@ -205,13 +206,13 @@ export class MarginApi {
     const total = r.total;
     const brokerage = fno ? 20 : leg.productType === 'CNC' ? 0 : Math.min(20, 0.0003 * r.notional);
     return {
-      totalMargin: paise(total),
-      spanMargin: paise(r.span),
-      exposureMargin: paise(r.exposure),
-      availableBalance: paise(this.balance),
-      variableMargin: paise(r.equity),
-      insufficientBalance: paise(Math.max(0, total - this.balance)),
-      brokerage: paise(brokerage),
+      totalMargin: roundPaise(total),
+      spanMargin: roundPaise(r.span),
+      exposureMargin: roundPaise(r.exposure),
+      availableBalance: roundPaise(this.balance),
+      variableMargin: roundPaise(r.equity),
+      insufficientBalance: roundPaise(Math.max(0, total - this.balance)),
+      brokerage: roundPaise(brokerage),
       leverage: `${(total > 0 ? r.notional / total : 1).toFixed(2)}X`,
     };
   }
@@ -237,16 +238,16 @@ export class MarginApi {
     let separate = 0;
     for (const leg of legs) if (this.model.kind[leg.index] === Kind.OPTION) separate += basketMargin(this.model, [leg], now).fo;
     return {
-      totalMargin: paise(r.total),
-      spanMargin: paise(r.span),
-      exposure: paise(r.exposure),
-      equityMargin: paise(r.equity),
-      foMargin: paise(r.fo),
+      totalMargin: roundPaise(r.total),
+      spanMargin: roundPaise(r.span),
+      exposure: roundPaise(r.exposure),
+      equityMargin: roundPaise(r.equity),
+      foMargin: roundPaise(r.fo),
       commodity: 0,
       currency: 0,
-      hedgeBenefit: paise(Math.max(0, separate - r.fo)),
-      userFundLimit: paise(this.balance),
-      insufficientFund: paise(Math.max(0, r.total - this.balance)),
+      hedgeBenefit: roundPaise(Math.max(0, separate - r.fo)),
+      userFundLimit: roundPaise(this.balance),
+      insufficientFund: roundPaise(Math.max(0, r.total - this.balance)),
     };
   }
 

@@ -1,5 +1,5 @@
 /**
- * A SPAN-like margin model for the simulator's margin calculator (dhan-protocol.md §3.2–§3.3).
+ * A SPAN-like margin model for the simulator's margin calculator (docs/dhan-protocol.md §3.2–§3.3).
  * Not NSE's SPAN, but shaped like it, so the server's margin logic meets the asymmetries it
  * will meet on Dhan:
  *
@@ -118,9 +118,4 @@ function portfolioValue(model: MarketModel, legs: readonly MarginLeg[], S: numbe
     v += (leg.side === 'BUY' ? 1 : -1) * value * leg.quantity;
   }
   return v;
-}
-
-/** Rupees rounded to paise, as Dhan's answers are. */
-export function paise(x: number): number {
-  return Math.round(x * 100) / 100;
 }

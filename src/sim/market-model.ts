@@ -27,6 +27,7 @@ import { SEGMENT_CODE, instrumentKey } from '../dhan/segments.js';
 import { istTime, daysBetween } from '../time/ist.js';
 import { black76, moneyness, smileVol, YEAR_MS } from './black76.js';
 import { lttOf, type SessionClock } from './session-clock.js';
+import { fmix32, hash32, nextGaussian, nextUniform } from '../util/random.js';
 
 /** What the simulator knows about an in-scope underlying (from the synthetic master). */
 export interface UnderlyingProfile {
@@ -81,47 +82,15 @@ const MIN_T = 5 * 60_000 / YEAR_MS;
 const ACTIVITY_T = 30 / 365;
 const U16_MAX = 0xffff;
 
-// --- small inline PRNG on a Uint32Array slot (mulberry32) ------------------------------------
-
-function mix32(a: number): number {
-  a ^= a >>> 16;
-  a = Math.imul(a, 0x85ebca6b);
-  a ^= a >>> 13;
-  a = Math.imul(a, 0xc2b2ae35);
-  a ^= a >>> 16;
-  return a >>> 0;
-}
-
 function hashKey(seed: number, a: number, b: number): number {
-  return mix32(Math.imul(seed | 0, 0x9e3779b1) ^ mix32(a * 0x27d4eb2d + b) ^ Math.imul(b | 0, 0x165667b1));
-}
-
-function hashString(seed: number, s: string): number {
-  let h = (0x811c9dc5 ^ Math.imul(seed | 0, 0x9e3779b1)) >>> 0;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return mix32(h);
-}
-
-/** Next uniform in [0,1) from state slot `k` of `st`. */
-function rnd(st: Uint32Array, k: number): number {
-  const s = (st[k]! + 0x6d2b79f5) >>> 0;
-  st[k] = s;
-  let t = Math.imul(s ^ (s >>> 15), s | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-}
-
-/** Standard normal from slot `k` (Box–Muller, one of the pair). */
-function gauss(st: Uint32Array, k: number): number {
-  const u = rnd(st, k) || 1e-12;
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(6.283185307179586 * rnd(st, k));
+  return fmix32(Math.imul(seed | 0, 0x9e3779b1) ^ fmix32(a * 0x27d4eb2d + b) ^ Math.imul(b | 0, 0x165667b1));
 }
 
 /** Geometric count ≥ 0 with the given mean. */
 function geometric(st: Uint32Array, k: number, mean: number): number {
   if (mean <= 0) return 0;
   const p = 1 / (1 + mean);
-  return Math.floor(Math.log(rnd(st, k) || 1e-12) / Math.log(1 - p));
+  return Math.floor(Math.log(nextUniform(st, k) || 1e-12) / Math.log(1 - p));
 }
 
 /** Snaps `x` to the tick grid (nearest). */
@@ -319,7 +288,7 @@ export class MarketModel {
       this.tick[i] = inst.tickSize > 0 ? inst.tickSize : 0.05;
       this.lot[i] = Math.max(1, Math.round(inst.lotSize || 1));
       this.rng[i] = hashKey(this.seed, seg, inst.securityId);
-      this.neverDraw[i] = mix32(hashKey(this.seed ^ 0x5bd1e995, seg, inst.securityId)) / 4294967296;
+      this.neverDraw[i] = fmix32(hashKey(this.seed ^ 0x5bd1e995, seg, inst.securityId)) / 4294967296;
       if (inst.optionType !== null) {
         this.kind[i] = Kind.OPTION;
         this.strike[i] = inst.strike;
@@ -339,10 +308,10 @@ export class MarketModel {
         if (strikes && strikes.length > 0) {
           strikes.sort((a, b) => a - b);
           level = strikes[strikes.length >> 1]!;
-        } else if (inst.upperLimit > 0 && inst.lowerLimit > 0) {
+        } else if (inst.upperLimit !== null && inst.lowerLimit !== null && inst.upperLimit > 0 && inst.lowerLimit > 0) {
           level = (inst.upperLimit + inst.lowerLimit) / 2;
         } else {
-          level = 50 + (hashString(this.seed, inst.underlyingSymbol) % 3000);
+          level = 50 + (hash32(inst.underlyingSymbol, this.seed) % 3000);
         }
         p = this.addProcess(inst.underlyingSymbol, level, 0.3, 0.05, inst.segment === 'IDX_I', false);
       }
@@ -355,12 +324,12 @@ export class MarketModel {
     const p = this.pSpot.length;
     this.procKey.set(symbol, p);
     const st = new Uint32Array(1);
-    st[0] = hashString(this.seed, `proc:${symbol}`);
+    st[0] = hash32(`proc:${symbol}`, this.seed);
     // Overnight gap, then the walk from 09:15 to the session's start time.
     const dailySd = vol / Math.sqrt(252);
-    const open = prev * Math.exp(0.3 * dailySd * gauss(st, 0));
+    const open = prev * Math.exp(0.3 * dailySd * nextGaussian(st, 0));
     const elapsed = Math.max(0, (this.clock.now(this.lastWall) - this.clock.openMs) / 1000);
-    const spot = open * Math.exp(vol * Math.sqrt(elapsed / TRADING_SECONDS_PER_YEAR) * gauss(st, 0));
+    const spot = open * Math.exp(vol * Math.sqrt(elapsed / TRADING_SECONDS_PER_YEAR) * nextGaussian(st, 0));
     const grown = new Uint32Array(p + 1);
     if (p > 0) grown.set(this.pRng);
     grown[p] = st[0]!;
@@ -368,8 +337,8 @@ export class MarketModel {
     this.pSpot.push(spot);
     this.pPrev.push(prev);
     this.pOpen.push(open);
-    this.pHigh.push(Math.max(open, spot) * (1 + 0.1 * dailySd * rnd(st, 0)));
-    this.pLow.push(Math.min(open, spot) * (1 - 0.1 * dailySd * rnd(st, 0)));
+    this.pHigh.push(Math.max(open, spot) * (1 + 0.1 * dailySd * nextUniform(st, 0)));
+    this.pLow.push(Math.min(open, spot) * (1 - 0.1 * dailySd * nextUniform(st, 0)));
     this.pRng[p] = st[0]!;
     this.pVol.push(vol);
     this.pLiq.push(Math.min(1, Math.max(0, liq)));
@@ -507,7 +476,7 @@ export class MarketModel {
 
   private expDraw(i: number, lam: number): number {
     if (lam <= 0) return Infinity;
-    return (-Math.log(rnd(this.rng, i) || 1e-12) / lam) * 1000;
+    return (-Math.log(nextUniform(this.rng, i) || 1e-12) / lam) * 1000;
   }
 
   private stepProcess(p: number, wallMs: number): void {
@@ -516,7 +485,7 @@ export class MarketModel {
     this.pLastWall[p] = wallMs;
     const v = this.pVol[p]!;
     const sd = v * Math.sqrt(dt / TRADING_SECONDS_PER_YEAR);
-    const s = this.pSpot[p]! * Math.exp(sd * gauss(this.pRng, p) - 0.5 * sd * sd);
+    const s = this.pSpot[p]! * Math.exp(sd * nextGaussian(this.pRng, p) - 0.5 * sd * sd);
     this.pSpot[p] = s;
     if (s > this.pHigh[p]!) this.pHigh[p] = s;
     if (s < this.pLow[p]!) this.pLow[p] = s;
@@ -544,7 +513,7 @@ export class MarketModel {
     const kind = this.kind[i];
     const sym = this.pSymbol[p]!;
     if (kind === Kind.INDEX) {
-      // NIFTY 50 is disseminated every 250 ms since May 2026, others every 500 ms (market-structure.md §5).
+      // NIFTY 50 is disseminated every 250 ms since May 2026, others every 500 ms (docs/market-structure.md §5).
       return sym === 'NIFTY' ? 4 : 2;
     }
     if (kind === Kind.EQUITY) {
@@ -630,9 +599,9 @@ export class MarketModel {
     if (kind === Kind.OPTION) {
       // Open interest: a lot multiple, largest near the money of liquid near expiries (docs example: ~3.8M on NIFTY ATM).
       const scale = 60_000 * liq * liq + 200 * Math.exp(-Math.abs(x)) + 20;
-      const lots = Math.max(never ? 0 : 1, Math.round(scale * (0.5 + rnd(st, i))));
+      const lots = Math.max(never ? 0 : 1, Math.round(scale * (0.5 + nextUniform(st, i))));
       this.prevOi[i] = lots * this.lot[i]!;
-      const grown = never ? 0 : Math.round(lots * 0.25 * Math.min(1, elapsed / 22_500) * rnd(st, i));
+      const grown = never ? 0 : Math.round(lots * 0.25 * Math.min(1, elapsed / 22_500) * nextUniform(st, i));
       this.oiLow[i] = this.prevOi[i]!;
       this.oi[i] = this.prevOi[i]! + grown * this.lot[i]!;
       this.oiHigh[i] = this.oi[i]!;
@@ -665,7 +634,7 @@ export class MarketModel {
     this.open[i] = Math.max(tick, toTick(openFair, tick));
     this.high[i] = Math.max(this.open[i]!, this.ltp[i]!);
     this.low[i] = Math.min(this.open[i]!, this.ltp[i]!);
-    const widen = 1 + 0.01 * rnd(st, i);
+    const widen = 1 + 0.01 * nextUniform(st, i);
     this.high[i] = Math.max(this.high[i]!, toTick(this.high[i]! * widen, tick));
     this.low[i] = Math.max(tick, Math.min(this.low[i]!, toTick(this.low[i]! / widen, tick)));
     this.turnover[i] = this.volume[i]! * ((this.open[i]! + this.ltp[i]!) / 2);
@@ -675,7 +644,7 @@ export class MarketModel {
   }
 
   private rnd01(i: number): number {
-    return rnd(this.rng, i);
+    return nextUniform(this.rng, i);
   }
 
   private clampLtq(i: number, q: number): number {
@@ -721,13 +690,13 @@ export class MarketModel {
     // A tick or two for liquid contracts, widening with illiquidity and with price (deep ITM).
     const il = 1 - liq;
     const spread = option ? tick * (1 + 4 * il) + fair * (0.0005 + 0.01 * il) : tick * (1 + 3 * il) + fair * 0.0003 * il;
-    const spreadTicks = Math.max(1, Math.round(spread / tick + rnd(st, i) - 0.3));
+    const spreadTicks = Math.max(1, Math.round(spread / tick + nextUniform(st, i) - 0.3));
     let bid = Math.floor((fair - (spreadTicks * tick) / 2) / tick + 1e-9) * tick;
     if (bid < tick) bid = tick;
     const ask = bid + spreadTicks * tick;
     this.bid[i] = toTick(bid, tick);
     this.ask[i] = toTick(ask, tick);
-    const gap = liq > 0.3 ? 1 : 1 + Math.floor(rnd(st, i) * 4);
+    const gap = liq > 0.3 ? 1 : 1 + Math.floor(nextUniform(st, i) * 4);
     this.bookGap[i] = gap;
     const lot = this.lot[i]!;
     const meanLots = option ? 1 + 40 * liq : 20 + 2000 * liq;
@@ -739,14 +708,14 @@ export class MarketModel {
       const aq = lot * (1 + geometric(st, i, meanLots));
       this.bidQty[base + l] = bq;
       this.askQty[base + l] = aq;
-      this.bidOrders[base + l] = bq === 0 ? 0 : Math.min(U16_MAX, 1 + Math.floor(rnd(st, i) * Math.min(bq / lot, 50)));
-      this.askOrders[base + l] = Math.min(U16_MAX, 1 + Math.floor(rnd(st, i) * Math.min(aq / lot, 50)));
+      this.bidOrders[base + l] = bq === 0 ? 0 : Math.min(U16_MAX, 1 + Math.floor(nextUniform(st, i) * Math.min(bq / lot, 50)));
+      this.askOrders[base + l] = Math.min(U16_MAX, 1 + Math.floor(nextUniform(st, i) * Math.min(aq / lot, 50)));
       sumB += bq;
       sumA += aq;
     }
-    const deep = 2 + 8 * rnd(st, i);
+    const deep = 2 + 8 * nextUniform(st, i);
     this.totalBuyQty[i] = Math.round((sumB * deep) / lot) * lot;
-    this.totalSellQty[i] = Math.round((sumA * (2 + 8 * rnd(st, i))) / lot) * lot;
+    this.totalSellQty[i] = Math.round((sumA * (2 + 8 * nextUniform(st, i))) / lot) * lot;
   }
 
   /** Bid price of depth level `l` (0 when the level is empty). */
@@ -795,9 +764,9 @@ export class MarketModel {
     this.emptyBook[i] = 0;
     this.makeBook(i, fair, liq);
     let flags: number = UpdateFlag.BOOK;
-    if (rnd(st, i) < 0.6) {
+    if (nextUniform(st, i) < 0.6) {
       const lot = this.lot[i]!;
-      const px = rnd(st, i) < 0.5 ? this.bid[i]! : this.ask[i]!;
+      const px = nextUniform(st, i) < 0.5 ? this.bid[i]! : this.ask[i]!;
       const q = this.clampLtq(i, lot * (1 + geometric(st, i, 2 * liq)));
       // The feed conflates: volume grows by more than the last trade's quantity.
       const extra = lot * geometric(st, i, kind === Kind.OPTION ? 60 * liq * liq : 400 * liq);
@@ -813,7 +782,7 @@ export class MarketModel {
       }
       this.clampHighLow(i);
       flags |= UpdateFlag.TRADE;
-      if (kind === Kind.OPTION && rnd(st, i) < 0.35) {
+      if (kind === Kind.OPTION && nextUniform(st, i) < 0.35) {
         // Open interest only grows here (issue #4 asks for non-decreasing OI within the day).
         this.oi[i] = this.oi[i]! + lot * (1 + geometric(st, i, 3 * liq + 0.5));
         if (this.oi[i]! > this.oiHigh[i]!) this.oiHigh[i] = this.oi[i]!;

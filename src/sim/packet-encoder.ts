@@ -1,14 +1,14 @@
 /**
- * The simulator's packet encoders: Dhan live-feed v2 binary packets (dhan-protocol.md §2.5–§2.6)
+ * The simulator's packet encoders: Dhan live-feed v2 binary packets (docs/dhan-protocol.md §2.5–§2.6)
  * written from value records, at the offsets of `src/dhan/packet-layout.ts`.
  *
  * Everything here deals in WIRE values: `ltt` is the IST-shifted second count Dhan sends
- * (§2.9), prices are whatever f32 rounding makes of them.
+ * (docs/dhan-protocol.md §2.9), prices are whatever f32 rounding makes of them.
  *
  * Encoders write little-endian into a caller-provided buffer at an offset and return the
  * offset just past the packet, so a simulator can stack packets into one reusable buffer
  * without allocating per packet. Integer fields are stored modulo 2^32 / 2^16 (ToUint32), which
- * is exactly how Dhan's u32 volume/OI wrap (market-structure.md §4.1) — a simulator can
+ * is exactly how Dhan's u32 volume/OI wrap (docs/market-structure.md §4.1) — a simulator can
  * reproduce a wrap by passing the unwrapped value.
  *
  * @module
@@ -92,7 +92,7 @@ export function encodeTicker(buf: Uint8Array, offset: number, segment: number, s
   return encodeTickerLike(buf, offset, ResponseCode.TICKER, segment, securityId, v);
 }
 
-/** Index packet, code 1, in the 16-byte ticker layout (§2.6 recommendation). Returns `offset + 16`. */
+/** Index packet, code 1, in the 16-byte ticker layout (docs/dhan-protocol.md §2.6 recommendation). Returns `offset + 16`. */
 export function encodeIndex(buf: Uint8Array, offset: number, segment: number, securityId: number, v: TickerValues): number {
   return encodeTickerLike(buf, offset, ResponseCode.INDEX, segment, securityId, v);
 }
@@ -135,7 +135,7 @@ export function encodePrevClose(buf: Uint8Array, offset: number, segment: number
   return offset + PacketLength.PREV_CLOSE;
 }
 
-/** Market Status, code 7, header only (payload undocumented, §2.6). Returns `offset + 8`. */
+/** Market Status, code 7, header only (payload undocumented, docs/dhan-protocol.md §2.6). Returns `offset + 8`. */
 export function encodeMarketStatus(buf: Uint8Array, offset: number, segment = 0, securityId = 0): number {
   const p = reserve(buf, offset, PacketLength.MARKET_STATUS);
   writeHeader(viewOf(buf), p, ResponseCode.MARKET_STATUS, PacketLength.MARKET_STATUS, segment, securityId);
@@ -180,8 +180,8 @@ export function encodeFull(buf: Uint8Array, offset: number, segment: number, sec
 }
 
 /**
- * Feed Disconnect, code 50, 10 bytes; header segment and security id are zero as in the §2.12
- * vector (not meaningful, §2.6). Returns `offset + 10`.
+ * Feed Disconnect, code 50, 10 bytes; header segment and security id are zero as in the docs/dhan-protocol.md §2.12
+ * vector (not meaningful, docs/dhan-protocol.md §2.6). Returns `offset + 10`.
  */
 export function encodeDisconnect(buf: Uint8Array, offset: number, reasonCode: number): number {
   const p = reserve(buf, offset, PacketLength.DISCONNECT);
@@ -193,7 +193,7 @@ export function encodeDisconnect(buf: Uint8Array, offset: number, reasonCode: nu
 
 /**
  * An all-zero 8-byte header, the keep-alive Dhan is reported to send (openalgo PR #912 and
- * issue #857, dhan-protocol.md §2.5): the simulator's realism switch. Returns `offset + 8`.
+ * issue #857, docs/dhan-protocol.md §2.5): the simulator's realism switch. Returns `offset + 8`.
  */
 export function encodeKeepAlive(buf: Uint8Array, offset: number): number {
   const p = reserve(buf, offset, PacketLength.HEADER);

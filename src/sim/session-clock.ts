@@ -66,7 +66,7 @@ export class SessionClock {
   }
 }
 
-/** Dhan's LTT for a session time: IST wall-clock seconds counted as if UTC (dhan-protocol.md §2.9). */
+/** Dhan's LTT for a session time: IST wall-clock seconds counted as if UTC (docs/dhan-protocol.md §2.9). */
 export function lttOf(sessionMs: number): number {
   return Math.floor(sessionMs / 1000) + IST_OFFSET_S;
 }

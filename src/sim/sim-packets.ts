@@ -3,14 +3,14 @@
  * (src/sim/packet-encoder.ts), reusing one mutable value record per packet type so steady-state
  * encoding allocates nothing.
  *
- * Field decisions (dhan-protocol.md §2.6–§2.7, written down in the simulator README):
+ * Field decisions (docs/dhan-protocol.md §2.6–§2.7, written down in the simulator README):
  * - Quote/Full `close` carries the previous session's close during the session (the Dhan
- *   support answer quoted in §2.7), so non-index instruments learn their previous close there.
- * - LTT is the IST-shifted second of the last trade (§2.9), 0 for an instrument that has not
+ *   support answer quoted in docs/dhan-protocol.md §2.7), so non-index instruments learn their previous close there.
+ * - LTT is the IST-shifted second of the last trade (docs/dhan-protocol.md §2.9), 0 for an instrument that has not
  *   traded today; OHLC are 0 until the first trade of the day.
  * - Index instruments (IDX_I) carry their value in the packet of the mode they were subscribed
  *   in, like any instrument: Ticker (code 2) in Ticker mode, Quote (code 4) in Quote mode, as
- *   Dhan's SDK and four independent clients read them (dhan-protocol.md §2.6); never the code-1
+ *   Dhan's SDK and four independent clients read them (docs/dhan-protocol.md §2.6); never the code-1
  *   "index packet", which none of those clients decodes.
  *
  * @module

@@ -1,20 +1,20 @@
 /**
- * The Dhan simulator on one port (issue #4, contract §2): the synthetic detailed master over
+ * The Dhan simulator on one port (issue #4, docs/contract.md §2): the synthetic detailed master over
  * HTTP, the Live Market Feed v2 WebSocket at `/` (query-string auth), the margin calculator
  * under `/v2`, and a small control API under `/sim` for fault injection from another process.
  *
  * Routes:
  * - `GET|HEAD /api-data/api-scrip-master-detailed.csv` — the master, generated once at start
- *   (Dhan's own path, dhan-protocol.md §1.1), with content-length.
- * - `POST /v2/margincalculator`, `POST /v2/margincalculator/multi` — §3.2–§3.3.
- * - any other `/v2/...` — Spring-style 404 as Dhan answers unknown paths (§3.1).
- * - WebSocket upgrade on `/` — the feed (§2.1).
+ *   (Dhan's own path, docs/dhan-protocol.md §1.1), with content-length.
+ * - `POST /v2/margincalculator`, `POST /v2/margincalculator/multi` — docs/dhan-protocol.md §3.2–§3.3.
+ * - any other `/v2/...` — Spring-style 404 as Dhan answers unknown paths (docs/dhan-protocol.md §3.1).
+ * - WebSocket upgrade on `/` — the feed (docs/dhan-protocol.md §2.1).
  * - `GET /sim/info`, `GET /sim/stats`, `GET /sim/accounts`, `POST /sim/faults/<name>` — the
  *   control API, see the README. Every control call needs `Authorization: Bearer <secret>`
  *   with the run's control secret (random per run unless given; `optchain sim` prints it):
  *   one unauthenticated local POST could otherwise expire the tokens the server holds and
  *   park its feed in auth-error (issue 15 §5). A missing or wrong secret gets 401 in the
- *   contract's error shape (contract §5).
+ *   contract's error shape (docs/contract.md §5).
  *
  * @module
  */
@@ -31,7 +31,7 @@ import { SessionClock } from './session-clock.js';
 import { parseMaster } from '../master/parse-master.js';
 import { DisconnectReason } from '../dhan/disconnect-reason.js';
 
-/** Dhan's path of the detailed master (dhan-protocol.md §1.1), served by the simulator. */
+/** Dhan's path of the detailed master (docs/dhan-protocol.md §1.1), served by the simulator. */
 export const MASTER_PATH = '/api-data/api-scrip-master-detailed.csv';
 
 /** Options of {@link startSimulator}. */
@@ -48,9 +48,9 @@ export interface SimulatorOptions {
   readonly rate?: number;
   /** Accounts; default two client ids (the universe needs 2 × 25k instruments). */
   readonly accounts?: readonly SimAccount[];
-  /** Several packets per WebSocket message (§2.8 robustness option). Default false. */
+  /** Several packets per WebSocket message (docs/dhan-protocol.md §2.8 robustness option). Default false. */
   readonly stacked?: boolean;
-  /** All-zero keep-alive headers per second per feed connection (§2.5 realism switch). Default 0. */
+  /** All-zero keep-alive headers per second per feed connection (docs/dhan-protocol.md §2.5 realism switch). Default 0. */
   readonly keepAlivesPerSecond?: number;
   /** Minutes after 09:15 IST that the session clock reads at start. Default 5. */
   readonly startMinutes?: number;
@@ -58,11 +58,11 @@ export interface SimulatorOptions {
   readonly openingBurst?: { readonly factor: number; readonly durationMs: number };
   /** Feed timer round, ms. Default 50. */
   readonly roundMs?: number;
-  /** Server ping interval, ms. Default 10 000 (§2.10). */
+  /** Server ping interval, ms. Default 10 000 (docs/dhan-protocol.md §2.10). */
   readonly pingIntervalMs?: number;
-  /** Silent clients dropped after this many ms. Default 40 000 (§2.10). */
+  /** Silent clients dropped after this many ms. Default 40 000 (docs/dhan-protocol.md §2.10). */
   readonly silentTimeoutMs?: number;
-  /** Prev Close packets for IDX_I only (default, §2.7) or for every subscription. */
+  /** Prev Close packets for IDX_I only (default, docs/dhan-protocol.md §2.7) or for every subscription. */
   readonly prevCloseFor?: 'index' | 'all';
   /** Margin answer latency range, ms. Default [30, 80]. */
   readonly restLatencyMs?: readonly [number, number];
@@ -226,7 +226,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimHandle>
     if (margin.owns(path)) return margin.handle(req, res, path);
     if (path.startsWith('/sim/')) return control(req, res, path);
     req.resume();
-    // Dhan answers unknown paths with a Spring-style body (§3.1).
+    // Dhan answers unknown paths with a Spring-style body (docs/dhan-protocol.md §3.1).
     sendJson(res, 404, { timestamp: new Date().toISOString(), status: 404, error: 'Not Found', path });
   });
 
@@ -244,7 +244,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimHandle>
     }
     if (req.method === 'GET' && path === '/sim/stats') return sendJson(res, 200, stats());
     if (req.method === 'GET' && path === '/sim/info') return sendJson(res, 200, info());
-    // The accounts file's shape (contract §4): the server in sim mode re-reads it on every
+    // The accounts file's shape (docs/contract.md §4): the server in sim mode re-reads it on every
     // reconnect, as it re-reads the accounts file in live mode.
     if (req.method === 'GET' && path === '/sim/accounts') return sendJson(res, 200, accounts.list());
     if (req.method !== 'POST' || !path.startsWith('/sim/faults/')) {
@@ -348,7 +348,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimHandle>
   };
 }
 
-/** An error in the contract's shape (contract §5). */
+/** An error in the contract's shape (docs/contract.md §5). */
 function sendError(res: ServerResponse, status: number, code: string, message: string): void {
   sendJson(res, status, { error: { code, message } });
 }

@@ -1,8 +1,8 @@
 /**
- * Builds the frozen skeleton for a trading date from the day's master: universe (contract §3),
+ * Builds the frozen skeleton for a trading date from the day's master: universe (docs/contract.md §3),
  * expiry selection, every listed strike of each selected expiry (both sides, one-sided strikes
  * kept), and a dense deterministic slot per token. The result is deep-frozen: nothing can
- * change it intraday (anti-drift rules, contract §3).
+ * change it intraday (anti-drift rules, docs/contract.md §3).
  *
  * Slot order: for each underlying in skeleton order, its spot, then its chains by expiry,
  * rows by strike, CE before PE. Indices come first, which is also the order the feed fills
@@ -55,7 +55,7 @@ function distinctExpiries(options: readonly Instrument[]): ExpiryInfo[] {
   const byDate = new Map<string, { flaggedMonthly: boolean; flagged: boolean }>();
   for (const o of options) {
     const e = byDate.get(o.expiry) ?? { flaggedMonthly: false, flagged: false };
-    // BSE flags SENSEX's quarterly and half-yearly monthlies Q and H, not M (contract §3).
+    // BSE flags SENSEX's quarterly and half-yearly monthlies Q and H, not M (docs/contract.md §3).
     if (MONTHLY_FLAGS.has(o.expiryFlag)) e.flaggedMonthly = true;
     if (e.flaggedMonthly || o.expiryFlag === 'W') e.flagged = true;
     byDate.set(o.expiry, e);

@@ -52,7 +52,7 @@ export class SkeletonIndex {
 
   /**
    * The underlying for `symbol` on `exchange`; without an exchange, NSE when the symbol trades
-   * there, else the only listing (contract §5: `exchange` defaults to NSE).
+   * there, else the only listing (docs/contract.md §5: `exchange` defaults to NSE).
    */
   underlying(symbol: string, exchange?: Exchange): Underlying | undefined {
     if (exchange) return this.underlyingByKey.get(`${exchange}:${symbol}`);

@@ -1,5 +1,5 @@
 /**
- * The skeleton summary shape of contract §2.1, shared by `optchain skeleton --json` and
+ * The skeleton summary shape of docs/contract.md §2.1, shared by `optchain skeleton --json` and
  * `GET /v1/underlyings`.
  *
  * @module
@@ -23,14 +23,14 @@ export interface UnderlyingSummary {
   expiries: ExpirySummary[];
 }
 
-/** Contract §2.1 JSON. */
+/** docs/contract.md §2.1 JSON. */
 export interface SkeletonSummary {
   tradingDate: string;
   underlyings: UnderlyingSummary[];
   totals: { underlyings: number; chains: number; contracts: number; spots: number };
 }
 
-/** Builds the §2.1 summary (underlyings in skeleton order, expiries ascending). */
+/** Builds the docs/contract.md §2.1 summary (underlyings in skeleton order, expiries ascending). */
 export function summarizeSkeleton(skeleton: Skeleton): SkeletonSummary {
   return {
     tradingDate: skeleton.tradingDate,

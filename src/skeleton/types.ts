@@ -1,6 +1,6 @@
 /**
  * The option-chain skeleton: the day's structure (underlyings → chains → rows → contracts),
- * frozen at build time and never changed intraday (contract §1, §3). Every token the feed
+ * frozen at build time and never changed intraday (docs/contract.md §1, §3). Every token the feed
  * subscribes owns one slot of the price table; slot numbers are dense and deterministic.
  *
  * @module
@@ -9,7 +9,7 @@ import type { Segment } from '../dhan/segments.js';
 
 /** NSE or BSE (the exchange an underlying's options trade on). */
 export type Exchange = 'NSE' | 'BSE';
-/** What kind of expiry a chain is (contract §2.1), not why it was selected. */
+/** What kind of expiry a chain is (docs/contract.md §2.1), not why it was selected. */
 export type ExpiryTag = 'weekly' | 'monthly' | 'quarterly';
 export type OptionSide = 'CE' | 'PE';
 
@@ -27,13 +27,13 @@ export interface Contract {
   /** YYYY-MM-DD. */
   readonly expiry: string;
   readonly lotSize: number;
-  /** Rupees (the master's TICK_SIZE is in paise, dhan-protocol.md §1.5). */
+  /** Rupees (the master's TICK_SIZE is in paise, docs/dhan-protocol.md §1.5). */
   readonly tickSize: number;
-  /** Exchange freeze quantity in units (0 when the master has none). */
-  readonly freezeQty: number;
-  /** Day's price band in rupees (0 when the master has none). */
-  readonly upperLimit: number;
-  readonly lowerLimit: number;
+  /** Exchange freeze quantity in units; null when the master does not say (the check is then off). */
+  readonly freezeQty: number | null;
+  /** Day's price band in rupees; null when the master does not say (the check is then off). */
+  readonly upperLimit: number | null;
+  readonly lowerLimit: number | null;
   readonly chainIndex: number;
   readonly underlyingIndex: number;
 }
@@ -66,7 +66,7 @@ export interface Spot {
   readonly slot: number;
 }
 
-/** An underlying, identified by (exchange, symbol) (contract §3). */
+/** An underlying, identified by (exchange, symbol) (docs/contract.md §3). */
 export interface Underlying {
   readonly index: number;
   readonly symbol: string;

@@ -1,7 +1,7 @@
 /**
  * Rows a real master has that the option-chain server must read past: cash equities without
  * options, MCX commodity futures/options and NSE/BSE currency futures/options. They give the
- * synthetic file the size of the real one (about 250k rows, dhan-protocol.md §1.1: tens of MB)
+ * synthetic file the size of the real one (about 250k rows, docs/dhan-protocol.md §1.1: tens of MB)
  * and make sure the loader does not mistake any of them for the product's universe.
  *
  * Counts are tuned for size, not copied from a real file: the real split of the ~200k
@@ -14,7 +14,9 @@ import { adjustExpiry, previousTradingDay } from '../time/trading-calendar.js';
 import { lastWeekdayOfMonth } from './synthetic-expiries.js';
 import type { ByteSink } from './synthetic-bytes.js';
 import { BAND_UNIT, STRIKE_UNIT, displayDay, displayMonth, optionBand, priceBand, symbolMonth, tickField } from './synthetic-format.js';
-import { levelFactor, rngFor, type Rng } from './synthetic-random.js';
+import type { Rng } from '../util/random.js';
+import { roundPaise } from '../util/round-paise.js';
+import { levelFactor, rngFor } from './synthetic-random.js';
 import { OptionChainWriter, equityRow, equityTick, futureRow, type GenContext } from './synthetic-rows.js';
 import { displayNameFor, syntheticIsin } from './synthetic-stocks.js';
 
@@ -50,7 +52,7 @@ const NAME_B = [
 ];
 const SUFFIX = ['LTD', 'LIMITED', 'LTD.', 'INDIA LTD', 'IND LTD'];
 
-/** Keeps distractor names clear of the contract's TEST filter (contract §3). */
+/** Keeps distractor names clear of the contract's TEST filter (docs/contract.md §3). */
 const FORBIDDEN = /TEST/;
 
 function symbolFrom(a: string, b: string, rng: Rng): string {
@@ -109,7 +111,7 @@ const MTF = ['0', '1', '2', '2.5', '3.33', '4', '4.45', '5'];
 /** The equity row of a distractor (varied surveillance flags, bands of 5/10/20 %). */
 export function distractorEquityRow(exchange: 'NSE' | 'BSE', e: DistractorEquity, date: string, seed: number): string {
   const rng = rngFor(`eqrow/${exchange}/${e.id}`, seed);
-  const price = Math.round(e.price * levelFactor(`eq/${e.symbol}`, seed, date, 0.2) * 100) / 100;
+  const price = roundPaise(e.price * levelFactor(`eq/${e.symbol}`, seed, date, 0.2));
   const tick = equityTick(price);
   const u = rng.next();
   const asmFlag = u < 0.04 ? 'Y' : u < 0.05 ? 'R' : 'N';
@@ -279,7 +281,7 @@ function distractorChain(
       flag,
       freezeQty: u.freeze,
     },
-    // MCX option rows carry the commodity as SYMBOL_NAME (dhan-protocol.md §1.6 CRUDEOIL row).
+    // MCX option rows carry the commodity as SYMBOL_NAME (docs/dhan-protocol.md §1.6 CRUDEOIL row).
     mcx ? u.symbol : undefined,
   );
   const tickUnits = Math.max(1, Math.round(u.optTick * BAND_UNIT));
@@ -368,7 +370,7 @@ export function* currencySection(ctx: GenContext, out: ByteSink, exchange: 'NSE'
       if (e >= ctx.tradingDate && !monthly.includes(e)) chains.push([e, 'W']);
     }
     for (const [e, flag] of chains) {
-      // BSE lists at least one currency option flagged `Q` (dhan-protocol.md §1.3 col 17).
+      // BSE lists at least one currency option flagged `Q` (docs/dhan-protocol.md §1.3 col 17).
       const f = exchange === 'BSE' && !oddFlagDone && flag === 'M' && u.symbol === 'EURINR' ? 'Q' : flag;
       if (f === 'Q') oddFlagDone = true;
       ctx.count(segment, distractorChain(out, u, exchange, 'C', e, f, price, ctx.tradingDate, ids));

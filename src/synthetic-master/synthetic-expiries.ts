@@ -1,9 +1,9 @@
 /**
  * Which expiries the exchanges have listed on a trading date, computed from the contract
- * cycles of market-structure.md §1.3 and the holiday rule of §1.4. Only the simulator does
- * this; the server reads expiries from the master and never computes them (§1.4).
+ * cycles of docs/market-structure.md §1.3 and the holiday rule of docs/market-structure.md §1.4. Only the simulator does
+ * this; the server reads expiries from the master and never computes them (docs/market-structure.md §1.4).
  *
- * The weekday rule is the one in force since 1 Sep 2025 (§1.1): NSE expiries on Tuesdays, BSE
+ * The weekday rule is the one in force since 1 Sep 2025 (docs/market-structure.md §1.1): NSE expiries on Tuesdays, BSE
  * on Thursdays; monthlies on the last such weekday of the month. Earlier trading dates get the
  * same rule (the simulator does not model the pre-Sep-2025 calendar).
  *
@@ -23,7 +23,7 @@ export interface ListedExpiry {
   readonly scheduled: string;
   /**
    * The master's EXPIRY_FLAG: `W` for weeklies, `M` for monthlies; quarterly/half-yearly are
-   * `M` on NSE but `Q`/`H` on BSE, as in the real 2026-03-23 master for SENSEX (contract §3).
+   * `M` on NSE but `Q`/`H` on BSE, as in the real 2026-03-23 master for SENSEX (docs/contract.md §3).
    */
   readonly flag: 'W' | 'M' | 'Q' | 'H';
   readonly kind: ExpiryKind;
@@ -35,7 +35,7 @@ export interface ListedExpiry {
   readonly weekIndex: number;
 }
 
-/** What an underlying lists (market-structure.md §1.3). */
+/** What an underlying lists (docs/market-structure.md §1.3). */
 export interface CycleSpec {
   readonly exchange: CalendarExchange;
   /**
@@ -49,7 +49,7 @@ export interface CycleSpec {
   readonly halfYearlies?: number;
 }
 
-/** NSE expires on Tuesday, BSE on Thursday (market-structure.md §1.1, from 1 Sep 2025). */
+/** NSE expires on Tuesday, BSE on Thursday (docs/market-structure.md §1.1, from 1 Sep 2025). */
 export function expiryWeekday(exchange: CalendarExchange): number {
   return exchange === 'NSE' ? 2 : 4;
 }
@@ -85,7 +85,7 @@ function weekIndexOf(date: string): number {
 
 /**
  * The expiries an underlying with cycle `spec` has listed on `tradingDate`, ascending by
- * date. Today's expiring contracts are included (they trade until the close, §7).
+ * date. Today's expiring contracts are included (they trade until the close, docs/market-structure.md §7).
  */
 export function listedExpiries(tradingDate: string, spec: CycleSpec): ListedExpiry[] {
   const ex = spec.exchange;
@@ -113,7 +113,7 @@ export function listedExpiries(tradingDate: string, spec: CycleSpec): ListedExpi
     const e = monthlyExpiry(y, m, ex);
     out.push(make(e.scheduled, e.date, 'monthly'));
   }
-  // Quarterlies follow the last serial month; half-yearlies follow the last quarterly (§1.3).
+  // Quarterlies follow the last serial month; half-yearlies follow the last quarterly (docs/market-structure.md §1.3).
   let cursor = serial[serial.length - 1]!;
   for (let q = 0; q < (spec.quarterlies ?? 0); ) {
     cursor++;

@@ -1,5 +1,5 @@
 /**
- * Field formatting for the synthetic detailed master (dhan-protocol.md §1.3 quirks) and the
+ * Field formatting for the synthetic detailed master (docs/dhan-protocol.md §1.3 quirks) and the
  * rough option value used for its price bands. Prices are carried as integers in fixed units
  * so that formatting is exact and fast (no `toFixed` on the hot path):
  *
@@ -31,7 +31,7 @@ export function toBandUnits(rupees: number, tickUnits: number, mode: 'up' | 'dow
   return Math.max(1, n) * tickUnits;
 }
 
-/** TICK_SIZE column: the tick in paise with 4 decimals (dhan-protocol.md §1.5): ₹0.05 → `5.0000`. */
+/** TICK_SIZE column: the tick in paise with 4 decimals (docs/dhan-protocol.md §1.5): ₹0.05 → `5.0000`. */
 export function tickField(tickRupees: number): string {
   const paise4 = Math.round(tickRupees * 1_000_000); // paise × 1e4
   return `${Math.floor(paise4 / 10_000)}.${pad(paise4 % 10_000, 4)}`;

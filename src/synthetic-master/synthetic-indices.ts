@@ -3,7 +3,7 @@
  * SENSEX), the five other derivative indices that must exist as distractors (FINNIFTY,
  * MIDCPNIFTY, NIFTYNXT50, BANKEX, SENSEX50), and a list of plain IDX_I rows.
  *
- * Ids: the IDX_I ids are the well-known ones (dhan-protocol.md §1.4: NIFTY 13, BANKNIFTY 25,
+ * Ids: the IDX_I ids are the well-known ones (docs/dhan-protocol.md §1.4: NIFTY 13, BANKNIFTY 25,
  * FINNIFTY 27, NIFTYNXT50 38, SENSEX 51, BANKEX 69, SENSEX50 83, INDIA VIX 21, MIDCPNIFTY 442);
  * the derivatives carry a different, derivatives-domain UNDERLYING_SECURITY_ID (NIFTY 26000,
  * BANKNIFTY 26009, FINNIFTY 26037, SENSEX 1; the others are invented in the same style).
@@ -13,7 +13,7 @@
 import type { CycleSpec } from './synthetic-expiries.js';
 import { STRIKE_UNIT } from './synthetic-format.js';
 
-/** How an index's strikes are laid out per kind of expiry (market-structure.md §2.1). */
+/** How an index's strikes are laid out per kind of expiry (docs/market-structure.md §2.1). */
 export interface IndexStrikeScheme {
   /** Finest step in rupees; every strike is a multiple of it. */
   readonly step: number;
@@ -28,7 +28,7 @@ export interface IndexStrikeScheme {
    * keeps 1500-point strikes from 15,000 to 34,500), as [step, lo×spot, hi×spot].
    */
   readonly quarterMonthWide?: readonly [number, number, number];
-  /** Long-dated step (1500 NIFTY/BANKNIFTY, 1000 SENSEX) with a 5-1-5 grid (§2.1). */
+  /** Long-dated step (1500 NIFTY/BANKNIFTY, 1000 SENSEX) with a 5-1-5 grid (docs/market-structure.md §2.1). */
   readonly longStep?: number;
   /** The nearest quarterly after the serials also has a finer block: [step, strikes each side]. */
   readonly firstQuarterlyBlock?: readonly [number, number];
@@ -51,14 +51,14 @@ export interface IndexSpec {
   readonly liquidity: number;
   readonly lot: number;
   readonly freezeQty: number;
-  /** In the product's universe (contract §3)? The others are distractors. */
+  /** In the product's universe (docs/contract.md §3)? The others are distractors. */
   readonly inUniverse: boolean;
   readonly cycle: Omit<CycleSpec, 'exchange'>;
   readonly strikes: IndexStrikeScheme;
   /** SYMBOL_NAME of option rows when the exchange uses a fixed one (SENSEX: `BSXOPT`), else the trading symbol. */
   readonly optionSymbolName?: string;
   readonly futureSymbolName?: string;
-  /** Futures tick in rupees (NIFTY ₹0.10, BANKNIFTY ₹0.20; dhan-protocol.md §1.5). */
+  /** Futures tick in rupees (NIFTY ₹0.10, BANKNIFTY ₹0.20; docs/dhan-protocol.md §1.5). */
   readonly futureTick: number;
   /** Id layout: slots per chain lane (a power of two ≥ the widest chain's span in steps). */
   readonly slots: number;
@@ -67,7 +67,7 @@ export interface IndexSpec {
 const NIFTY_CYCLE = { weeklies: { mode: 'count', n: 4 }, monthlies: 3, quarterlies: 3, halfYearlies: 8 } as const;
 const SENSEX_CYCLE = { weeklies: { mode: 'window', n: 7 }, monthlies: 3, quarterlies: 3, halfYearlies: 8 } as const;
 
-/** Derivative indices, the universe's three first (market-structure.md §1.2, §1.3, §6 lots). */
+/** Derivative indices, the universe's three first (docs/market-structure.md §1.2, §1.3, §6 lots). */
 export const INDICES: readonly IndexSpec[] = Object.freeze([
   {
     symbol: 'NIFTY', exchange: 'NSE', idxId: 13, derivUnderlyingId: 26000, displayName: 'Nifty 50',

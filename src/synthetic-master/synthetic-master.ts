@@ -2,14 +2,14 @@
  * The simulator's synthetic detailed instrument master: a realistic, full-size (~250k rows)
  * Dhan detailed CSV for any trading date, deterministic for (trading date, seed).
  *
- * What it reproduces (dhan-protocol.md §1.3–§1.6, market-structure.md §1–§3):
+ * What it reproduces (docs/dhan-protocol.md §1.3–§1.6, docs/market-structure.md §1–§3):
  * - the live 32-column header with the trailing comma on every line, and the file's quirks
  *   (date-only SM_EXPIRY_DATE, 5-decimal strikes, TICK_SIZE in paise, `XX` option type on
  *   futures, `BSXOPT` as the SENSEX options' SYMBOL_NAME, derivatives-domain
  *   UNDERLYING_SECURITY_ID for index options, NSE_EQ id for stock options);
  * - the expiry cycles and holiday rule (synthetic-expiries.ts, ../time/trading-calendar.ts), with today's
  *   expiring contracts;
- * - strike counts per chain close to the Aug-2026 master (§2.1), one-sided strikes, CE/PE
+ * - strike counts per chain close to the Aug-2026 master (docs/market-structure.md §2.1), one-sided strikes, CE/PE
  *   pairs usually but not always on adjacent ids;
  * - distractors: five other derivative indices, equities, futures, MCX, currency, TEST rows.
  *
@@ -33,7 +33,8 @@ import {
   BAND_UNIT, STRIKE_UNIT, displayMonth, optionBand, priceBand, symbolMonth, tickField,
 } from './synthetic-format.js';
 import { INDICES, OTHER_INDICES, indexStepUnits, type IndexSpec } from './synthetic-indices.js';
-import { levelFactor, rngFor, unit, type Rng } from './synthetic-random.js';
+import type { Rng } from '../util/random.js';
+import { levelFactor, rngFor, unit } from './synthetic-random.js';
 import { ByteSink } from './synthetic-bytes.js';
 import { GenContext, HEADER_LINE, OptionChainWriter, equityRow, equityTick, futureRow, indexRow } from './synthetic-rows.js';
 import { STOCKS, type StockSpec } from './synthetic-stocks.js';
@@ -56,7 +57,7 @@ export interface SyntheticUnderlying {
   /** The exchange its options trade on. */
   readonly exchange: 'NSE' | 'BSE';
   readonly kind: 'index' | 'stock';
-  /** Where its spot trades (contract §3: IDX_I for indices, the options' exchange's cash segment for stocks). */
+  /** Where its spot trades (docs/contract.md §3: IDX_I for indices, the options' exchange's cash segment for stocks). */
   readonly spotSegment: 'IDX_I' | 'NSE_EQ' | 'BSE_EQ';
   readonly spotSecurityId: number;
   /** The level the day's strikes were laid out around (≈ previous close), rupees. */
@@ -193,11 +194,11 @@ class StrikeBuilder {
 }
 
 const clamp01 = (x: number): number => Math.min(1, Math.max(0, x));
-/** Strike count that grows from `far` (just listed) to `near` (at expiry), as chains do (§2.1). */
+/** Strike count that grows from `far` (just listed) to `near` (at expiry), as chains do (docs/market-structure.md §2.1). */
 const ageCount = (near: number, far: number, farDte: number, dte: number): number => Math.round(near + (far - near) * clamp01(dte / farDte));
 
 /**
- * An index chain's strikes for one expiry (market-structure.md §2.1): fine contiguous blocks
+ * An index chain's strikes for one expiry (docs/market-structure.md §2.1): fine contiguous blocks
  * for weeklies and serial monthlies, coarse 5-1-5-style grids for quarterlies and half-yearlies,
  * leftover wide strikes on quarter-month serials, and one-sided legacy strikes on long-dated
  * chains.
@@ -220,7 +221,7 @@ function indexStrikes(spec: IndexSpec, exp: ListedExpiry, firstQuarterly: boolea
     } else {
       b.block(sc.longStep, 13);
     }
-    // Older strikes kept only on the side with open interest (§2.1 "Unpaired strikes"): on
+    // Older strikes kept only on the side with open interest (docs/market-structure.md §2.1 "Unpaired strikes"): on
     // NIFTY's half-yearlies (Dec-27 has 6 PE-only strikes), on BANKNIFTY's quarterlies.
     const legacy = sc.legacy;
     if (legacy && (exp.kind === 'halfyearly' || !spec.cycle.halfYearlies)) {
@@ -240,7 +241,7 @@ function indexStrikes(spec: IndexSpec, exp: ListedExpiry, firstQuarterly: boolea
 /** Slots per stock chain lane: more than any stock chain's span in steps. */
 const STOCK_SLOTS = 128;
 
-/** A stock chain's strikes (§2.1: near/mid/far median 30/26/13; far month at double step). */
+/** A stock chain's strikes (docs/market-structure.md §2.1: near/mid/far median 30/26/13; far month at double step). */
 function stockStrikes(s: StockSpec, which: 0 | 1 | 2, exchange: 'NSE' | 'BSE', spot: number, rng: Rng): StrikeSet {
   const b = new StrikeBuilder(spot);
   const step = (s.stepUnits / STRIKE_UNIT) * (which === 2 ? 2 : 1);
@@ -249,7 +250,7 @@ function stockStrikes(s: StockSpec, which: 0 | 1 | 2, exchange: 'NSE' | 'BSE', s
   const skew = rng.int(-2, 2);
   b.block(step, count, skew);
   if (exchange === 'NSE' && which < 2) {
-    // One-sided strikes (§2.1): TECHM's near month carries 13 PE-only strikes; a few other chains a handful.
+    // One-sided strikes (docs/market-structure.md §2.1): TECHM's near month carries 13 PE-only strikes; a few other chains a handful.
     const techm = s.symbol === 'TECHM' && which === 0;
     if (techm || rng.chance(0.25)) {
       const n = techm ? 13 : rng.int(1, 6);
@@ -267,7 +268,7 @@ function stockStrikes(s: StockSpec, which: 0 | 1 | 2, exchange: 'NSE' | 'BSE', s
 /**
  * Security-id layout of one chain: a lane of `2 × slots` ids per (underlying, contract week or
  * month); a strike's slot is its step number modulo `slots`. CE/PE usually sit on adjacent
- * ids, sometimes swapped, sometimes half a lane apart (dhan-protocol.md §1.4: adjacent "often",
+ * ids, sometimes swapped, sometimes half a lane apart (docs/dhan-protocol.md §1.4: adjacent "often",
  * "not guaranteed").
  */
 class LaneIds {
@@ -403,7 +404,7 @@ function* equitySection(ctx: GenContext, exchange: 'NSE' | 'BSE', spots: Readonl
   const rows: [id: number, line: string][] = [];
   for (const s of STOCKS) rows.push([exchange === 'NSE' ? s.nseId : s.bseId, fnoEquityRow(s, exchange, spots.get(s.symbol)!)]);
   if (exchange === 'NSE') {
-    // Exchange connectivity test instrument (dhan-protocol.md §1.4; contract §3 filters it).
+    // Exchange connectivity test instrument (docs/dhan-protocol.md §1.4; docs/contract.md §3 filters it).
     rows.push([TEST_EQ_ID, `NSE,E,${TEST_EQ_ID},NA,EQUITY,,${TEST_SYMBOL},NSE CONNECTIVITY TEST,NSE Connectivity Test,ES,EQ,1.0,,,,1.0000,NA,N,N,N,NA,A,0,0,0,0,0,0,0,0.0000,0.0000,0,\n`]);
   }
   for (const e of exchange === 'NSE' ? lists.nse : lists.bse) rows.push([e.id, distractorEquityRow(exchange, e, ctx.tradingDate, ctx.seed)]);
@@ -525,7 +526,7 @@ function* stockDerivatives(ctx: GenContext, out: ByteSink, exchange: 'NSE' | 'BS
   }
 }
 
-/** TEST option rows (contract §3 says they are not instruments; the loader must drop them). */
+/** TEST option rows (docs/contract.md §3 says they are not instruments; the loader must drop them). */
 function testDerivatives(ctx: GenContext, out: ByteSink, exchange: 'NSE' | 'BSE'): void {
   const exp = listedExpiries(ctx.tradingDate, { exchange, monthlies: 1 })[0]!;
   const nse = exchange === 'NSE';

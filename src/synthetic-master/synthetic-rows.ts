@@ -1,6 +1,6 @@
 /**
  * Row builders shared by the synthetic master's sections: one function per row shape of the
- * detailed CSV (dhan-protocol.md §1.3, example rows §1.6), each returning a complete line with
+ * detailed CSV (docs/dhan-protocol.md §1.3, example rows docs/dhan-protocol.md §1.6), each returning a complete line with
  * the trailing comma and a newline. Builders take pre-formatted fields so the hot loops format
  * each number once.
  *
@@ -11,12 +11,12 @@ import type { Segment } from '../dhan/segments.js';
 import { ascii, type ByteSink } from './synthetic-bytes.js';
 import { BAND_UNIT, STRIKE_UNIT, bandField, displayDay, lotField, symbolMonth } from './synthetic-format.js';
 
-/** The header line: the 32 live columns plus the trailing comma (dhan-protocol.md §1.3). */
+/** The header line: the 32 live columns plus the trailing comma (docs/dhan-protocol.md §1.3). */
 export const HEADER_LINE = `${DETAILED_COLUMNS.join(',')},\n`;
 
 /**
  * Columns 18–29 of a derivative row: no bracket/cover orders, no surveillance, buy and sell
- * allowed, CO/BO percentages and MTF leverage zero (as in the live rows of §1.6).
+ * allowed, CO/BO percentages and MTF leverage zero (as in the live rows of docs/dhan-protocol.md §1.6).
  */
 export const DERIV_FLAGS = 'N,N,N,NA,A,0,0,0,0,0,0,0';
 
@@ -132,13 +132,13 @@ export class OptionChainWriter {
   }
 }
 
-/** One futures row (strike placeholder `-0.01000`, option type `XX`, §1.3). */
+/** One futures row (strike placeholder `-0.01000`, option type `XX`, docs/dhan-protocol.md §1.3). */
 export function futureRow(f: Omit<OptionChainFields, 'instrument'> & { instrument: string; id: number; symbolName: string; displayName: string; upper: number; lower: number }): string {
   return `${f.exch},${f.letter},${f.id},NA,${f.instrument},${f.underlyingId},${f.underlyingSymbol},${f.symbolName},${f.displayName},${f.instrumentType},${f.series},${lotField(f.lot)},${f.expiry},-0.01000,XX,${f.tickField},${f.flag},${DERIV_FLAGS},${bandField(f.upper)},${bandField(f.lower)},${f.freezeQty},\n`;
 }
 
 /**
- * An IDX_I row, as captured live (§1.6): its own id as UNDERLYING_SECURITY_ID, expiry
+ * An IDX_I row, as captured live (docs/dhan-protocol.md §1.6): its own id as UNDERLYING_SECURITY_ID, expiry
  * placeholder `0001-01-01`, flag `N`, meaningless tick `0.0500`, zero bands.
  */
 export function indexRow(exch: 'NSE' | 'BSE', id: number, symbol: string, displayName: string): string {
@@ -166,7 +166,7 @@ export interface EquityFields {
 }
 
 /**
- * An equity row. Both shapes seen live are produced (§1.3 col 13): NSE rows leave expiry,
+ * An equity row. Both shapes seen live are produced (docs/dhan-protocol.md §1.3 col 13): NSE rows leave expiry,
  * strike and option type empty (as in the captured RELIANCE row), BSE rows carry `0001-01-01`,
  * `0.00000` and `XX`. UNDERLYING_SECURITY_ID is empty, as captured.
  */
@@ -178,7 +178,7 @@ export function equityRow(e: EquityFields): string {
 
 /**
  * Equity tick in rupees by price band (NSE's 2025 price-linked tick sizes: RELIANCE ₹0.10, a
- * sub-₹250 stock ₹0.01; dhan-protocol.md §1.5).
+ * sub-₹250 stock ₹0.01; docs/dhan-protocol.md §1.5).
  */
 export function equityTick(price: number): number {
   if (price < 250) return 0.01;

@@ -1,16 +1,17 @@
 /**
- * The F&O stock universe of the synthetic master: about 210 real NSE tickers (market-structure.md
+ * The F&O stock universe of the synthetic master: about 210 real NSE tickers (docs/market-structure.md
  * §3.1 counts 208 on 17 Aug 2026, about 210 from the Sep-2026 series). Security ids are the real
- * NSE_EQ ids where well known (RELIANCE 2885, HDFCBANK 1333, TCS 11536, dhan-protocol.md §1.4)
+ * NSE_EQ ids where well known (RELIANCE 2885, HDFCBANK 1333, TCS 11536, docs/dhan-protocol.md §1.4)
  * and plausible, unique numbers otherwise; price levels are rough 2025–26 levels. Lot sizes,
  * strike steps and strike counts are derived from price the way the exchange's rules do
- * (§2.1, §2.2, §6), with the few values the docs quote kept exactly.
+ * (docs/market-structure.md §2.1, §2.2, §6), with the few values the docs quote kept exactly.
  *
- * This table is simulator data only: the server never holds a stock list (contract §3).
+ * This table is simulator data only: the server never holds a stock list (docs/contract.md §3).
  *
  * @module
  */
-import { hash32, unit } from './synthetic-random.js';
+import { hash32 } from '../util/random.js';
+import { unit } from './synthetic-random.js';
 import { STRIKE_UNIT } from './synthetic-format.js';
 
 /** One F&O stock as the synthetic master lists it. */
@@ -30,11 +31,11 @@ export interface StockSpec {
   /** Reference price in rupees before the seed/date drift. */
   readonly basePrice: number;
   readonly lot: number;
-  /** Near/mid-month strike step in strike units (1e-5 rupee); the far month doubles it (§2.2). */
+  /** Near/mid-month strike step in strike units (1e-5 rupee); the far month doubles it (docs/market-structure.md §2.2). */
   readonly stepUnits: number;
-  /** Strikes of the near month (§2.1: median 30, p10 21, p90 43, range 11–74). */
+  /** Strikes of the near month (docs/market-structure.md §2.1: median 30, p10 21, p90 43, range 11–74). */
   readonly nearStrikes: number;
-  /** Option tick in rupees: ₹0.01 below ₹250, else ₹0.05 (§2.2 tick note). */
+  /** Option tick in rupees: ₹0.01 below ₹250, else ₹0.05 (docs/market-structure.md §2.2 tick note). */
   readonly optionTick: number;
   readonly annualVol: number;
   /** 0..1, how actively the stock's options trade. */
@@ -259,13 +260,13 @@ const TABLE = `
   WAAREERTL|11912|1400|WAAREE RENEWABLE TECH LTD
 `;
 
-/** Lots the docs quote (dhan-protocol.md §1.6, market-structure.md §6) or that are well known. */
+/** Lots the docs quote (docs/dhan-protocol.md §1.6, docs/market-structure.md §6) or that are well known. */
 const KNOWN_LOTS: Readonly<Record<string, number>> = {
   RELIANCE: 500, HDFCBANK: 550, TCS: 175, INFY: 400, SBIN: 750, ICICIBANK: 700, TECHM: 600, IDEA: 71475,
   AXISBANK: 625, ITC: 1600, KOTAKBANK: 400, LT: 175, BHARTIARTL: 475,
 };
 
-/** Near-month strike counts quoted in market-structure.md §2.1. */
+/** Near-month strike counts quoted in docs/market-structure.md §2.1. */
 const KNOWN_NEAR_STRIKES: Readonly<Record<string, number>> = { RELIANCE: 42, TCS: 54, SBIN: 36, HDFCBANK: 32, IDEA: 11 };
 
 /** BSE scrip codes and ISINs that are well known; the rest are generated. */
@@ -280,7 +281,7 @@ const KNOWN_BSE: Readonly<Record<string, [bseId: number, isin: string]>> = {
   AXISBANK: [532215, 'INE238A01034'],
 };
 
-/** Stocks whose options are also listed on BSE in the synthetic master (5–10, §3.2). */
+/** Stocks whose options are also listed on BSE in the synthetic master (5–10, docs/market-structure.md §3.2). */
 export const BSE_OPTION_STOCKS: readonly string[] = Object.keys(KNOWN_BSE);
 
 /** The most traded stock options get the highest liquidity. */
@@ -292,7 +293,7 @@ const MOST_ACTIVE = [
 
 const STEPS = [1, 2.5, 5, 10, 20, 50, 100, 250];
 
-/** A strike step near 0.75 % of the price, from the exchange's usual ladder (§2.2 examples). */
+/** A strike step near 0.75 % of the price, from the exchange's usual ladder (docs/market-structure.md §2.2 examples). */
 function stepFor(price: number): number {
   const want = price * 0.0075;
   let best = STEPS[0]!;
@@ -300,7 +301,7 @@ function stepFor(price: number): number {
   return best;
 }
 
-/** A lot worth about ₹5–9 lakh, rounded the way NSE lots are (§6). */
+/** A lot worth about ₹5–9 lakh, rounded the way NSE lots are (docs/market-structure.md §6). */
 function lotFor(symbol: string, price: number): number {
   const raw = (500_000 + 400_000 * unit(`${symbol}#lot`)) / price;
   const q = raw < 50 ? 5 : raw < 500 ? 25 : raw < 2000 ? 50 : raw < 10_000 ? 100 : 1000;

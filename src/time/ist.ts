@@ -6,7 +6,7 @@
 
 /** IST offset from UTC in milliseconds. */
 export const IST_OFFSET_MS = 19_800_000;
-/** Dhan's feed LTT is IST wall-clock seconds counted as if UTC (dhan-protocol.md §2.9). */
+/** Dhan's feed LTT is IST wall-clock seconds counted as if UTC (docs/dhan-protocol.md §2.9). */
 export const IST_OFFSET_S = 19_800;
 
 /** YYYY-MM-DD of the IST calendar day containing `epochMs`. */

@@ -8,7 +8,7 @@
  */
 import { istMinuteOfDay } from './ist.js';
 
-/** NSE/BSE options trade 09:15–15:30 IST (market-structure.md §1.5: options are not in pre-open). */
+/** NSE/BSE options trade 09:15–15:30 IST (docs/market-structure.md §1.5: options are not in pre-open). */
 export const SESSION_OPEN_MIN = 9 * 60 + 15;
 export const SESSION_CLOSE_MIN = 15 * 60 + 30;
 

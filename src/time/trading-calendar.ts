@@ -2,7 +2,7 @@
  * NSE/BSE trading calendar: which dates are trading days, and the previous / next trading day.
  * The server uses it only to decide which trading date to serve (trading-date.ts); the
  * simulator's synthetic master also uses it to apply the expiry holiday rule
- * (market-structure.md §1.4: an expiry that falls on a holiday moves to the previous trading day).
+ * (docs/market-structure.md §1.4: an expiry that falls on a holiday moves to the previous trading day).
  *
  * 2026 is the published calendar (NSE circular of 12 Dec 2025; BSE's list is the same for
  * equity derivatives). For any other year there is no list here, so a plausible one is
@@ -11,10 +11,10 @@
  * are in Mumbai) is in that rule on purpose: it is the only fixed-date holiday that can fall on
  * the 1st of a month, and on Tue 1 May 2029 it pulls a NIFTY weekly back to Mon 30 Apr 2029,
  * after April's monthly. That is the case the contract's `EXPIRY_FLAG` rule exists for
- * (contract §3), and nothing in the 2026 calendar produces it.
+ * (docs/contract.md §3), and nothing in the 2026 calendar produces it.
  *
  * The live server never computes expiries from this calendar; it takes them from the day's
- * master (market-structure.md §1.4).
+ * master (docs/market-structure.md §1.4).
  *
  * @module
  */
@@ -49,11 +49,11 @@ const NSE_HOLIDAYS_2026: readonly string[] = [
 
 /**
  * BSE's 2026 equity-derivatives holidays are the same dates (BSE notice of Dec 2025; the
- * Thursdays 26 Mar and 28 May are the ones that move SENSEX expiries, market-structure.md §1.4).
+ * Thursdays 26 Mar and 28 May are the ones that move SENSEX expiries, docs/market-structure.md §1.4).
  */
 const BSE_HOLIDAYS_2026: readonly string[] = NSE_HOLIDAYS_2026;
 
-/** Weekend sessions that trade (Muhurat trading, Sun 8 Nov 2026, market-structure.md §1.4). */
+/** Weekend sessions that trade (Muhurat trading, Sun 8 Nov 2026, docs/market-structure.md §1.4). */
 const SPECIAL_SESSIONS: ReadonlySet<string> = new Set(['2026-11-08']);
 
 /** Fixed-date holidays used for years without a published list (MM-DD). */
@@ -139,7 +139,7 @@ export function nextTradingDay(date: string, exchange: CalendarExchange = 'NSE',
 }
 
 /**
- * The expiry holiday rule (market-structure.md §1.4): a contract scheduled on a non-trading
+ * The expiry holiday rule (docs/market-structure.md §1.4): a contract scheduled on a non-trading
  * day expires on the previous regular trading day; otherwise on its scheduled day.
  */
 export function adjustExpiry(scheduled: string, exchange: CalendarExchange): string {

@@ -2,7 +2,7 @@
  * Which trading date the server serves. With OPTCHAIN_TRADING_DATE set, that date forever
  * (replays, tests). Otherwise the first NSE trading day on or after today in IST, switching to
  * the next trading day once its master can exist: Dhan regenerates the master each morning
- * (dhan-protocol.md §1.1, time undocumented; market-structure.md §7 says rebuild before 09:00),
+ * (docs/dhan-protocol.md §1.1, time undocumented; docs/market-structure.md §7 says rebuild before 09:00),
  * so the switch happens at 08:30 IST of the new trading day.
  *
  * @module

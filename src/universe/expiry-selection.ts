@@ -1,5 +1,5 @@
 /**
- * Expiry selection, exactly per contract §3 (worked examples in market-structure.md §7).
+ * Expiry selection, exactly per docs/contract.md §3 (worked examples in docs/market-structure.md §7).
  *
  * - Monthly expiries: those the master flags `EXPIRY_FLAG` M, Q or H (BSE flags SENSEX's
  *   quarterly and half-yearly monthlies Q and H); for an underlying whose rows carry no
@@ -23,7 +23,7 @@ export interface ExpiryInfo {
   readonly flagged: boolean;
 }
 
-/** A selected expiry and what kind it is (contract §2.1 tags). */
+/** A selected expiry and what kind it is (docs/contract.md §2.1 tags). */
 export interface SelectedExpiry {
   readonly date: string;
   readonly tags: readonly ExpiryTag[];

@@ -1,5 +1,5 @@
 /**
- * The universe, exactly per contract §3: NIFTY and BANKNIFTY (NSE), SENSEX (BSE), and every
+ * The universe, exactly per docs/contract.md §3: NIFTY and BANKNIFTY (NSE), SENSEX (BSE), and every
  * underlying with OPTSTK contracts in the day's master, on NSE and on BSE where listed —
  * never a hard-coded stock list. Spots are resolved from the master, not hard-coded.
  *
@@ -8,7 +8,7 @@
 import type { Instrument } from '../master/instrument.js';
 import type { Exchange } from '../skeleton/types.js';
 
-/** The three index underlyings in scope, in the order the skeleton lists them (contract §2.1). */
+/** The three index underlyings in scope, in the order the skeleton lists them (docs/contract.md §2.1). */
 export const INDEX_UNDERLYINGS: readonly { symbol: string; exchange: Exchange }[] = Object.freeze([
   Object.freeze({ symbol: 'NIFTY', exchange: 'NSE' as const }),
   Object.freeze({ symbol: 'BANKNIFTY', exchange: 'NSE' as const }),
@@ -90,7 +90,7 @@ export function selectUniverse(instruments: readonly Instrument[], tradingDate: 
     let spot: Instrument | null;
     if (g.kind === 'index') {
       // Index options carry a derivatives-domain UNDERLYING_SECURITY_ID (NIFTY 26000, not 13):
-      // match the IDX_I row by symbol instead (dhan-protocol.md §1.4).
+      // match the IDX_I row by symbol instead (docs/dhan-protocol.md §1.4).
       spot = indexRows.get(`${g.exchange}:${g.symbol}`) ?? null;
     } else {
       const ids = g.options.map((o) => o.underlyingSecurityId);

@@ -1,7 +1,7 @@
 /**
  * Retry delays for the page's polling after a failed request: exponential from 500 ms,
  * capped at 5 s, with jitter so many open pages do not return in lock-step after a server
- * restart (the same reasoning as the feed's reconnects, dhan-protocol.md on reconnect storms).
+ * restart (the same reasoning as the feed's reconnects, docs/dhan-protocol.md on reconnect storms).
  *
  * @module
  */

@@ -1,5 +1,5 @@
 /**
- * The option chain as CE | strike | PE (peers.md §2.8: mirrored columns around the strike,
+ * The option chain as CE | strike | PE (docs/peers.md §2.8: mirrored columns around the strike,
  * ATM marked, ITM shaded), updated in place.
  *
  * The table is built once per chain (a new underlying, expiry or trading date) and afterwards
@@ -21,7 +21,7 @@ export const STALE_AFTER_MS = 60_000;
 
 type Field = 'age' | 'oi' | 'volume' | 'ltp' | 'chg' | 'bidQty' | 'bid' | 'ask' | 'askQty';
 
-/** Column order of the call side; the put side mirrors it (NSE's layout, peers.md §2.8). */
+/** Column order of the call side; the put side mirrors it (NSE's layout, docs/peers.md §2.8). */
 const CE_FIELDS: readonly Field[] = ['age', 'oi', 'volume', 'ltp', 'chg', 'bidQty', 'bid', 'ask', 'askQty'];
 const PE_FIELDS: readonly Field[] = [...CE_FIELDS].reverse();
 const SIDE_COLS = CE_FIELDS.length;
@@ -222,7 +222,7 @@ export class ChainTable {
       this.toggle(row, `${side}-itm`, itm);
     }
     if (leg === null) {
-      // Not listed on this side (contract §5: null only where the skeleton has none).
+      // Not listed on this side (docs/contract.md §5: null only where the skeleton has none).
       if (st.listed) row.tr.classList.add(`${side}-unlisted`);
       st.listed = false;
       for (let j = 0; j < SIDE_COLS; j++) this.set(row, base + j, '');

@@ -1,6 +1,6 @@
 /**
- * Expiry tabs with days to expiry and the expiry's tags (peers.md §2.8: "expiry tabs with
- * DTE"; contract §2.1: weekly / monthly / quarterly).
+ * Expiry tabs with days to expiry and the expiry's tags (docs/peers.md §2.8: "expiry tabs with
+ * DTE"; docs/contract.md §2.1: weekly / monthly / quarterly).
  *
  * @module
  */

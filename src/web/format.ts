@@ -1,6 +1,6 @@
 /**
  * Display formatting for the chain page. Every formatter maps `null` to the empty string:
- * a field no tick has delivered is shown blank, never as 0 (contract §5).
+ * a field no tick has delivered is shown blank, never as 0 (docs/contract.md §5).
  *
  * @module
  */
@@ -34,7 +34,7 @@ export function qty(x: number | null): string {
 }
 
 /**
- * OI and volume the way Indian chain pages print them (peers.md §2.8): full below a lakh,
+ * OI and volume the way Indian chain pages print them (docs/peers.md §2.8): full below a lakh,
  * then lakhs (`37.86L`) and crores (`11.76Cr`) so the mirrored table stays narrow.
  */
 export function compact(x: number | null): string {

@@ -1,6 +1,6 @@
 /**
- * The feed-health badge, from `GET /health` (contract §5): status, mode, connections, and
- * unsubscribed tokens as a warning (peers.md §3.4: silently unsubscribed tokens are the
+ * The feed-health badge, from `GET /health` (docs/contract.md §5): status, mode, connections, and
+ * unsubscribed tokens as a warning (docs/peers.md §3.4: silently unsubscribed tokens are the
  * classic cause of "frozen" strikes).
  *
  * @module

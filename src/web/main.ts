@@ -2,8 +2,8 @@
  * Entry of the live option-chain page (served at `GET /` by the optchain server).
  *
  * One sequential polling loop fetches the selected chain about once a second from the
- * FlatBuffers route (contract §5) through the project's typed client, and skips the table
- * pass when the chain's `generation` has not moved (contract §5: equal generation ⇒ equal
+ * FlatBuffers route (docs/contract.md §5) through the project's typed client, and skips the table
+ * pass when the chain's `generation` has not moved (docs/contract.md §5: equal generation ⇒ equal
  * body apart from servedAt). A second, slower loop reads `/health`. Failed requests show a
  * "reconnecting" banner and retry with backoff; the first success after that clears it, so
  * a server restart heals by itself.

@@ -1,6 +1,6 @@
 /**
  * The underlying picker: a search box over the ~210 underlyings of the day's skeleton
- * (contract §2.1) with a keyboard-driven list (ARIA combobox pattern). Exact symbol matches
+ * (docs/contract.md §2.1) with a keyboard-driven list (ARIA combobox pattern). Exact symbol matches
  * rank first, then prefixes, then substrings, so "NIFTY" finds NIFTY before BANKNIFTY.
  *
  * @module

@@ -1,6 +1,6 @@
 /**
  * Builds small detailed-master CSVs for tests, in the live column order with the trailing
- * comma (dhan-protocol.md §1.3).
+ * comma (docs/dhan-protocol.md §1.3).
  */
 import { DETAILED_COLUMNS } from '../../src/master/columns.js';
 

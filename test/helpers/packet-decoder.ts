@@ -1,9 +1,9 @@
 /**
  * A generic object decoder of Dhan live-feed v2 packets for tests and tools
- * (dhan-protocol.md §2.5–§2.8), written from the named offsets of `src/dhan/packet-layout.ts`
+ * (docs/dhan-protocol.md §2.5–§2.8), written from the named offsets of `src/dhan/packet-layout.ts`
  * independently of the feed's hot-path decoder (`src/feed/decoder.ts`), so the tests check
  * the simulator's encoders and the feed decoder against a third reading of the same layout.
- * Allocates an object per packet; values are WIRE values (`ltt` IST-shifted, §2.9).
+ * Allocates an object per packet; values are WIRE values (`ltt` IST-shifted, docs/dhan-protocol.md §2.9).
  *
  * @module
  */
@@ -35,8 +35,8 @@ import {
  * What {@link decodePacket} returns for a well-framed packet (valid header length; skip
  * `header.length` bytes to reach the next one). `unknown` = a code this codec does not know;
  * `malformed` = a known code whose length is shorter than its layout, or an index packet that
- * is not 16 bytes (its layout is undocumented, §2.6); `keepAlive` = an all-zero 8-byte header
- * (§2.5), whose length field says 0: the next packet starts 8 bytes on.
+ * is not 16 bytes (its layout is undocumented, docs/dhan-protocol.md §2.6); `keepAlive` = an all-zero 8-byte header
+ * (docs/dhan-protocol.md §2.5), whose length field says 0: the next packet starts 8 bytes on.
  */
 export type DecodedPacket =
   | { readonly type: 'index'; readonly header: PacketHeader; readonly values: TickerValues }
@@ -121,7 +121,7 @@ function readFull(dv: DataView): FullValues {
 /**
  * Decodes the packet starting at `offset` into a fresh object. Returns null for a framing
  * error: fewer than 8 bytes remain, or the header's length is below 8 (and the header is not an
- * all-zero keep-alive) or runs past the buffer (§2.8: stop walking the frame). Known packets
+ * all-zero keep-alive) or runs past the buffer (docs/dhan-protocol.md §2.8: stop walking the frame). Known packets
  * longer than their layout decode from their first bytes (room for fields Dhan might append);
  * the caller advances by {@link packetBytes}. Never throws.
  */
@@ -161,8 +161,8 @@ export function decodePacket(buf: Uint8Array, offset: number): DecodedPacket | n
 }
 
 /**
- * Decodes every packet of a frame by walking the header lengths (§2.8), stepping over all-zero
- * keep-alive headers (§2.5). Stops at the first framing error; `rest` is the number of bytes
+ * Decodes every packet of a frame by walking the header lengths (docs/dhan-protocol.md §2.8), stepping over all-zero
+ * keep-alive headers (docs/dhan-protocol.md §2.5). Stops at the first framing error; `rest` is the number of bytes
  * left undecoded (0 for a clean frame).
  */
 export function decodePackets(buf: Uint8Array): { packets: DecodedPacket[]; rest: number } {

@@ -1,20 +1,21 @@
 /**
  * A price-table writer that exists only for the seqlock stress test
- * (`test/price-table-seqlock.test.ts`) and the benchmarks: run as a worker thread, it rewrites
+ * (`test/price-table-seqlock.test.ts`): run as a worker thread, it rewrites
  * every field of a range of slots, as fast as it can, with the pattern `x, x+0.25, x+0.5, …`
  * (field i = x + 0.25·i, one x per write), which lets a reader on another thread tell a
- * consistent copy from a torn one by looking at the copy alone (engineering.md §2.6).
+ * consistent copy from a torn one by looking at the copy alone (docs/engineering.md §2.6).
  *
  * It writes through {@link PriceTable.beginWrite}/{@link PriceTable.endWrite} like the feed
- * does. Run it from the compiled file in `dist/` (see `src/util/dist-path.ts`) with
- * {@link TornReadWriterData} as `workerData`; it posts `{ type: 'ready' }` before its first
+ * does. Start it with {@link buildTestEntry}`('torn-read-writer')` (a worker must be
+ * JavaScript; the build makes it import the compiled `dist/` price table) and pass
+ * {@link TornReadWriterData} as `workerData`. It posts `{ type: 'ready' }` before its first
  * write and `{ type: 'done', writes, rounds }` when its time is up, then exits.
  *
  * @module
  */
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { PriceTable, type PriceTableHandle } from './price-table.js';
-import { FIELD_COUNT, SLOT_WORDS } from './layout.js';
+import { PriceTable, type PriceTableHandle } from '../../src/price-table/price-table.js';
+import { FIELD_COUNT, SLOT_WORDS } from '../../src/price-table/layout.js';
 
 /** `workerData` of the writer. */
 export interface TornReadWriterData {

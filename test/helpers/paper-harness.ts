@@ -3,7 +3,9 @@
  * file, a price table kept fresh by a quote writer (standing in for the feed), the uWS server
  * and the paper routes — the same code `optchain serve` wires, without the feed.
  *
- * `node dist/paper/paper-harness.js` with the usual configuration (`OPTCHAIN_DATA_DIR`,
+ * Test-only, so it lives here and not in `src/`: build it with
+ * `buildTestEntry('paper-harness')` (test/helpers/build-test-entry.ts) and run the result with
+ * `node`, with the usual configuration (`OPTCHAIN_DATA_DIR`,
  * `OPTCHAIN_DHAN_API_URL`, `OPTCHAIN_DHAN_ACCOUNTS`, `OPTCHAIN_HOST`, `OPTCHAIN_PORT` — 0 picks a
  * free port) plus `PAPER_HARNESS_MASTER` (a detailed master CSV file) and
  * `PAPER_HARNESS_DATE` (YYYY-MM-DD). Prints `listening <port>` on stdout once it serves.
@@ -11,19 +13,25 @@
  * Quotes: every option of the skeleton gets bid 100, ask 100.5 (deep: 100 000 a side),
  * rewritten every 100 ms with the current receive time.
  *
+ * Why it ships in `src/` although only tests and people trying things start it: the crash test
+ * (test/paper-crash.test.ts) must SIGKILL a real, separate server process, and on Node 20
+ * (`engines`) a process can only run compiled JavaScript — the project has no TypeScript loader
+ * at run time — so the harness is compiled with the rest into `dist/`. It imports nothing that
+ * `optchain serve` does not, so shipping it adds no dependency or code path to the server.
+ *
  * @module
  */
 import { readFileSync } from 'node:fs';
-import { loadConfig } from '../config/config.js';
-import { ConfigError } from '../errors.js';
-import { HttpServer } from '../http/http-server.js';
-import { createLogger } from '../log/logger.js';
-import { parseMaster } from '../master/parse-master.js';
-import { F, SLOT_WORDS } from '../price-table/layout.js';
-import { PriceTable } from '../price-table/price-table.js';
-import { buildSkeleton } from '../skeleton/build-skeleton.js';
-import { SkeletonIndex } from '../skeleton/skeleton-index.js';
-import { registerPaperRoutes } from './paper-routes.js';
+import { loadConfig } from '../../src/config/config.js';
+import { ConfigError } from '../../src/errors.js';
+import { HttpServer } from '../../src/http/http-server.js';
+import { createLogger } from '../../src/log/logger.js';
+import { parseMaster } from '../../src/master/parse-master.js';
+import { F, SLOT_WORDS } from '../../src/price-table/layout.js';
+import { PriceTable } from '../../src/price-table/price-table.js';
+import { buildSkeleton } from '../../src/skeleton/build-skeleton.js';
+import { Market } from '../../src/chain/market.js';
+import { registerPaperRoutes } from '../../src/paper/paper-routes.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -32,7 +40,6 @@ async function main(): Promise<void> {
   if (!masterPath || !date) throw new ConfigError('PAPER_HARNESS_MASTER', 'PAPER_HARNESS_MASTER and PAPER_HARNESS_DATE (or OPTCHAIN_TRADING_DATE) are required');
   const logger = createLogger(config.logLevel, process.stderr);
   const skeleton = buildSkeleton(parseMaster(readFileSync(masterPath)).instruments, date);
-  const skeletonIndex = new SkeletonIndex(skeleton);
   const table = PriceTable.allocate(skeleton.slotCount, skeleton.chains.length);
   const options = skeleton.tokens.filter((t) => t.kind === 'option').map((t) => t.slot);
   const writeQuotes = (): void => {
@@ -53,7 +60,8 @@ async function main(): Promise<void> {
   const ticker = setInterval(writeQuotes, 100);
 
   const server = new HttpServer({ maxBodyBytes: config.httpMaxBodyBytes, logger });
-  const paper = registerPaperRoutes(server, { getMarket: () => ({ skeletonIndex, table }), config, logger });
+  const market = new Market(skeleton, table);
+  const paper = registerPaperRoutes(server, { getMarket: () => market, config, logger });
   const port = await server.listen(config.host, config.port);
   process.stdout.write(`listening ${port}\n`);
 

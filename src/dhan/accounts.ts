@@ -1,9 +1,10 @@
 /**
- * Dhan accounts for the live feed (contract §4): a JSON file
+ * Dhan accounts (docs/contract.md §4), read by the live feed and by paper trading's margin
+ * calls (the first account signs them): a JSON file
  * `[{"clientId": "...", "accessToken": "..."}, …]` where an entry may name
  * `"tokenFile": "<path>"` instead of `accessToken` (relative to the accounts file's folder,
  * content trimmed). The feed re-reads it before every (re)connect, because Dhan tokens live
- * 24 h and roll over daily (dhan-protocol.md §6; peers.md §3.3: openalgo #1419 reconnected
+ * 24 h and roll over daily (docs/dhan-protocol.md §6; docs/peers.md §3.3: openalgo #1419 reconnected
  * with the token captured at construction and stayed dead after the morning rollover).
  *
  * Secrets: tokens never appear in error messages or logs. JSON parse errors are reported by
@@ -178,7 +179,7 @@ export function redactAccount(account: FeedAccount): { clientId: string; accessT
   return { clientId: account.clientId, accessToken: '[REDACTED]' };
 }
 
-/** The live-feed URL for an account (dhan-protocol.md §2.1). Contains the token: never log it. */
+/** The live-feed URL for an account (docs/dhan-protocol.md §2.1). Contains the token: never log it. */
 export function feedUrlFor(base: string, account: FeedAccount): string {
   const sep = base.includes('?') ? '&' : '?';
   return `${base}${sep}version=2&token=${encodeURIComponent(account.accessToken)}&clientId=${encodeURIComponent(account.clientId)}&authType=2`;

@@ -1,0 +1,39 @@
+/**
+ * Security headers on every answer, on every backend (issue 15 §6):
+ *
+ * - `X-Content-Type-Options: nosniff` on all of them, so a browser never runs a JSON or
+ *   FlatBuffers body as script or renders it as HTML (Fetch standard §3.5 "CORB/nosniff");
+ * - on HTML answers (the chain page), a restrictive `Content-Security-Policy`: the page loads
+ *   only its own bundled files and talks only to its own origin, nothing may frame it, and no
+ *   plugin or `<base>` can redirect it. An answer that already carries a policy keeps its own.
+ *
+ * @module
+ */
+import type { FastReply, HttpInterceptor } from './handler-types.js';
+
+/** The page's policy: its own scripts, styles and fetches, inline images only as data: URLs. */
+export const PAGE_CSP = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+const NOSNIFF = ['x-content-type-options', 'nosniff'] as const;
+const CSP = ['content-security-policy', PAGE_CSP] as const;
+const ONLY_NOSNIFF: readonly (readonly [string, string])[] = [NOSNIFF];
+
+function has(headers: readonly (readonly [string, string])[], name: string): boolean {
+  for (let i = 0; i < headers.length; i++) if (headers[i]![0] === name) return true;
+  return false;
+}
+
+/** The interceptor: adds what an answer lacks, never overrides what a route set. */
+export function securityHeadersInterceptor(): HttpInterceptor {
+  return {
+    onReply(_req, reply: FastReply): FastReply {
+      const headers = reply.headers;
+      const html = reply.contentType.startsWith('text/html');
+      if (headers === undefined || headers.length === 0) return { ...reply, headers: html ? [NOSNIFF, CSP] : ONLY_NOSNIFF };
+      const extra: (readonly [string, string])[] = [];
+      if (!has(headers, NOSNIFF[0])) extra.push(NOSNIFF);
+      if (html && !has(headers, CSP[0])) extra.push(CSP);
+      return extra.length === 0 ? reply : { ...reply, headers: [...headers, ...extra] };
+    },
+  };
+}
