@@ -75,6 +75,7 @@ export async function startApp(config: Config, log: Logger, options: AppOptions 
   const server = new OptchainServer({ mode, maxBodyBytes: config.httpMaxBodyBytes, logger: log, defaultMetrics: true, cors: new CorsPolicy(parseCorsOrigins(config.corsOrigins)),
     limits: { maxHeaders: config.httpMaxHeaders, maxHeaderBytes: config.httpMaxHeaderBytes },
     allowedHosts: config.allowedHosts,
+    backend: config.httpBackend,
   });
   server.setHealthProvider((market) => health(mode, market, feed, threads()));
   registerWebRoutes(server.http);

@@ -3,7 +3,8 @@
  * the server in sim mode: `node bin/optchain.js serve` as a child process on free ports, the
  * embedded simulator making a live market. Checks what a trader sees (docs/peers.md §2.8) against
  * the JSON route (docs/contract.md §5), live updates, the underlying picker and expiry tabs, the
- * health badge, recovery from a server restart, and the static serving headers. Writes
+ * health badge and recovery from a server restart (the static serving headers are in
+ * test/http/static-page.case.ts, per HTTP backend). Writes
  * screenshots to test/artifacts/ (git-ignored) for a human look.
  *
  * Needs `npm run build` (npm test does it): the server runs from dist/ and the page from
@@ -161,42 +162,6 @@ describe.skipIf(!haveChromium)(haveChromium ? 'web page in Chromium' : `web page
     await server?.stop();
     for (const d of [dataDir, profileDir]) if (d) rmSync(d, { recursive: true, force: true });
   }, 20_000);
-
-  it('serves the page and hashed assets with content types, caching headers, ETag/304 and 404', async () => {
-    const index = await fetch(`${server.url}/`);
-    expect(index.status).toBe(200);
-    expect(index.headers.get('content-type')).toBe('text/html; charset=utf-8');
-    expect(index.headers.get('cache-control')).toBe('no-cache');
-    const csp = index.headers.get('content-security-policy') ?? '';
-    for (const directive of ["default-src 'self'", "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'"]) expect(csp).toContain(directive);
-    expect(csp).not.toMatch(/unsafe-inline|unsafe-eval|\*/);
-    expect(index.headers.get('x-content-type-options')).toBe('nosniff');
-    const etag = index.headers.get('etag');
-    expect(etag).toMatch(/^".+"$/);
-    const html = await index.text();
-    expect(html).not.toMatch(/https?:\/\//); // nothing from the internet
-    const again = await fetch(`${server.url}/`, { headers: { 'if-none-match': etag! } });
-    expect(again.status).toBe(304);
-
-    const js = /src="(\/assets\/app-[A-Z0-9]+\.js)"/.exec(html)?.[1];
-    const css = /href="(\/assets\/app-[A-Z0-9]+\.css)"/.exec(html)?.[1];
-    expect(js, 'index.html references the hashed bundle').toBeDefined();
-    expect(css, 'index.html references the hashed stylesheet').toBeDefined();
-    const jsRes = await fetch(`${server.url}${js}`);
-    expect(jsRes.status).toBe(200);
-    expect(jsRes.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
-    expect(jsRes.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
-    const cssRes = await fetch(`${server.url}${css}`);
-    expect(cssRes.headers.get('content-type')).toBe('text/css; charset=utf-8');
-    expect((await cssRes.text()).length).toBeGreaterThan(500);
-    expect((await jsRes.text()).length).toBeGreaterThan(5000);
-
-    const missing = await fetch(`${server.url}/assets/nope-ABCDEFGH.js`);
-    expect(missing.status).toBe(404);
-    expect(((await missing.json()) as { error: { code: string } }).error.code).toBe('NOT_FOUND');
-    // nosniff on every answer, API and errors included
-    for (const r of [jsRes, cssRes, missing, await fetch(`${server.url}/health`), await fetch(`${server.url}/v1/chains/NIFTY`)]) expect(r.headers.get('x-content-type-options'), r.url).toBe('nosniff');
-  });
 
   it('renders the NIFTY chain with a row for every strike, centred on the marked ATM strike, ITM shaded', async () => {
     await page.goto(`${server.url}/`);

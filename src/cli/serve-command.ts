@@ -19,7 +19,9 @@ export async function serveCommand(args: string[]): Promise<number> {
   const log = createLogger(config.logLevel);
   const app = await startApp(config, log);
   process.stdout.write(`optchain ${app.mode} mode, trading date ${app.tradingDate()}: ${app.url}\n`);
-  log.info({ url: app.url, mode: app.mode, tradingDate: app.tradingDate() }, 'serving');
+  const http = app.server.http.backend;
+  process.stdout.write(`http backend ${http.name} (${http.source} ${http.version})${http.fallbackReason ? `; not used: ${http.fallbackReason}` : ''}\n`);
+  log.info({ url: app.url, mode: app.mode, tradingDate: app.tradingDate(), http }, 'serving');
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: NodeJS.Signals): void => {

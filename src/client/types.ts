@@ -95,6 +95,8 @@ export interface HealthReport {
     withData: number;
     packets: number;
   };
+  /** The HTTP backend serving: `uws` or `node`, its source and version, and why a faster one was not used (`''` when none was passed over). */
+  http?: { name: 'uws' | 'node'; source: string; version: string; fallbackReason: string };
 }
 
 /** The contract's error body (docs/contract.md §5). */

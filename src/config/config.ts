@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { corsOriginsProblem } from '../http/cors.js';
 import { allowedHostsProblem } from '../http/host-allowlist.js';
+import { HTTP_BACKENDS } from '../http/select-backend.js';
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD').refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), 'not a calendar date');
 const port = z.coerce.number().int().min(0).max(65535);
@@ -69,6 +70,8 @@ export const configSchema = z.object({
   paperMaxLots: positiveInt,
   /** Continuously compounded risk-free rate (decimal per year) for Black-76 discounting and the spot fallback forward (src/analytics/). */
   riskFreeRate: z.coerce.number().min(-0.05).max(0.5),
+  /** `auto` (uWS where a native build loads, else node:http), `uws`, or `node` (src/http/select-backend.ts). */
+  httpBackend: z.enum(HTTP_BACKENDS),
 });
 
 /** Validated configuration. */

@@ -60,6 +60,7 @@ export const healthSchema = z.object({
   mode: z.enum(['sim', 'live']),
   skeleton: z.object({ underlyings: z.number().int(), chains: z.number().int(), contracts: z.number().int() }),
   feed: z.object({ connections: z.array(z.record(z.string(), z.unknown())), subscribed: z.number().int(), unsubscribed: z.number().int(), withData: z.number().int(), packets: z.number() }).loose(),
+  http: z.object({ name: z.enum(['uws', 'node']), source: z.string(), version: z.string(), fallbackReason: z.string().describe('why a faster backend was not used; empty when none was passed over') }).optional(),
 });
 
 /** Every error answer (docs/contract.md §5). */

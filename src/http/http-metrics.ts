@@ -5,9 +5,10 @@
  *
  * @module
  */
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ChainCacheObserver } from '../chain/chain-cache.js';
 import type { ChainFormat } from '../chain/chain-encoder.js';
+import type { BackendInfo } from './transport.js';
 
 /** Options of {@link HttpMetrics}. */
 export interface HttpMetricsOptions {
@@ -71,6 +72,15 @@ export class HttpMetrics {
       this.requestChildren.set(key, child);
     }
     child.inc();
+  }
+
+  /**
+   * Names the HTTP backend serving: `optchain_http_backend_info{backend, source, version,
+   * fallback_reason} 1` (the Prometheus info-metric convention). Once per server.
+   */
+  backend(info: BackendInfo): void {
+    const g = new Gauge({ name: 'optchain_http_backend_info', help: 'The HTTP backend serving (uws or node), its build and version, and why a faster one was not used', labelNames: ['backend', 'source', 'version', 'fallback_reason'], registers: [this.registry] });
+    g.labels(info.name, info.source, info.version, info.fallbackReason).set(1);
   }
 
   /** Records a snapshot build. */

@@ -22,8 +22,9 @@ import type { FastHandler, FastReply, HttpInterceptor, HttpMethod, RequestView, 
 import { HttpMetrics } from './http-metrics.js';
 import { decodePathSegment, parseQuery } from './query.js';
 import type { BackendInfo, HttpTransport } from './transport.js';
+import { createTransport, type HttpBackendChoice } from './select-backend.js';
 import { UwsTransport } from './uws-transport.js';
-import { assertNativeUws, describeAttempts, loadUws, type UwsModule } from './uws.js';
+import { assertNativeUws, type UwsModule } from './uws.js';
 
 export type { FastHandler, FastReply, HttpInterceptor, HttpMethod, RequestView, RouteHandler, RouteOptions, RouteReply, RouteRequest } from './handler-types.js';
 
@@ -55,6 +56,8 @@ export interface HttpServerOptions {
    * `*.domain` for subdomains, `*` for any. Default ''.
    */
   readonly allowedHosts?: string;
+  /** Which backend serves (config `httpBackend`, select-backend.ts). Default `auto`. */
+  readonly backend?: HttpBackendChoice;
   /** For tests of the start-up check only: serve with this uWS module. */
   readonly uws?: UwsModule;
 }
@@ -79,7 +82,7 @@ export class HttpServer {
   private closed = false;
   private readonly allowlist: HostAllowlist;
 
-  /** Throws UWS_NATIVE_MISSING when no native uWS addon loads (docs/engineering.md §1.1). */
+  /** Throws HTTP_BACKEND_UNAVAILABLE when `backend: 'uws'` is asked for and no native uWS build loads. */
   constructor(options: HttpServerOptions = {}) {
     // uWS ≥ 20.4x reads its header-size cap from the environment when the addon loads (4 KiB
     // by default, measured on 20.57): raise it to the guard's limit so both answer alike.
@@ -88,12 +91,12 @@ export class HttpServer {
       assertNativeUws(options.uws); // still asserted: a test passes the JS fallback to see the refusal
       this.transport = new UwsTransport(options.uws, { name: 'uws', source: 'given module', version: 'unknown', fallbackReason: '' }) as HttpTransport<unknown>;
     } else {
-      const loaded = loadUws();
-      this.transport = new UwsTransport(loaded.module, { name: 'uws', source: loaded.pkg, version: loaded.version, fallbackReason: describeAttempts(loaded.attempts) }) as HttpTransport<unknown>;
+      this.transport = createTransport(options.backend ?? 'auto');
     }
     this.backend = this.transport.info;
     this.maxBodyBytes = options.maxBodyBytes ?? 64 * 1024;
     this.metrics = options.metrics ?? new HttpMetrics();
+    this.metrics.backend(this.backend);
     this.logger = options.logger;
     // The edge first: a request refused for its Host or framing reaches nothing else.
     this.allowlist = new HostAllowlist(parseAllowedHosts(options.allowedHosts ?? ''));

@@ -1,5 +1,5 @@
 /**
- * The optchain HTTP API (docs/contract.md §5) on uWS: market routes (chains, snapshot, underlyings),
+ * The optchain HTTP API (docs/contract.md §5) on the chosen backend (uWS or node:http): market routes (chains, snapshot, underlyings),
  * `/health`, `/metrics`, and a `route()` passthrough for the other route modules (paper
  * trading, margin, the web page). The serve command creates one, installs the day's market
  * with {@link OptchainServer.setMarket} and listens.
@@ -53,7 +53,7 @@ export class OptchainServer {
   private readonly observers: ReturnType<typeof representationMetrics>;
   private readonly encoders: Readonly<Record<ChainFormat, ChainEncoder>> = { json: new JsonChainEncoder(), flatbuffers: new FlatbuffersChainEncoder() };
 
-  /** Throws UWS_NATIVE_MISSING when uWS's native addon is not loaded. */
+  /** Throws HTTP_BACKEND_UNAVAILABLE when `backend: 'uws'` is asked for and no native uWS build loads. */
   constructor(options: OptchainServerOptions = {}) {
     this.metrics = new HttpMetrics({ defaultMetrics: options.defaultMetrics ?? false });
     this.http = new HttpServer({ ...options, metrics: this.metrics });
@@ -62,7 +62,7 @@ export class OptchainServer {
     this.snapshotOptions = options.snapshot;
     this.observers = representationMetrics(this.metrics.registry, this.metrics.cacheObserver, (s) => this.metrics.snapshot(s));
     registerMarketRoutes(this.http, { current: () => this.ctx });
-    this.http.route('GET', '/health', () => ({ body: this.health(this.ctx ? this.ctx.market : null) }));
+    this.http.route('GET', '/health', () => ({ body: { ...this.health(this.ctx ? this.ctx.market : null), http: this.http.backend } }));
     // Made from the routes registered by the time of the first request (the other modules
     // register theirs before listen), then kept: routes never change while serving.
     let openapi: string | null = null;

@@ -22,3 +22,8 @@ export function statusLine(status: number): string {
   }
   return line;
 }
+
+/** `200` → `'OK'`: the reason phrase both backends send, so their status lines match. */
+export function reasonPhrase(status: number): string {
+  return REASONS[status] ?? 'Status';
+}

@@ -15,7 +15,7 @@
  */
 import { ErrorCodes, OptchainError } from '../errors.js';
 import type { FastReply, RequestView } from './handler-types.js';
-import { readBody } from './read-body.js';
+import { readBody } from './uws-read-body.js';
 import { statusLine } from './status.js';
 import { contentLength, type BackendInfo, type Dispatch, type HttpTransport } from './transport.js';
 import type { UwsApp, UwsListenSocket, UwsModule, UwsRequest, UwsResponse } from './uws-types.js';

@@ -119,28 +119,28 @@ export function describeAttempts(attempts: readonly UwsAttempt[]): string {
 
 let cached: LoadedUws | OptchainError | undefined;
 
-/**
- * The first build in {@link UWS_BUILDS} whose native addon loads (cached per process).
- * Throws UWS_NATIVE_MISSING naming every build's reason when none does.
- */
-export function loadUws(): LoadedUws {
-  if (cached === undefined) {
-    const attempts: UwsAttempt[] = [];
-    for (const pkg of UWS_BUILDS) {
-      const { module, attempt } = tryBuild(pkg);
-      attempts.push(attempt);
-      if (module) {
-        cached = { module, pkg, version: attempt.version ?? 'unknown', attempts };
-        break;
-      }
-    }
-    cached ??= new OptchainError(
-      ErrorCodes.UWS_NATIVE_MISSING,
-      `no uWebSockets.js native addon loads (platform ${process.platform}-${process.arch}, Node ${process.versions.node} ABI ${process.versions.modules}): ${describeAttempts(attempts)}`,
-      500,
-      { attempts },
-    );
+/** Tries `builds` in order. */
+function firstLoadable(builds: readonly string[]): LoadedUws | OptchainError {
+  const attempts: UwsAttempt[] = [];
+  for (const pkg of builds) {
+    const { module, attempt } = tryBuild(pkg);
+    attempts.push(attempt);
+    if (module) return { module, pkg, version: attempt.version ?? 'unknown', attempts };
   }
-  if (cached instanceof OptchainError) throw cached;
-  return cached;
+  return new OptchainError(
+    ErrorCodes.UWS_NATIVE_MISSING,
+    `no uWebSockets.js native addon loads (platform ${process.platform}-${process.arch}, Node ${process.versions.node} ABI ${process.versions.modules}): ${describeAttempts(attempts)}`,
+    500,
+    { attempts },
+  );
+}
+
+/**
+ * The first build in `builds` (default {@link UWS_BUILDS}, then cached per process) whose
+ * native addon loads. Throws UWS_NATIVE_MISSING naming every build's reason when none does.
+ */
+export function loadUws(builds: readonly string[] = UWS_BUILDS): LoadedUws {
+  const result = builds === UWS_BUILDS ? (cached ??= firstLoadable(builds)) : firstLoadable(builds);
+  if (result instanceof OptchainError) throw result;
+  return result;
 }
