@@ -134,7 +134,8 @@ const now = () => {
 };
 
 // ── the server ──────────────────────────────────────────────────────────────────────────────
-const server = new OptchainServer({ mode: 'live', now });
+// OPTCHAIN_HTTP_BACKEND (auto|uws|node) as for `optchain serve`: OptchainServer takes it as an option, not from the environment.
+const server = new OptchainServer({ mode: 'live', now, backend: process.env.OPTCHAIN_HTTP_BACKEND || 'auto' });
 server.setMarket(skeleton, table, index);
 const HELLO = '{"hello":"world"}';
 /** One query parameter of a fast route's request (the backend-neutral RequestView gives the raw query only). */
