@@ -53,7 +53,7 @@ const UWS_20_57: Record<string, Expected> = {
   'two-content-lengths-smuggling': SILENT_CLOSE,
   'content-length-list': FOREIGN(400),
   'length-and-chunked': FOREIGN(400),
-  'unknown-transfer-coding': STALL,
+  'unknown-transfer-coding': FOREIGN(400),
   'garbage-request-line': STALL,
   'bad-field-name': FOREIGN(400),
   '120-fields': FOREIGN(431),
