@@ -123,6 +123,23 @@ describe('ChainCache representations (ETag and compressed copies)', () => {
     expect(other.cache.representations(other.s.chains[0]!, 'json').identity.etag).not.toBe(setup().cache.representations(other.s.chains[0]!, 'json').identity.etag);
   });
 
+  it('knows the current tags without building: the tags the body gets once built, moving with each tick', () => {
+    const { s, market, cache, counts } = setup();
+    const chain = s.chains[0]!;
+    const before = cache.currentTags(chain, 'json');
+    expect(counts).toEqual({ hit: 0, miss: 0 }); // nothing built for a conditional check
+    const reps = cache.representations(chain, 'json');
+    expect([before.identity, before.gzip, before.br]).toEqual([reps.identity.etag, reps.etags.gzip, reps.etags.br]);
+    expect(before.generationText).toBe(String(reps.identity.generation));
+    expect(cache.currentTags(chain, 'flatbuffers').identity).toBe(cache.representations(chain, 'flatbuffers').identity.etag);
+    writeTick(market.table, s, chain.rows[0]!.ce!.slot, { ltp: Math.fround(12.5) });
+    const misses = counts.miss;
+    const after = cache.currentTags(chain, 'json');
+    expect(counts.miss).toBe(misses);
+    expect(after.identity).not.toBe(before.identity);
+    expect(after.identity).toBe(cache.representations(chain, 'json').identity.etag);
+  });
+
   it('compresses once per (chain, format, generation, coding); the copy holds the body of that moment', async () => {
     const { gunzipSync, brotliDecompressSync } = await import('node:zlib');
     const compressions: string[] = [];

@@ -67,6 +67,16 @@ interface Representations extends ChainRepresentations {
   readonly compressed: Partial<Record<ContentEncoding, ServedBody>>;
 }
 
+/** The entity tags of one chain and format at one generation, per coding (ChainCache.currentTags). */
+export interface CurrentTags {
+  readonly generation: number;
+  /** `generation` as decimal text (the `x-optchain-generation` header). */
+  readonly generationText: string;
+  readonly identity: string;
+  readonly gzip: string;
+  readonly br: string;
+}
+
 const FORMAT_TAG: Readonly<Record<ChainFormat, string>> = { json: 'j', flatbuffers: 'f' };
 
 /** Options of a {@link ChainCache}. */
@@ -87,6 +97,7 @@ export class ChainCache {
   private readonly observer: ChainCacheObserver | undefined;
   private readonly tagPrefix: string;
   private readonly reps: Record<ChainFormat, (Representations | undefined)[]>;
+  private readonly tags: Record<ChainFormat, (CurrentTags | undefined)[]>;
 
   constructor(market: Market, encoders: Readonly<Record<ChainFormat, ChainEncoder>>, options: ChainCacheOptions = {}) {
     this.market = market;
@@ -97,6 +108,7 @@ export class ChainCache {
     this.observer = options.observer;
     this.tagPrefix = options.tagPrefix ?? nextMarketTag();
     this.reps = { json: new Array<Representations | undefined>(n), flatbuffers: new Array<Representations | undefined>(n) };
+    this.tags = { json: new Array<CurrentTags | undefined>(n), flatbuffers: new Array<CurrentTags | undefined>(n) };
   }
 
   /**
@@ -121,6 +133,25 @@ export class ChainCache {
   }
 
   /**
+   * The entity tags the body of `chain` in `format` has at the chain's current generation, per
+   * content coding, without building, patching or compressing anything: what a conditional
+   * request is checked against, so a 304 costs a generation read (issue 12: a 304 must cost
+   * no more than the hello route). Equal to the tag {@link representations} would give, as
+   * both come from {@link cacheKey}. The strings are kept per chain until the generation moves.
+   */
+  currentTags(chain: Chain, format: ChainFormat): CurrentTags {
+    const generation = this.market.table.generation(chain.index);
+    const tags = this.tags[format];
+    let t = tags[chain.index];
+    if (t === undefined || t.generation !== generation) {
+      const key = this.keyOf(generation, format);
+      t = { generation, generationText: String(generation), identity: weakTag(key), gzip: weakTag(`${key}-gzip`), br: weakTag(`${key}-br`) };
+      tags[chain.index] = t;
+    }
+    return t;
+  }
+
+  /**
    * The body in `encoding`: compressed from the identity body the first time it is asked for
    * at this cache key, then served from the cache. `r` must come from {@link representations}
    * just before (it carries the body this copy is made of).
@@ -142,7 +173,11 @@ export class ChainCache {
    * body does.
    */
   private cacheKey(body: EncodedChain): string {
-    return `${this.tagPrefix}-${body.generation.toString(36)}${FORMAT_TAG[body.format]}`;
+    return this.keyOf(body.generation, body.format);
+  }
+
+  private keyOf(generation: number, format: ChainFormat): string {
+    return `${this.tagPrefix}-${generation.toString(36)}${FORMAT_TAG[format]}`;
   }
 
   /**
@@ -186,5 +221,7 @@ export class ChainCache {
     this.entries.flatbuffers.fill(undefined);
     this.reps.json.fill(undefined);
     this.reps.flatbuffers.fill(undefined);
+    this.tags.json.fill(undefined);
+    this.tags.flatbuffers.fill(undefined);
   }
 }

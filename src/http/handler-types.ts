@@ -70,6 +70,8 @@ export interface RouteReply {
    * without building the body, which HEAD must not do). Default: the body's length.
    */
   readonly headLength?: number | null;
+  /** See {@link FastReply.immutable}. */
+  readonly immutable?: boolean;
 }
 
 /** A generic route handler; throw an {@link HttpError} (or any OptchainError) for an error answer. */
@@ -105,6 +107,12 @@ export interface FastReply {
    * request-guard.ts refusal), so no byte after it may be read as another request.
    */
   readonly closeConnection?: boolean;
+  /**
+   * The body's memory is never written again (a cached snapshot body, built into a fresh
+   * buffer and shared by every request): a backend that sends it over several loop turns may
+   * keep a reference instead of copying it.
+   */
+  readonly immutable?: boolean;
 }
 
 /**

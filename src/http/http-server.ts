@@ -377,7 +377,8 @@ export class HttpServer {
         contentType ??= JSON_TYPE;
       }
       const wire = { status: reply.status ?? 200, contentType: contentType ?? JSON_TYPE, body, headers };
-      return reply.headLength === undefined ? wire : { ...wire, headLength: reply.headLength };
+      const sized = reply.headLength === undefined ? wire : { ...wire, headLength: reply.headLength };
+      return reply.immutable === true ? { ...sized, immutable: true } : sized;
     } catch (err) {
       return this.errorReply(err, pattern);
     }

@@ -137,12 +137,16 @@ export function registerMarketRoutes(server: HttpServer, deps: MarketRoutesDeps)
     const wire: ChainFormat = format === 'fb' || format === 'flatbuffers' || (format === undefined && accept.includes(FB)) ? 'flatbuffers' : 'json';
     // FlatBuffers bodies are mostly doubles and compress poorly; only JSON is offered compressed.
     const coding = wire === 'json' ? negotiateEncoding(acceptEncoding) : 'identity';
+    if (ifNoneMatch.length > 0) {
+      // Checked against the tag of the current generation before any body is built or
+      // patched: a 304 costs a generation read (issue 12).
+      const tags = ctx.cache.currentTags(chain, wire);
+      const current = tags[coding];
+      if (noneMatchHits(ifNoneMatch, current)) return { status: 304, contentType: CONTENT_TYPES[wire], body: '', headers: [NO_CACHE, ['etag', current], CHAIN_VARY, ['x-optchain-generation', tags.generationText]] };
+    }
     const reps = ctx.cache.representations(chain, wire);
     const etag = coding === 'identity' ? reps.identity.etag : reps.etags[coding];
     const generation = String(reps.identity.generation);
-    if (ifNoneMatch.length > 0 && noneMatchHits(ifNoneMatch, etag)) {
-      return { status: 304, contentType: CONTENT_TYPES[wire], body: '', headers: [NO_CACHE, ['etag', etag], CHAIN_VARY, ['x-optchain-generation', generation]] };
-    }
     if (coding === 'identity') {
       return { status: 200, contentType: CONTENT_TYPES[wire], body: reps.identity.bytes, headers: [NO_CACHE, ['etag', etag], CHAIN_VARY, ['x-optchain-generation', generation]] };
     }
@@ -168,7 +172,7 @@ export function registerMarketRoutes(server: HttpServer, deps: MarketRoutesDeps)
     }
     try {
       const body = await ctx.snapshots.get(key, chains, coding);
-      return { status: 200, headers: { ...base, ...codingHeaders, etag: body.etag }, body: body.bytes };
+      return { status: 200, headers: { ...base, ...codingHeaders, etag: body.etag }, body: body.bytes, immutable: true };
     } catch (err) {
       if (err instanceof HttpError && err.code === ErrorCodes.SNAPSHOT_BUSY) return { status: 503, headers: { 'retry-after': '1' }, body: err.toJSON() };
       throw err;

@@ -22,6 +22,8 @@ import type { UwsApp, UwsListenSocket, UwsModule, UwsRequest, UwsResponse } from
 
 /** Bodies above this go out through tryEnd/onWritable (docs/engineering.md §1.3 rule 6). */
 const STREAM_THRESHOLD = 512 * 1024;
+/** Bytes of a large body handed to uWS per loop turn (stream()). */
+const STREAM_CHUNK = 256 * 1024;
 const METHOD_FN = { GET: 'get', HEAD: 'head', POST: 'post', PUT: 'put', PATCH: 'patch', DELETE: 'del', OPTIONS: 'options' } as const;
 /** Per-response state of a watched response, kept on the uWS response object itself. */
 const STATE = Symbol('optchain.state');
@@ -119,7 +121,7 @@ export class UwsTransport implements HttpTransport<UwsResponse> {
       this.inflight.delete(res);
       return;
     }
-    this.stream(res as TrackedResponse, body);
+    this.stream(res as TrackedResponse, body, reply.immutable === true);
   }
 
   /**
@@ -199,23 +201,23 @@ export class UwsTransport implements HttpTransport<UwsResponse> {
     return Promise.resolve();
   }
 
-  private stream(res: TrackedResponse, body: Uint8Array): void {
+  /**
+   * A large body (a snapshot) in pieces of {@link STREAM_CHUNK}: each piece is handed to uWS
+   * in its own loop turn (setImmediate, or onWritable under backpressure), so chain requests
+   * are answered between the pieces instead of waiting behind megabytes of copying (issue 15:
+   * chain p99 under a snapshot flood).
+   */
+  private stream(res: TrackedResponse, body: Uint8Array, immutable: boolean): void {
     const total = body.byteLength;
     const start = res.getWriteOffset();
-    const [ok, done] = res.tryEnd(body, total);
-    if (done) {
-      this.inflight.delete(res);
-      return;
-    }
-    // The body may be a view into a reused builder: keep a private copy of only what uWS has
-    // not taken yet (onWritable offsets count from the response's first byte).
-    const taken = res.getWriteOffset() - start;
-    const rest = body.slice(taken);
-    const restStart = start + taken;
+    // A body its owner may rewrite after this call (the chain cache's memory) is copied once;
+    // an immutable one is sent from where it is.
+    const own = immutable ? body : body.slice();
     let state = res[STATE];
     if (state === undefined) {
       const s: Watched = { aborted: false };
       state = s;
+      res[STATE] = s;
       res.onAborted(() => {
         s.aborted = true;
         this.inflight.delete(res);
@@ -223,13 +225,31 @@ export class UwsTransport implements HttpTransport<UwsResponse> {
     }
     const s = state;
     this.inflight.add(res);
-    if (!ok) {
-      res.onWritable((offset) => {
-        if (s.aborted) return true;
-        const [ok2, done2] = res.tryEnd(rest.subarray(offset - restStart), total);
-        if (done2) this.inflight.delete(res);
-        return ok2;
-      });
-    }
+    let scheduled = false;
+    let waiting = false;
+    /** Hands uWS the next piece; false when the socket pushed back (onWritable resumes). */
+    const step = (): boolean => {
+      const at = res.getWriteOffset() - start;
+      const [ok, done] = res.tryEnd(own.subarray(at, Math.min(at + STREAM_CHUNK, total)), total);
+      if (done) {
+        this.inflight.delete(res);
+        return true;
+      }
+      if (ok) {
+        scheduled = true;
+        setImmediate(() => {
+          scheduled = false;
+          if (!s.aborted) res.cork(step);
+        });
+        return true;
+      }
+      if (!waiting) {
+        waiting = true;
+        res.onWritable(() => (s.aborted || scheduled ? true : step()));
+      }
+      return false;
+    };
+    step();
   }
+
 }
