@@ -99,7 +99,10 @@ export class NodeTransport implements HttpTransport<ServerResponse> {
     const headers: string[] = ['content-type', reply.contentType];
     const extra = reply.headers;
     if (extra !== undefined) for (let i = 0; i < extra.length; i++) headers.push(extra[i]![0], extra[i]![1]);
-    if (closeConnection) headers.push('connection', 'close');
+    if (closeConnection) {
+      headers.push('connection', 'close');
+      CLOSING.add(res.req.socket);
+    }
     // 204 and 304 have no content and no Content-Length (RFC 9110 §8.6, §15.3.5, §15.4.5);
     // node:http itself sends no body for them nor for HEAD.
     if (status === 204 || status === 304) {
@@ -263,6 +266,9 @@ function pump(res: ServerResponse, body: Buffer, offset: number): void {
   res.end();
 }
 
+/** Connections whose last answer closes them (a refused request): what follows is never answered. */
+const CLOSING = new WeakSet<Socket>();
+
 /**
  * A request node:http could not parse: the contract's error shape instead of node's bare
  * `400 Bad Request`, then the connection closes (its framing can no longer be trusted).
@@ -272,8 +278,13 @@ function onClientError(err: NodeJS.ErrnoException, socket: Socket): void {
     socket.destroy();
     return;
   }
+  if (CLOSING.has(socket)) {
+    // The bytes after a request we refused and close on (request-guard.ts): no second answer.
+    socket.end();
+    return;
+  }
   const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
   const status = tooLarge ? 431 : 400;
   const body = JSON.stringify({ error: { code: tooLarge ? ErrorCodes.REQUEST_HEADERS_TOO_LARGE : ErrorCodes.BAD_REQUEST, message: tooLarge ? 'request headers too large' : `malformed HTTP request (${err.code ?? 'parse error'})` } });
-  socket.end(`HTTP/1.1 ${status} ${reasonPhrase(status)}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+  socket.end(`HTTP/1.1 ${status} ${reasonPhrase(status)}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nx-content-type-options: nosniff\r\nconnection: close\r\n\r\n${body}`);
 }
