@@ -5,7 +5,7 @@
  * to stand on is NaN (null), never 0.
  *
  * "Previous day" is the previous trading session's closing OI as the exchange reports it in
- * Dhan's Prev Close packet (code 6, u32 at offset 12; dhan-protocol.md §2, "Prev Close"),
+ * Dhan's Prev Close packet (code 6, u32 at offset 12; docs/dhan-protocol.md §2, "Prev Close"),
  * kept in the price table as `prevOi`. A leg without it has no OI change and is left out of
  * the chain's change totals (the totals then cover the legs that have it).
  *

@@ -3,7 +3,7 @@
  *
  * Method: a safeguarded third-order (Householder) iteration on the normalised time value
  * β(s) of normalised-black.ts, with the three-region structure of Jäckel's "Let's Be
- * Rational" (Wilmott 2015, §3–4). With the inflection point s_c = √(2|x|) of β, its tangent
+ * Rational" (Wilmott 2015, sections 3–4). With the inflection point s_c = √(2|x|) of β, its tangent
  * meets 0 at s_l = s_c − β(s_c)/β′(s_c) and the upper bound e^{x/2} at s_u = s_c + (e^{x/2} −
  * β(s_c))/β′(s_c). The objective is chosen per region so that it is nearly linear in s and
  * computed without losing digits:

@@ -1,5 +1,5 @@
 /**
- * Black-76 in normalised form (Jäckel, "Let's Be Rational", Wilmott 2015, §2): with
+ * Black-76 in normalised form (Jäckel, "Let's Be Rational", Wilmott 2015, section 2): with
  * x = ln(F/K) and total volatility s = σ√T, the undiscounted price divided by √(FK) is
  * b(x, s) = e^{x/2}Φ(x/s + s/2) − e^{−x/2}Φ(x/s − s/2) for a call. The time value (price
  * minus intrinsic) is the same for a call and a put and symmetric in x, so everything here

@@ -1,6 +1,6 @@
 /**
  * Time to expiry for the option model. Day count: calendar time, ACT/365 in milliseconds,
- * to 15:30 IST on the expiry day (the close of the F&O session, market-structure.md §1.5),
+ * to 15:30 IST on the expiry day (the close of the F&O session, docs/market-structure.md §1.5),
  * from the market clock (src/time/market-clock.ts; the simulator's session clock in sim
  * mode). Counting to the close rather than to the expiry date's midnight keeps the expiry day
  * a real fraction of a day that shrinks through the session, so expiry-day options decay

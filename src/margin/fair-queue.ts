@@ -1,6 +1,6 @@
 /**
  * Fair queuing of margin calls per user (issue 15 item 3). Dhan's margin budget (10/s,
- * 250/min, dhan-protocol.md §5) is one account's and so shared by every paper user; with one
+ * 250/min, docs/dhan-protocol.md §5) is one account's and so shared by every paper user; with one
  * first-come queue a user who floods baskets pushed everyone else's orders to ~10 s. Here each
  * user has their own FIFO, and each token of the {@link TokenBucketLimiter} goes to the next
  * user in round-robin order, so a user with one call waiting waits at most one token per

@@ -6,7 +6,7 @@
  * many orders it carries. Each write runs in its own savepoint, so a write that fails (a
  * constraint) is rolled back alone and reported to its caller while the rest of the batch
  * commits. A write is answered only after the transaction holding it has committed, so a 2xx
- * the HTTP thread sends afterwards is on disk (contract §6).
+ * the HTTP thread sends afterwards is on disk (docs/contract.md §6).
  *
  * Also here, off the HTTP thread: dropping the refusals past the newest `refusalsKept` of
  * each user that just stored one (issue 15: refusals piled up forever).
