@@ -171,4 +171,57 @@ export class PriceTable {
   }
 }
 
+/**
+ * The seqlock and generation-counter primitives of the analytics table
+ * (src/price-table/analytics-table.ts), kept here so this stays the one module that calls
+ * `Atomics`. Same protocol as a price slot: the version is the low Int32 of a Float64 word,
+ * odd while its single writer stores, even once published; a reader copies and accepts the
+ * copy only when the version was even and unchanged across it. Word indices are Float64
+ * indices of the version word.
+ */
+export const Seqlock = Object.freeze({
+  /** Writer: version odd. */
+  begin(i32: Int32Array, word: number): void {
+    Atomics.add(i32, word * 2, 1);
+  },
+  /** Writer: version even (published). */
+  end(i32: Int32Array, word: number): void {
+    Atomics.add(i32, word * 2, 1);
+  },
+  /** The version now (even = stable). */
+  version(i32: Int32Array, word: number): number {
+    return Atomics.load(i32, word * 2);
+  },
+  /** After the writer thread died: an odd version made even (see {@link PriceTable.repairAbandonedWrite}); true when repaired. */
+  repair(i32: Int32Array, word: number): boolean {
+    if ((Atomics.load(i32, word * 2) & 1) === 0) return false;
+    Atomics.add(i32, word * 2, 1);
+    return true;
+  },
+  /**
+   * Copies `f64[from .. from + count)` into `out[offset ..]` consistently under the version at
+   * `word`; returns the even version the copy belongs to, or -1 when a writer kept it busy
+   * past the retry limit (the copy is then the last attempt's).
+   */
+  read(i32: Int32Array, f64: Float64Array, word: number, from: number, count: number, out: Float64Array, offset: number): number {
+    const vi = word * 2;
+    for (let tries = 0; tries < READ_RETRY_LIMIT; tries++) {
+      const v1 = Atomics.load(i32, vi);
+      if ((v1 & 1) === 0) {
+        for (let i = 0; i < count; i++) out[offset + i] = f64[from + i]!;
+        if (Atomics.load(i32, vi) === v1) return v1;
+      }
+    }
+    return -1;
+  },
+  /** Adds one to a generation counter. */
+  bump(counters: Int32Array, index: number): void {
+    Atomics.add(counters, index, 1);
+  },
+  /** A generation counter's value. */
+  load(counters: Int32Array, index: number): number {
+    return Atomics.load(counters, index);
+  },
+});
+
 export { F, FIELD_COUNT, SLOT_WORDS };

@@ -14,6 +14,7 @@
  * @module
  */
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { AnalyticsTable, type AnalyticsTableHandle } from '../../src/price-table/analytics-table.js';
 import { PriceTable, type PriceTableHandle } from '../../src/price-table/price-table.js';
 import { FIELD_COUNT, SLOT_WORDS } from '../../src/price-table/layout.js';
 
@@ -24,6 +25,13 @@ export interface TornReadWriterData {
   readonly firstSlot: number;
   readonly slotCount: number;
   /** How long to keep writing, measured from the worker's start. */
+  readonly durationMs: number;
+}
+
+/** `workerData` of the analytics-table writer: every chain block rewritten with the pattern. */
+export interface AnalyticsTornReadWriterData {
+  readonly role: 'analytics-torn-read-writer';
+  readonly handle: AnalyticsTableHandle;
   readonly durationMs: number;
 }
 
@@ -43,6 +51,26 @@ export function writePatternRound(table: PriceTable, firstSlot: number, slotCoun
     for (let i = 0; i < FIELD_COUNT; i++) f[w + i] = x + 0.25 * i;
     table.endWrite(s);
   }
+}
+
+/**
+ * One round over the analytics table: every chain published through
+ * {@link AnalyticsTable.writeChain} with words `x + 0.25·i` (i = 0 … copyWords−1).
+ */
+export function writeAnalyticsPatternRound(table: AnalyticsTable, scratch: Float64Array, x: number): void {
+  for (let c = 0; c < table.chains; c++) {
+    const n = table.copyWords(c);
+    for (let i = 0; i < n; i++) scratch[i] = x + 0.25 * i;
+    table.writeChain(c, scratch);
+  }
+}
+
+/** True when `out[0 … n)` is one write of the pattern, or the table's initial state of a never-written block. */
+export function isConsistentBlock(out: Float64Array, n: number): boolean {
+  const x = out[0]!;
+  if (Number.isNaN(x)) return true; // never written: the initial values are not a pattern (codes 0, NaN)
+  for (let i = 1; i < n; i++) if (out[i] !== x + 0.25 * i) return false;
+  return true;
 }
 
 /**
@@ -73,6 +101,23 @@ function run(data: TornReadWriterData): void {
   parentPort!.postMessage({ type: 'done', writes: rounds * data.slotCount, rounds } satisfies TornReadWriterMessage);
 }
 
-if (!isMainThread && parentPort !== null && (workerData as Partial<TornReadWriterData> | null)?.role === 'torn-read-writer') {
+function runAnalytics(data: AnalyticsTornReadWriterData): void {
+  const table = AnalyticsTable.attach(data.handle);
+  const scratch = new Float64Array(table.copyWords(0) + 2 * table.maxRows * 8);
+  const deadline = Date.now() + data.durationMs;
+  parentPort!.postMessage({ type: 'ready' } satisfies TornReadWriterMessage);
+  let rounds = 0;
+  while (true) {
+    writeAnalyticsPatternRound(table, scratch, rounds);
+    rounds++;
+    if ((rounds & 15) === 0 && Date.now() >= deadline) break;
+  }
+  parentPort!.postMessage({ type: 'done', writes: rounds * table.chains, rounds } satisfies TornReadWriterMessage);
+}
+
+const role = (workerData as { role?: string } | null)?.role;
+if (!isMainThread && parentPort !== null && role === 'torn-read-writer') {
   run(workerData as TornReadWriterData);
+} else if (!isMainThread && parentPort !== null && role === 'analytics-torn-read-writer') {
+  runAnalytics(workerData as AnalyticsTornReadWriterData);
 }
