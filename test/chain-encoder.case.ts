@@ -8,8 +8,10 @@ import { describe, expect, it } from 'vitest';
 import type { ChainEncoder } from '../src/chain/chain-encoder.js';
 import { JsonChainEncoder } from '../src/chain/json-chain-encoder.js';
 import { Market } from '../src/chain/market.js';
-import type { ChainJson, LegJson } from '../src/client/types.js';
+import type { ChainAnalyticsJson, ChainJson, IvNullReason, LegJson } from '../src/client/types.js';
 import { decodeChainJson } from '../src/client/decode.js';
+import { AC, AL, CHAIN_HEAD_WORDS, LEG_WORDS } from '../src/price-table/analytics-layout.js';
+import { AnalyticsTable } from '../src/price-table/analytics-table.js';
 import { FIELD_NAMES, type FieldName } from '../src/price-table/layout.js';
 import type { Chain, Contract, Skeleton } from '../src/skeleton/types.js';
 import { fullQuote, makeSkeleton, tableFor, tinySkeleton, writeTick, type UnderlyingSpec } from './helpers/tiny-skeleton.js';
@@ -28,16 +30,53 @@ export function rng(seed: number): () => number {
   return () => r.next();
 }
 
-/** Plain-object reference of docs/contract.md §5's chain JSON, from single-field reads. */
+const REASONS: readonly IvNullReason[] = ['pending', 'noPrice', 'belowIntrinsic', 'aboveUpperBound', 'expired', 'noForward', 'noTimeValue'];
+const FROM = [null, 'mid', 'ltp'] as const;
+const SOURCES = [null, 'parity', 'spot'] as const;
+
+/** Plain-object reference of docs/contract.md §5's chain JSON, from single-field reads (analytics: raw reads of a quiet table). */
 export function referenceChain(market: Market, chain: Chain, generation: number, servedAt: number): ChainJson {
   const t = market.table;
+  const a = market.analytics;
+  const block = a === null ? 0 : a.blockStart(chain.index);
+  const raw = (x: number): number | null => (Number.isNaN(x) ? null : x);
+  const sig = (x: number, digits = 6): number | null => (Number.isNaN(x) ? null : Number(x.toPrecision(digits)));
+  const fixed3 = (x: number): number | null => (Number.isNaN(x) ? null : Number(x.toFixed(3)));
+  const legAnalytics = (i: number): Pick<LegJson, 'iv' | 'delta' | 'gamma' | 'theta' | 'vega' | 'ivPrice' | 'ivFrom' | 'ivNullReason'> => {
+    if (a === null) return { iv: null, delta: null, gamma: null, theta: null, vega: null, ivPrice: null, ivFrom: null, ivNullReason: 'off' };
+    const w = block + CHAIN_HEAD_WORDS + i * LEG_WORDS;
+    const code = a.f64[w + AL.CODE]!;
+    return {
+      iv: sig(a.f64[w + AL.IV]!), delta: sig(a.f64[w + AL.DELTA]!), gamma: sig(a.f64[w + AL.GAMMA]!), theta: sig(a.f64[w + AL.THETA]!), vega: sig(a.f64[w + AL.VEGA]!),
+      ivPrice: fixed3(a.f64[w + AL.PRICE]!),
+      ivFrom: code > 0 ? FROM[code]! : null,
+      ivNullReason: code > 0 ? null : REASONS[-code]!,
+    };
+  };
+  const chainAnalytics = (): ChainAnalyticsJson | null => {
+    if (a === null) return null;
+    const f = (k: number): number => a.f64[block + k]!;
+    const int = (k: number): number | null => raw(Math.round(f(k)));
+    const price2 = (k: number): number | null => raw(Math.round(f(k) * 100) / 100);
+    return {
+      generation: a.generation(chain.index), priceGeneration: int(AC.PRICE_GENERATION), computedAt: int(AC.COMPUTED_AT), asOf: int(AC.AS_OF),
+      yearsToExpiry: sig(f(AC.T), 10), forward: fixed3(f(AC.FORWARD)), forwardSource: SOURCES[f(AC.FORWARD_SOURCE)]!, parityPairs: int(AC.PARITY_PAIRS),
+      atmStrike: price2(AC.ATM_STRIKE), atmIv: sig(f(AC.ATM_IV)), pcrOi: sig(f(AC.PCR_OI)), pcrVolume: sig(f(AC.PCR_VOLUME)), maxPain: price2(AC.MAX_PAIN),
+      ceOi: int(AC.CE_OI), peOi: int(AC.PE_OI), ceOiChange: int(AC.CE_OI_CHANGE), peOiChange: int(AC.PE_OI_CHANGE),
+    };
+  };
   const field = (slot: number, name: FieldName): number | null => {
     const x = t.readField(slot, FIELD_NAMES.indexOf(name) + 1);
     return Number.isNaN(x) ? null : x;
   };
   const price = (x: number | null): number | null => (x === null ? null : Math.round(x * 100) / 100);
   const int = (x: number | null): number | null => (x === null ? null : Math.round(x));
-  const leg = (c: Contract | null): LegJson | null =>
+  const oiChange = (slot: number): number | null => {
+    const oi = field(slot, 'oi');
+    const prev = field(slot, 'prevOi');
+    return oi === null || prev === null ? null : Math.round(oi - prev);
+  };
+  const leg = (c: Contract | null, i: number): LegJson | null =>
     c === null
       ? null
       : {
@@ -53,6 +92,8 @@ export function referenceChain(market: Market, chain: Chain, generation: number,
           prevClose: price(field(c.slot, 'prevClose')),
           ltt: int(field(c.slot, 'ltt')),
           updatedAt: int(field(c.slot, 'updatedAt')),
+          oiChange: oiChange(c.slot),
+          ...legAnalytics(i),
         };
   const u = market.skeleton.underlyings[chain.underlyingIndex]!;
   return {
@@ -64,7 +105,8 @@ export function referenceChain(market: Market, chain: Chain, generation: number,
     generation,
     servedAt,
     spot: u.spot ? { securityId: u.spot.securityId, segment: u.spot.segment, ltp: price(field(u.spot.slot, 'ltp')), updatedAt: int(field(u.spot.slot, 'updatedAt')) } : null,
-    rows: chain.rows.map((r) => ({ strike: r.strike, ce: leg(r.ce), pe: leg(r.pe) })),
+    analytics: chainAnalytics(),
+    rows: chain.rows.map((r, i) => ({ strike: r.strike, ce: leg(r.ce, 2 * i), pe: leg(r.pe, 2 * i + 1) })),
   };
 }
 
@@ -90,8 +132,57 @@ export function fillRandom(market: Market, seed: number): void {
     pick('ltt', 1786000000 + Math.floor(r() * 40000));
     pick('updatedAt', 1786000000000 + Math.floor(r() * 4e7));
     pick('open', paise(100));
+    pick('prevOi', Math.floor(r() * 1e8));
     writeTick(table, skeleton, slot, fields);
   }
+}
+
+/** A random value spanning many magnitudes and both signs (Greeks run from 1e-9 to 1e4). */
+function wide(r: () => number): number {
+  return (r() < 0.5 ? -1 : 1) * r() * 10 ** Math.floor(r() * 14 - 9);
+}
+
+/**
+ * A market with an analytics table whose every chain was published once with random values
+ * (as the analytics worker would: through writeChain), ~15% NaN, every code and forward source.
+ */
+export function withRandomAnalytics(market: Market, seed: number): Market {
+  const r = rng(seed);
+  const a = AnalyticsTable.allocate(market.skeleton.chains.map((c) => c.rows.length));
+  for (const c of market.skeleton.chains) {
+    const copy = new Float64Array(a.copyWords(c.index));
+    const v = (x: number): number => (r() < 0.15 ? Number.NaN : x);
+    copy[AC.FORWARD - 1] = v(20000 + r() * 5000);
+    copy[AC.FORWARD_SOURCE - 1] = Math.floor(r() * 3);
+    copy[AC.T - 1] = v(r() * 2);
+    copy[AC.ATM_STRIKE - 1] = v(24000 + 50 * Math.floor(r() * 20));
+    copy[AC.ATM_IV - 1] = v(5 + r() * 60);
+    copy[AC.PCR_OI - 1] = v(r() * 3);
+    copy[AC.PCR_VOLUME - 1] = v(r() * 3);
+    copy[AC.MAX_PAIN - 1] = v(24000 + 50 * Math.floor(r() * 20));
+    copy[AC.CE_OI - 1] = v(Math.floor(r() * 1e9));
+    copy[AC.PE_OI - 1] = v(Math.floor(r() * 1e9));
+    copy[AC.CE_OI_CHANGE - 1] = v(Math.floor((r() - 0.5) * 1e7));
+    copy[AC.PE_OI_CHANGE - 1] = v(Math.floor((r() - 0.5) * 1e7));
+    copy[AC.PARITY_PAIRS - 1] = Math.floor(r() * 8);
+    copy[AC.PRICE_GENERATION - 1] = Math.floor(r() * 1e6);
+    copy[AC.COMPUTED_AT - 1] = 1786000000000 + Math.floor(r() * 1e7);
+    copy[AC.AS_OF - 1] = 1786000000000 + Math.floor(r() * 1e7);
+    for (let i = 0; i < 2 * c.rows.length; i++) {
+      const o = CHAIN_HEAD_WORDS - 1 + i * LEG_WORDS;
+      const code = Math.floor(r() * 9) - 6; // -6 … 2
+      const solved = code > 0;
+      copy[o + AL.IV] = solved ? 1 + r() * 299 : Number.NaN;
+      copy[o + AL.DELTA] = solved ? (r() - 0.5) * 2 : Number.NaN;
+      copy[o + AL.GAMMA] = solved ? Math.abs(wide(r)) : Number.NaN;
+      copy[o + AL.THETA] = solved ? wide(r) : Number.NaN;
+      copy[o + AL.VEGA] = solved ? Math.abs(wide(r)) : Number.NaN;
+      copy[o + AL.PRICE] = solved || r() < 0.3 ? Math.round(r() * 600000) / 20 + (r() < 0.5 ? 0.025 : 0) : Number.NaN;
+      copy[o + AL.CODE] = code;
+    }
+    a.writeChain(c.index, copy);
+  }
+  return new Market(market.skeleton, market.table, market.index, a);
 }
 
 function bigSkeleton(rows: number): Skeleton {
@@ -122,7 +213,11 @@ export function runChainEncoderSuite(name: string, under: EncoderUnderTest): voi
       expect(monthly.rows.map((r) => r.strike)).toEqual([24000, 24500, 25000]);
       expect(monthly.rows[0]!.pe).toBeNull();
       expect(monthly.rows[2]!.ce).toBeNull();
-      expect(monthly.rows[0]!.ce).toEqual({ securityId: 48001, lotSize: 65, ltp: null, bid: null, ask: null, bidQty: null, askQty: null, volume: null, oi: null, prevClose: null, ltt: null, updatedAt: null });
+      expect(monthly.rows[0]!.ce).toEqual({
+        securityId: 48001, lotSize: 65, ltp: null, bid: null, ask: null, bidQty: null, askQty: null, volume: null, oi: null, prevClose: null, ltt: null, updatedAt: null,
+        oiChange: null, iv: null, delta: null, gamma: null, theta: null, vega: null, ivPrice: null, ivFrom: null, ivNullReason: 'off',
+      });
+      expect(monthly.analytics).toBeNull();
       const nospot = under.decode(enc.encode(m, chainOf(m, 'NOSPOT', 'NSE', '2026-08-25'), 0, SERVED_AT).bytes);
       expect(nospot.spot).toBeNull();
       expect(nospot.rows[0]!.ce!.ltp).toBeNull();
@@ -139,7 +234,7 @@ export function runChainEncoderSuite(name: string, under: EncoderUnderTest): voi
       writeTick(m.table, m.skeleton, m.skeleton.underlyings[0]!.spot!.slot, { ltp: Math.fround(24410.5), updatedAt: 1786000000001 });
       expect(Math.fround(152.3)).not.toBe(152.3); // the fixture really carries f32 noise
       const got = under.decode(under.make().encode(m, c, 4711, SERVED_AT).bytes);
-      expect(got.rows[1]!.ce).toEqual({ securityId: 47317, lotSize: 65, ltp: 152.3, bid: 152.1, ask: 152.8, bidQty: 1625, askQty: 1365, volume: 117567970, oi: 3786445, prevClose: 244.85, ltt: 1786000000, updatedAt: 1786000000099 });
+      expect(got.rows[1]!.ce).toMatchObject({ securityId: 47317, lotSize: 65, ltp: 152.3, bid: 152.1, ask: 152.8, bidQty: 1625, askQty: 1365, volume: 117567970, oi: 3786445, prevClose: 244.85, ltt: 1786000000, updatedAt: 1786000000099, oiChange: null });
       expect(got.spot).toEqual({ securityId: 13, segment: 'IDX_I', ltp: 24410.5, updatedAt: 1786000000001 });
       expect(got.generation).toBe(4711);
       expect(got.servedAt).toBe(SERVED_AT);
@@ -169,6 +264,47 @@ export function runChainEncoderSuite(name: string, under: EncoderUnderTest): voi
           expect(JSON.stringify(got)).toBe(JSON.stringify(referenceChain(m, c, g, SERVED_AT + seed)));
         }
       }
+    });
+
+    it('matches the reference with an analytics table: every code, NaN, tiny and huge Greeks, oiChange', () => {
+      for (const seed of [21, 22, 23]) {
+        const base = tiny();
+        fillRandom(base, seed);
+        const m = withRandomAnalytics(base, seed);
+        const enc = under.make();
+        for (const c of m.skeleton.chains) {
+          const g = m.generation(c.index);
+          const got = under.decode(enc.encode(m, c, g, SERVED_AT).bytes);
+          expect(JSON.stringify(got)).toBe(JSON.stringify(referenceChain(m, c, g, SERVED_AT)));
+          // and again: the second build goes through the leg and analytics caches
+          expect(JSON.stringify(under.decode(enc.encode(m, c, g, SERVED_AT).bytes))).toBe(JSON.stringify(referenceChain(m, c, g, SERVED_AT)));
+        }
+      }
+    });
+
+    it('shows a republished chain analytics in the next build (caches keyed by the block version)', () => {
+      const base = tiny();
+      fillRandom(base, 31);
+      const m = withRandomAnalytics(base, 31);
+      const a = m.analytics!;
+      const c = m.skeleton.chains[0]!;
+      const enc = under.make();
+      const g0 = m.generation(c.index);
+      enc.encode(m, c, g0, SERVED_AT);
+      const copy = new Float64Array(a.copyWords(c.index));
+      a.readChain(c.index, copy);
+      copy[CHAIN_HEAD_WORDS - 1 + AL.IV] = 12.3456789;
+      copy[CHAIN_HEAD_WORDS - 1 + AL.CODE] = 1;
+      copy[AC.ATM_IV - 1] = 17.25;
+      a.writeChain(c.index, copy);
+      const g1 = m.generation(c.index);
+      expect(g1).toBe(g0 + 1);
+      const got = under.decode(enc.encode(m, c, g1, SERVED_AT).bytes);
+      expect(got.rows[0]!.ce!.iv).toBe(12.3457);
+      expect(got.rows[0]!.ce!.ivFrom).toBe('mid');
+      expect(got.analytics!.atmIv).toBe(17.25);
+      expect(got.analytics!.generation).toBe(2);
+      expect(JSON.stringify(got)).toBe(JSON.stringify(referenceChain(m, c, g1, SERVED_AT)));
     });
 
     it('encodes a 2,000-row chain (buffer growth) identically to the reference, twice in a row', () => {

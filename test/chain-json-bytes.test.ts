@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { compileLiteral, patchUint, writeIntField, writePriceField } from '../src/chain/json-bytes.js';
-import { roundInt } from '../src/chain/quote-rounding.js';
+import { compileLiteral, patchUint, writeFixedField, writeIntField, writePriceField, writeSigField } from '../src/chain/json-bytes.js';
+import { roundFixed, roundInt, roundSig } from '../src/chain/quote-rounding.js';
 import { roundPaise } from '../src/util/round-paise.js';
 import { rng } from './chain-encoder.case.js';
 
@@ -23,6 +23,42 @@ describe('JSON number writing', () => {
     const values = [0, -0, 1, 9, 10, 99, 100, 999999999, 1e9, 1e9 + 1, 1786000000, 1786000000099, 2 ** 53 - 1, -1, -1786000000099, 0.5, 1.49, -0.5];
     for (let i = 0; i < 20000; i++) values.push(Math.floor(r() * 10 ** (1 + Math.floor(r() * 15))));
     for (const x of values) expect(int(x), String(x)).toBe(JSON.stringify(roundInt(x)));
+  });
+
+  it('prints IV and Greeks to 6 significant digits (whole numbers from a million up): JSON.parse of the text is exactly roundSig(x), within 5e-6 relative, plain decimals', () => {
+    const r = rng(9);
+    const edge = [0, -0, 1, -1, 9.999995, 9.9999949, 0.1, 0.5, 18.5, 1e-9, 1.23456789e-7, 123456.5, 999999.5, 1234567.89, 99.99995, -0.000123456789, 5e-17, 1e-16];
+    const values = [...edge];
+    for (let i = 0; i < 40000; i++) values.push((r() < 0.5 ? -1 : 1) * r() * 10 ** Math.floor(r() * 24 - 16));
+    for (const x of values) {
+      const t = text(writeSigField(out, 0, x, 6));
+      expect(t, String(x)).toMatch(/^-?\d+(\.\d*[1-9])?$/);
+      const back = JSON.parse(t) as number;
+      expect(back, `${x} → ${t}`).toBe(roundSig(x, 6));
+      if (Math.abs(x) >= 1e-16) expect(Math.abs(back - x), `${x} → ${t}`).toBeLessThanOrEqual(Math.abs(x) * 5.000001e-6);
+      // Values of a million and more keep all their integer digits (more than 6 significant).
+      // An exact decimal tie (99.99995) may round either way: one unit of the 6th digit apart at most.
+      if (Math.abs(x) >= 1e-16 && Math.abs(x) < 999999.5) {
+        const unit = 10 ** (Math.floor(Math.log10(Math.abs(x))) - 5);
+        expect(Math.abs(back - Number(x.toPrecision(6))), `${x}: toPrecision ${x.toPrecision(6)} vs ${t}`).toBeLessThanOrEqual(unit * 1.000001);
+      }
+    }
+    expect(text(writeSigField(out, 0, 0.000812345678, 6))).toBe('0.000812346');
+    expect(text(writeSigField(out, 0, -4.2, 6))).toBe('-4.2');
+    expect(text(writeSigField(out, 0, Number.NaN, 6))).toBe('null');
+  });
+
+  it('prints fixed-decimal values (the IV price, the forward) exactly as roundFixed', () => {
+    const r = rng(10);
+    const values = [0, 0.025, 152.125, 152.3000030517578, -3.0005, 24410.5, 1e-4];
+    for (let i = 0; i < 20000; i++) values.push((r() < 0.1 ? -1 : 1) * Math.round(r() * 10 ** Math.floor(r() * 8) * 40) / 40);
+    for (const x of values) {
+      const t = text(writeFixedField(out, 0, x, 3));
+      expect(JSON.parse(t), `${x} → ${t}`).toBe(roundFixed(x, 3));
+      expect(Math.abs(JSON.parse(t) - x)).toBeLessThanOrEqual(0.0005 + 1e-9 * Math.abs(x));
+    }
+    expect(text(writeFixedField(out, 0, 152.125, 3))).toBe('152.125');
+    expect(text(writeFixedField(out, 0, 152.3000030517578, 3))).toBe('152.3');
   });
 
   it('writes null for NaN and for values JSON cannot carry', () => {

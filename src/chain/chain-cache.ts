@@ -168,7 +168,8 @@ export class ChainCache {
   }
 
   /**
-   * The cache key of a body as entity-tag text: market, generation, format. Every field that
+   * The cache key of a body as entity-tag text: market, generation (price + analytics, see
+   * {@link Market.generation}), format. Every field that
    * decides whether a cached body is current belongs here, so a tag changes exactly when the
    * body does.
    */
@@ -185,11 +186,11 @@ export class ChainCache {
    * returned bytes belong to the cache: send or copy them before the next call.
    */
   get(chain: Chain, format: ChainFormat): EncodedChain {
-    const table = this.market.table;
+    const market = this.market;
     const encoder = this.encoders[format];
     const entries = this.entries[format];
     const servedAt = this.now();
-    let generation = table.generation(chain.index);
+    let generation = market.generation(chain.index);
     const cached = entries[chain.index];
     if (cached !== undefined && cached.generation === generation && (cached.servedAt === servedAt || encoder.patchServedAt(cached, servedAt))) {
       this.observer?.hit(format);
@@ -204,7 +205,7 @@ export class ChainCache {
     for (let attempt = 0; attempt < MAX_BUILD_ATTEMPTS; attempt++) {
       built = encoder.encode(this.market, chain, generation, servedAt, reuse);
       reuse = built.bytes;
-      const after = table.generation(chain.index);
+      const after = market.generation(chain.index);
       if (after === generation) {
         entries[chain.index] = built;
         break;

@@ -17,10 +17,15 @@ import * as flatbuffers from 'flatbuffers';
 import { ErrorCodes, OptchainError } from '../errors.js';
 import { FIELD_COUNT } from '../price-table/layout.js';
 import type { Chain } from '../skeleton/types.js';
-import { Chain as FbChain, Leg as FbLeg, Row as FbRow, SpotQuote as FbSpotQuote } from './fbs/chain_generated.js';
+import { F } from '../price-table/layout.js';
+import { AC, AL, copyWords, legOffset } from '../price-table/analytics-layout.js';
+import { ANALYTICS_OFF_CODE } from './analytics-names.js';
+import {
+  Chain as FbChain, ChainAnalytics as FbChainAnalytics, Leg as FbLeg, LegAnalytics as FbLegAnalytics, Row as FbRow, RowAnalytics as FbRowAnalytics, SpotQuote as FbSpotQuote,
+} from './fbs/chain_generated.js';
 import type { Market } from './market.js';
 import { roundPaise } from '../util/round-paise.js';
-import { FIELD_LTP, FIELD_UPDATED_AT, LEG_FIELD_COUNT, roundInt } from './quote-rounding.js';
+import { FIELD_LTP, FIELD_UPDATED_AT, IV_PRICE_DECIMALS, LEG_FIELD_COUNT, roundFixed, roundInt, roundSig } from './quote-rounding.js';
 
 /** `flags` bit 0 of a Leg or SpotQuote: the skeleton lists this contract (schemas/chain.fbs). */
 export const FLAG_LISTED = 1;
@@ -35,7 +40,17 @@ const CE_F64 = (8 + 16) / 8;
 const PE_U32 = (8 + LEG_BYTES) / 4;
 const PE_F64 = (8 + LEG_BYTES + 16) / 8;
 
-if (FbRow.sizeOf() !== ROW_BYTES || FbLeg.sizeOf() !== LEG_BYTES) {
+const ROW_ANA_BYTES = 128;
+const ROW_ANA_F64 = ROW_ANA_BYTES / 8;
+const ROW_ANA_U32 = ROW_ANA_BYTES / 4;
+/** The PE half of a RowAnalytics, in Float64 / Uint32 units. */
+const PE_ANA_F64 = 64 / 8;
+const PE_ANA_U32 = 64 / 4;
+/** Index of prevOi in a full slot copy (for oi_change). */
+const PREV_OI = F.PREV_OI - 1;
+const OI = F.OI - 1;
+
+if (FbRow.sizeOf() !== ROW_BYTES || FbLeg.sizeOf() !== LEG_BYTES || FbRowAnalytics.sizeOf() !== ROW_ANA_BYTES || FbLegAnalytics.sizeOf() !== ROW_ANA_BYTES / 2) {
   // The bulk writer below hard-codes the struct layout; a schema change must update it.
   throw new OptchainError(ErrorCodes.INTERNAL, `schemas/chain.fbs struct sizes changed (Row ${FbRow.sizeOf()}, Leg ${FbLeg.sizeOf()}): update flatbuffers-chain-writer.ts`);
 }
@@ -79,6 +94,10 @@ function interned(s: string): Uint8Array {
 /** Writes Chain tables; holds reused scratch state, so one instance per thread. */
 export class FlatbuffersChainWriter {
   private readonly scratch = new Float64Array(2 * FIELD_COUNT);
+  /** oi − prevOi per leg (2·row + side) of the chain being written, from the rows pass. */
+  private oiChange = new Float64Array(0);
+  /** The chain's analytics block copy (see AnalyticsTable.readChain). */
+  private ana = new Float64Array(0);
   private readonly shared = new Map<Uint8Array, flatbuffers.Offset>();
   private readonly tagOffsets: flatbuffers.Offset[] = [];
   private readonly strings = new WeakMap<Chain, ChainStrings>();
@@ -112,7 +131,20 @@ export class FlatbuffersChainWriter {
     const tags = FbChain.createTagsVector(builder, tagOffsets);
     const tradingDate = this.string(builder, str.tradingDate);
     const spotSegment = str.spotSegment ? this.string(builder, str.spotSegment) : 0;
+    const n = chain.rows.length;
+    if (this.oiChange.length < 2 * n) this.oiChange = new Float64Array(2 * n);
     const rows = this.writeRows(builder, market, chain);
+    const analytics = market.analytics;
+    let hasAna = false;
+    if (analytics !== null) {
+      const words = copyWords(analytics.rows[chain.index]!);
+      if (this.ana.length < words) this.ana = new Float64Array(words);
+      // One consistent copy of the chain's analytics (per-chain seqlock), as the JSON encoder does.
+      analytics.readChain(chain.index, this.ana);
+      hasAna = true;
+    }
+    const rowAnalytics = this.writeRowAnalytics(builder, chain, hasAna);
+    const chainAnalytics = analytics !== null ? writeChainAnalytics(builder, this.ana, analytics.generation(chain.index)) : 0;
 
     FbChain.startChain(builder);
     FbChain.addSymbol(builder, symbol);
@@ -133,7 +165,49 @@ export class FlatbuffersChainWriter {
       FbChain.addSpot(builder, FbSpotQuote.createSpotQuote(builder, u.spot.securityId, FLAG_LISTED, delivered, 0, ltp, updatedAt));
     }
     FbChain.addRows(builder, rows);
+    if (chainAnalytics !== 0) FbChain.addAnalytics(builder, chainAnalytics);
+    FbChain.addRowAnalytics(builder, rowAnalytics);
     return FbChain.endChain(builder);
+  }
+
+  /**
+   * The `row_analytics` vector: per row both legs' IV/Greeks from the block copy (when `hasAna`)
+   * and the oi_change of the rows pass. Same bulk/generic split as {@link writeRows}.
+   */
+  private writeRowAnalytics(builder: flatbuffers.Builder, chain: Chain, hasAna: boolean): flatbuffers.Offset {
+    const n = chain.rows.length;
+    FbChain.startRowAnalyticsVector(builder, n);
+    const internals = builder as unknown as BuilderInternals;
+    if (this.bulkRows && typeof internals.space === 'number') {
+      internals.space -= n * ROW_ANA_BYTES;
+      const bytes = builder.dataBuffer().bytes();
+      const at = bytes.byteOffset + internals.space;
+      if (at % 8 === 0) {
+        const f64 = new Float64Array(bytes.buffer, at, n * ROW_ANA_F64);
+        const u32 = new Uint32Array(bytes.buffer, at, n * ROW_ANA_U32);
+        for (let r = 0; r < n; r++) {
+          const row = chain.rows[r]!;
+          fillLegAnalytics(f64, u32, r * ROW_ANA_F64, r * ROW_ANA_U32, row.ce !== null, hasAna, this.ana, 2 * r, this.oiChange[2 * r]!);
+          fillLegAnalytics(f64, u32, r * ROW_ANA_F64 + PE_ANA_F64, r * ROW_ANA_U32 + PE_ANA_U32, row.pe !== null, hasAna, this.ana, 2 * r + 1, this.oiChange[2 * r + 1]!);
+        }
+        return builder.endVector();
+      }
+      internals.space += n * ROW_ANA_BYTES;
+    }
+    const f64 = new Float64Array(ROW_ANA_F64);
+    const u32 = new Uint32Array(f64.buffer);
+    const i32 = new Int32Array(f64.buffer);
+    for (let r = n - 1; r >= 0; r--) {
+      const row = chain.rows[r]!;
+      fillLegAnalytics(f64, u32, 0, 0, row.ce !== null, hasAna, this.ana, 2 * r, this.oiChange[2 * r]!);
+      fillLegAnalytics(f64, u32, PE_ANA_F64, PE_ANA_U32, row.pe !== null, hasAna, this.ana, 2 * r + 1, this.oiChange[2 * r + 1]!);
+      FbRowAnalytics.createRowAnalytics(
+        builder,
+        i32[0]!, u32[1]!, f64[1]!, f64[2]!, f64[3]!, f64[4]!, f64[5]!, f64[6]!, f64[7]!,
+        i32[PE_ANA_U32]!, u32[PE_ANA_U32 + 1]!, f64[PE_ANA_F64 + 1]!, f64[PE_ANA_F64 + 2]!, f64[PE_ANA_F64 + 3]!, f64[PE_ANA_F64 + 4]!, f64[PE_ANA_F64 + 5]!, f64[PE_ANA_F64 + 6]!, f64[PE_ANA_F64 + 7]!,
+      );
+    }
+    return builder.endVector();
   }
 
   /** A string written once per buffer (interned bytes are compared by identity). */
@@ -186,6 +260,7 @@ export class FlatbuffersChainWriter {
     const table = market.table;
     const s = this.scratch;
     const rows = chain.rows;
+    const oiChange = this.oiChange;
     for (let r = 0; r < rows.length; r++) {
       const row = rows[r]!;
       const fb = r * ROW_F64;
@@ -193,23 +268,27 @@ export class FlatbuffersChainWriter {
       f64[fb] = row.strike;
       const ce = row.ce;
       if (ce) {
-        table.readSlot(ce.slot, s, 0, LEG_FIELD_COUNT);
+        table.readSlot(ce.slot, s, 0, FIELD_COUNT);
+        oiChange[2 * r] = s[OI]! - s[PREV_OI]!;
         u32[ub + CE_U32] = ce.securityId;
         u32[ub + CE_U32 + 1] = ce.lotSize;
         u32[ub + CE_U32 + 2] = FLAG_LISTED;
         u32[ub + CE_U32 + 3] = fillLeg(f64, fb + CE_F64, s, 0);
       } else {
         absentLeg(f64, u32, fb + CE_F64, ub + CE_U32);
+        oiChange[2 * r] = Number.NaN;
       }
       const pe = row.pe;
       if (pe) {
-        table.readSlot(pe.slot, s, 0, LEG_FIELD_COUNT);
+        table.readSlot(pe.slot, s, 0, FIELD_COUNT);
+        oiChange[2 * r + 1] = s[OI]! - s[PREV_OI]!;
         u32[ub + PE_U32] = pe.securityId;
         u32[ub + PE_U32 + 1] = pe.lotSize;
         u32[ub + PE_U32 + 2] = FLAG_LISTED;
         u32[ub + PE_U32 + 3] = fillLeg(f64, fb + PE_F64, s, 0);
       } else {
         absentLeg(f64, u32, fb + PE_F64, ub + PE_U32);
+        oiChange[2 * r + 1] = Number.NaN;
       }
     }
   }
@@ -220,18 +299,27 @@ export class FlatbuffersChainWriter {
     const s = this.scratch;
     const c = new Float64Array(LEG_FIELD_COUNT);
     const p = new Float64Array(LEG_FIELD_COUNT);
+    const oiChange = this.oiChange;
     for (let r = chain.rows.length - 1; r >= 0; r--) {
       const row = chain.rows[r]!;
       let cd = 0;
       let pd = 0;
       if (row.ce) {
-        table.readSlot(row.ce.slot, s, 0, LEG_FIELD_COUNT);
+        table.readSlot(row.ce.slot, s, 0, FIELD_COUNT);
+        oiChange[2 * r] = s[OI]! - s[PREV_OI]!;
         cd = fillLeg(c, 0, s, 0);
-      } else c.fill(Number.NaN);
+      } else {
+        c.fill(Number.NaN);
+        oiChange[2 * r] = Number.NaN;
+      }
       if (row.pe) {
-        table.readSlot(row.pe.slot, s, 0, LEG_FIELD_COUNT);
+        table.readSlot(row.pe.slot, s, 0, FIELD_COUNT);
+        oiChange[2 * r + 1] = s[OI]! - s[PREV_OI]!;
         pd = fillLeg(p, 0, s, 0);
-      } else p.fill(Number.NaN);
+      } else {
+        p.fill(Number.NaN);
+        oiChange[2 * r + 1] = Number.NaN;
+      }
       FbRow.createRow(
         builder, row.strike,
         row.ce ? row.ce.securityId : 0, row.ce ? row.ce.lotSize : 0, row.ce ? FLAG_LISTED : 0, cd,
@@ -271,6 +359,74 @@ function fillLeg(dst: Float64Array, at: number, src: Float64Array, from: number)
   x = src[from + 9]!;
   if (x === x) { d |= 512; dst[at + 9] = roundInt(x); } else dst[at + 9] = Number.NaN;
   return d;
+}
+
+/**
+ * One LegAnalytics at `f`/`u` (Float64 / Uint32 index of its start): code, delivered mask and
+ * the seven doubles, rounded as the JSON prints them. `listed` false: all zero/NaN;
+ * `hasAna` false (analytics off): code ANALYTICS_OFF_CODE and only oi_change.
+ */
+function fillLegAnalytics(f64: Float64Array, u32: Uint32Array, f: number, u: number, listed: boolean, hasAna: boolean, ana: Float64Array, leg: number, oiChange: number): void {
+  if (!listed) {
+    u32[u] = 0;
+    u32[u + 1] = 0;
+    for (let i = 1; i < 8; i++) f64[f + i] = Number.NaN;
+    return;
+  }
+  let d = 0;
+  if (hasAna) {
+    const o = legOffset(leg);
+    u32[u] = ana[o + AL.CODE]! | 0;
+    let x = roundSig(ana[o + AL.IV]!);
+    if (x === x) d |= 1;
+    f64[f + 1] = x;
+    x = roundSig(ana[o + AL.DELTA]!);
+    if (x === x) d |= 2;
+    f64[f + 2] = x;
+    x = roundSig(ana[o + AL.GAMMA]!);
+    if (x === x) d |= 4;
+    f64[f + 3] = x;
+    x = roundSig(ana[o + AL.THETA]!);
+    if (x === x) d |= 8;
+    f64[f + 4] = x;
+    x = roundSig(ana[o + AL.VEGA]!);
+    if (x === x) d |= 16;
+    f64[f + 5] = x;
+    x = roundFixed(ana[o + AL.PRICE]!, IV_PRICE_DECIMALS);
+    if (x === x) d |= 32;
+    f64[f + 6] = x;
+  } else {
+    u32[u] = ANALYTICS_OFF_CODE;
+    for (let i = 1; i < 7; i++) f64[f + i] = Number.NaN;
+  }
+  const oc = roundInt(oiChange);
+  if (oc === oc) d |= 64;
+  f64[f + 7] = oc;
+  u32[u + 1] = d;
+}
+
+/** The ChainAnalytics table from a block copy, rounded as the JSON prints it. */
+function writeChainAnalytics(builder: flatbuffers.Builder, a: Float64Array, generation: number): flatbuffers.Offset {
+  return FbChainAnalytics.createChainAnalytics(
+    builder,
+    generation,
+    roundInt(a[AC.PRICE_GENERATION - 1]!),
+    roundInt(a[AC.COMPUTED_AT - 1]!),
+    roundInt(a[AC.AS_OF - 1]!),
+    roundSig(a[AC.T - 1]!, 10),
+    roundFixed(a[AC.FORWARD - 1]!, IV_PRICE_DECIMALS),
+    a[AC.FORWARD_SOURCE - 1]! | 0,
+    roundInt(a[AC.PARITY_PAIRS - 1]!),
+    roundPaise(a[AC.ATM_STRIKE - 1]!),
+    roundSig(a[AC.ATM_IV - 1]!),
+    roundSig(a[AC.PCR_OI - 1]!),
+    roundSig(a[AC.PCR_VOLUME - 1]!),
+    roundPaise(a[AC.MAX_PAIN - 1]!),
+    roundInt(a[AC.CE_OI - 1]!),
+    roundInt(a[AC.PE_OI - 1]!),
+    roundInt(a[AC.CE_OI_CHANGE - 1]!),
+    roundInt(a[AC.PE_OI_CHANGE - 1]!),
+  );
 }
 
 /** A side the skeleton does not list: every byte written (the reused builder holds stale data). */

@@ -12,6 +12,8 @@
  */
 import { roundPaise } from '../util/round-paise.js';
 
+import { POW10, sigDecimals } from './quote-rounding.js';
+
 const enc = new TextEncoder();
 
 /** Upper bound of the bytes one number (or `null`) takes: sign, 16 digits, point, 2 decimals, or String(x) ≤ 24. */
@@ -171,4 +173,49 @@ export function patchUint(out: Uint8Array, pos: number, n: number, width: number
   if (!Number.isSafeInteger(n) || n < 0 || digitCount(n) !== width) return false;
   writeUint(out, pos, n);
   return true;
+}
+
+/**
+ * Writes `s / 10^dec` for an integer `s` ≥ 0 (negative when `neg`), shortest: trailing zeros
+ * of the fraction dropped. The text parses to exactly `s / 10^dec` (both exact doubles, one
+ * correctly rounded division), which is what roundSig / roundFixed return.
+ */
+function writeScaled(out: Uint8Array, pos: number, neg: boolean, s: number, dec: number): number {
+  if (!(s <= 9007199254740991)) return writeSlow(out, pos, (neg ? -s : s) / POW10[dec]!);
+  if (s === 0) {
+    out[pos] = 48;
+    return pos + 1;
+  }
+  if (neg) out[pos++] = 45;
+  if (dec === 0) return writeUint(out, pos, s);
+  const p = POW10[dec]!;
+  const ip = Math.floor(s / p);
+  let frac = s - ip * p;
+  pos = writeUint(out, pos, ip);
+  if (frac === 0) return pos;
+  while (frac % 10 === 0) {
+    frac /= 10;
+    dec--;
+  }
+  out[pos++] = 46;
+  for (let z = dec - digitCount(frac); z > 0; z--) out[pos++] = 48;
+  return writeUint(out, pos, frac);
+}
+
+/** IV and Greeks: NaN → `null`, else `x` to `sig` significant digits, exactly `roundSig(x, sig)`. */
+export function writeSigField(out: Uint8Array, pos: number, x: number, sig: number): number {
+  if (x !== x) return writeNull(out, pos);
+  if (x === 0) return writeScaled(out, pos, false, 0, 0);
+  const a = x < 0 ? -x : x;
+  const dec = sigDecimals(a, sig);
+  const s = Math.round(a * POW10[dec]!);
+  return writeScaled(out, pos, x < 0 && s !== 0, s, dec);
+}
+
+/** NaN → `null`, else `x` to `dec` decimal places, exactly `roundFixed(x, dec)`. */
+export function writeFixedField(out: Uint8Array, pos: number, x: number, dec: number): number {
+  if (x !== x) return writeNull(out, pos);
+  const a = x < 0 ? -x : x;
+  const s = Math.round(a * POW10[dec]!);
+  return writeScaled(out, pos, x < 0 && s !== 0, s, dec);
 }

@@ -10,8 +10,12 @@
  * @module
  */
 import type { Chain } from '../skeleton/types.js';
-import { FIELD_COUNT } from '../price-table/layout.js';
+import { FIELD_COUNT, F } from '../price-table/layout.js';
 import type { PriceTable } from '../price-table/price-table.js';
+import type { AnalyticsTable } from '../price-table/analytics-table.js';
+import { AC, AL, copyWords, legOffset } from '../price-table/analytics-layout.js';
+import { ANALYTICS_SIG_DIGITS, IV_PRICE_DECIMALS } from './quote-rounding.js';
+import { forwardSourceName, ivFromName, ivNullReasonName } from './analytics-names.js';
 import { CONTENT_TYPES, copyInto, type ChainEncoder, type EncodedChain } from './chain-encoder.js';
 import {
   MAX_NUMBER_BYTES,
@@ -20,11 +24,13 @@ import {
   patchUint,
   utf8,
   writeBytes,
+  writeFixedField,
   writeIntField,
   writePriceField,
+  writeSigField,
 } from './json-bytes.js';
 import type { Market } from './market.js';
-import { FIELD_LTP, FIELD_UPDATED_AT, LEG_FIELD_COUNT } from './quote-rounding.js';
+import { FIELD_LTP, FIELD_UPDATED_AT } from './quote-rounding.js';
 
 /**
  * The static bytes of one chain, plus the rendered bytes of each leg keyed by the slot's
@@ -51,6 +57,12 @@ interface JsonTemplate {
   readonly legBytes: (Uint8Array | undefined)[];
   /** Leg cache storage, LEG_MAX_BYTES per leg, allocated on first use. */
   arena: Uint8Array | null;
+  /** Analytics cache: the table and block version the legs' analytics bytes were rendered from (-1 = none). */
+  anaTable: AnalyticsTable | null;
+  anaVersion: number;
+  /** Analytics cache: each leg's rendered IV/Greeks keys (views into `anaArena`). */
+  readonly anaBytes: (Uint8Array | undefined)[];
+  anaArena: Uint8Array | null;
 }
 
 const K_SERVED_AT = compileLiteral(',"servedAt":');
@@ -65,11 +77,44 @@ const K_OI = compileLiteral(',"oi":');
 const K_PREV_CLOSE = compileLiteral(',"prevClose":');
 const K_LTT = compileLiteral(',"ltt":');
 const K_UPDATED_AT = compileLiteral(',"updatedAt":');
+const K_OI_CHANGE = compileLiteral(',"oiChange":');
+const K_IV = compileLiteral(',"iv":');
+const K_DELTA = compileLiteral(',"delta":');
+const K_GAMMA = compileLiteral(',"gamma":');
+const K_THETA = compileLiteral(',"theta":');
+const K_VEGA = compileLiteral(',"vega":');
+const K_IV_PRICE = compileLiteral(',"ivPrice":');
+const K_IV_FROM = compileLiteral(',"ivFrom":');
+const K_IV_NULL = compileLiteral(',"ivNullReason":');
+const K_ANALYTICS = compileLiteral(',"analytics":{"generation":');
+const K_ANALYTICS_NULL = compileLiteral(',"analytics":null');
+const K_A_PRICE_GEN = compileLiteral(',"priceGeneration":');
+const K_A_COMPUTED_AT = compileLiteral(',"computedAt":');
+const K_A_AS_OF = compileLiteral(',"asOf":');
+const K_A_T = compileLiteral(',"yearsToExpiry":');
+const K_A_FORWARD = compileLiteral(',"forward":');
+const K_A_FORWARD_SOURCE = compileLiteral(',"forwardSource":');
+const K_A_PARITY_PAIRS = compileLiteral(',"parityPairs":');
+const K_A_ATM_STRIKE = compileLiteral(',"atmStrike":');
+const K_A_ATM_IV = compileLiteral(',"atmIv":');
+const K_A_PCR_OI = compileLiteral(',"pcrOi":');
+const K_A_PCR_VOLUME = compileLiteral(',"pcrVolume":');
+const K_A_MAX_PAIN = compileLiteral(',"maxPain":');
+const K_A_CE_OI = compileLiteral(',"ceOi":');
+const K_A_PE_OI = compileLiteral(',"peOi":');
+const K_A_CE_OI_CHANGE = compileLiteral(',"ceOiChange":');
+const K_A_PE_OI_CHANGE = compileLiteral(',"peOiChange":');
+/** Every leg's analytics keys while analytics are off (OPTCHAIN_ANALYTICS=off). */
+const OFF_LEG = utf8(',"iv":null,"delta":null,"gamma":null,"theta":null,"vega":null,"ivPrice":null,"ivFrom":null,"ivNullReason":"off"');
 
 /** Bytes of the keys of one leg after `"ltp":`, plus the closing brace. */
-const LEG_KEY_BYTES = ',"bid":,"ask":,"bidQty":,"askQty":,"volume":,"oi":,"prevClose":,"ltt":,"updatedAt":}'.length;
-/** Upper bound of one leg's values and keys after its head. */
-const LEG_MAX_BYTES = LEG_KEY_BYTES + 10 * MAX_NUMBER_BYTES;
+const LEG_KEY_BYTES = ',"bid":,"ask":,"bidQty":,"askQty":,"volume":,"oi":,"prevClose":,"ltt":,"updatedAt":,"oiChange":}'.length;
+/** Upper bound of one leg's quote values and keys after its head. */
+const LEG_MAX_BYTES = LEG_KEY_BYTES + 11 * MAX_NUMBER_BYTES;
+/** Upper bound of one leg's analytics keys and values (the longest reason name is 15 bytes). */
+const ANA_MAX_BYTES = OFF_LEG.length + 6 * MAX_NUMBER_BYTES + 24;
+/** Upper bound of the chain's `"analytics":{…}` object. */
+const ANA_CHAIN_MAX_BYTES = 320 + 16 * MAX_NUMBER_BYTES;
 
 /** Options of a {@link JsonChainEncoder}. */
 export interface JsonChainEncoderOptions {
@@ -96,6 +141,8 @@ export class JsonChainEncoder implements ChainEncoder {
   readonly contentType = CONTENT_TYPES.json;
   private out: Uint8Array;
   private readonly scratch = new Float64Array(FIELD_COUNT);
+  /** A chain's analytics block copy (grown to the largest chain seen). */
+  private ana = new Float64Array(0);
   private readonly templates = new WeakMap<Chain, JsonTemplate>();
   private readonly legCache: boolean;
 
@@ -129,33 +176,61 @@ export class JsonChainEncoder implements ChainEncoder {
     } else {
       pos = K_SPOT_NULL(out, pos);
     }
+    const analytics = market.analytics;
+    // One consistent copy of the chain's analytics (a per-chain seqlock): every leg's IV
+    // below belongs to the forward and ATM figures printed here.
+    let anaVersion = -1;
+    let anaCached = false;
+    if (analytics !== null) {
+      const words = copyWords(analytics.rows[chain.index]!);
+      if (this.ana.length < words) this.ana = new Float64Array(words);
+      anaVersion = analytics.readChain(chain.index, this.ana);
+      anaCached = cacheLegs && anaVersion >= 0 && t.anaTable === analytics && t.anaVersion === anaVersion;
+      if (!anaCached) {
+        t.anaTable = analytics;
+        t.anaVersion = -1;
+      }
+      out = this.ensure(pos, pos + ANA_CHAIN_MAX_BYTES);
+      pos = K_ANALYTICS(out, pos);
+      pos = writeIntField(out, pos, analytics.generation(chain.index));
+      pos = writeChainAnalytics(out, pos, this.ana);
+    } else {
+      out = this.ensure(pos, pos + 32);
+      pos = K_ANALYTICS_NULL(out, pos);
+    }
+    const ana = this.ana;
     pos = K_ROWS(out, pos);
     const rows = t.rowHead.length;
     for (let r = 0; r < rows; r++) {
       const rowHead = t.rowHead[r]!;
       const peHead = t.peHead[r]!;
-      const need = pos + rowHead.length + peHead.length + 2 * LEG_MAX_BYTES + 4;
+      const need = pos + rowHead.length + peHead.length + 2 * (LEG_MAX_BYTES + ANA_MAX_BYTES) + 4;
       if (need > out.length) out = this.ensure(pos, need);
       pos = writeBytes(out, pos, rowHead);
       const ce = t.ceSlot[r]!;
       if (ce >= 0) {
         if (cacheLegs) pos = writeCachedLeg(out, pos, table, t, 2 * r, ce, scratch);
         else {
-          table.readSlot(ce, scratch, 0, LEG_FIELD_COUNT);
+          table.readSlot(ce, scratch, 0, FIELD_COUNT);
           pos = writeLeg(out, pos, scratch);
         }
+        pos = analytics === null ? writeBytes(out, pos, OFF_LEG) : writeLegAnalytics(out, pos, t, 2 * r, ana, anaCached, anaVersion >= 0 && cacheLegs);
+        out[pos++] = 125;
       }
       pos = writeBytes(out, pos, peHead);
       const pe = t.peSlot[r]!;
       if (pe >= 0) {
         if (cacheLegs) pos = writeCachedLeg(out, pos, table, t, 2 * r + 1, pe, scratch);
         else {
-          table.readSlot(pe, scratch, 0, LEG_FIELD_COUNT);
+          table.readSlot(pe, scratch, 0, FIELD_COUNT);
           pos = writeLeg(out, pos, scratch);
         }
+        pos = analytics === null ? writeBytes(out, pos, OFF_LEG) : writeLegAnalytics(out, pos, t, 2 * r + 1, ana, anaCached, anaVersion >= 0 && cacheLegs);
+        out[pos++] = 125;
       }
       out[pos++] = 125; // } of the row
     }
+    if (analytics !== null && !anaCached && anaVersion >= 0 && cacheLegs) t.anaVersion = anaVersion;
     out = this.ensure(pos, pos + 2);
     out[pos++] = 93; // ]
     out[pos++] = 125; // }
@@ -198,7 +273,7 @@ export class JsonChainEncoder implements ChainEncoder {
 function writeCachedLeg(out: Uint8Array, pos: number, table: PriceTable, t: JsonTemplate, i: number, slot: number, scratch: Float64Array): number {
   const v = table.version(slot);
   if (v === t.legVersion[i] && (v & 1) === 0) return writeBytes(out, pos, t.legBytes[i]!);
-  table.readSlot(slot, scratch, 0, LEG_FIELD_COUNT);
+  table.readSlot(slot, scratch, 0, FIELD_COUNT);
   const start = pos;
   pos = writeLeg(out, pos, scratch);
   // Only a read that began and ended at the same even version describes that version.
@@ -212,7 +287,7 @@ function writeCachedLeg(out: Uint8Array, pos: number, table: PriceTable, t: Json
   return pos;
 }
 
-/** Writes a leg's values after its head (which ends in `"ltp":`), then `}`. */
+/** Writes a leg's quote values after its head (which ends in `"ltp":`), up to `oiChange` (no `}`: the analytics keys follow). */
 function writeLeg(out: Uint8Array, pos: number, f: Float64Array): number {
   pos = writePriceField(out, pos, f[0]!);
   pos = K_BID(out, pos);
@@ -233,8 +308,81 @@ function writeLeg(out: Uint8Array, pos: number, f: Float64Array): number {
   pos = writeIntField(out, pos, f[8]!);
   pos = K_UPDATED_AT(out, pos);
   pos = writeIntField(out, pos, f[9]!);
+  pos = K_OI_CHANGE(out, pos);
+  // Today's OI against the previous session's closing OI (the Prev Close packet, dhan-protocol.md §2 "Prev Close"); null when either is missing.
+  return writeIntField(out, pos, f[6]! - f[F.PREV_OI - 1]!);
+}
+
+/** The chain's analytics fields after `"generation":N` (copy-shaped block `a`), then `}`. */
+function writeChainAnalytics(out: Uint8Array, pos: number, a: Float64Array): number {
+  pos = K_A_PRICE_GEN(out, pos);
+  pos = writeIntField(out, pos, a[AC.PRICE_GENERATION - 1]!);
+  pos = K_A_COMPUTED_AT(out, pos);
+  pos = writeIntField(out, pos, a[AC.COMPUTED_AT - 1]!);
+  pos = K_A_AS_OF(out, pos);
+  pos = writeIntField(out, pos, a[AC.AS_OF - 1]!);
+  pos = K_A_T(out, pos);
+  pos = writeSigField(out, pos, a[AC.T - 1]!, 10);
+  pos = K_A_FORWARD(out, pos);
+  pos = writeFixedField(out, pos, a[AC.FORWARD - 1]!, IV_PRICE_DECIMALS);
+  pos = K_A_FORWARD_SOURCE(out, pos);
+  pos = writeBytes(out, pos, forwardSourceName(a[AC.FORWARD_SOURCE - 1]!));
+  pos = K_A_PARITY_PAIRS(out, pos);
+  pos = writeIntField(out, pos, a[AC.PARITY_PAIRS - 1]!);
+  pos = K_A_ATM_STRIKE(out, pos);
+  pos = writePriceField(out, pos, a[AC.ATM_STRIKE - 1]!);
+  pos = K_A_ATM_IV(out, pos);
+  pos = writeSigField(out, pos, a[AC.ATM_IV - 1]!, ANALYTICS_SIG_DIGITS);
+  pos = K_A_PCR_OI(out, pos);
+  pos = writeSigField(out, pos, a[AC.PCR_OI - 1]!, ANALYTICS_SIG_DIGITS);
+  pos = K_A_PCR_VOLUME(out, pos);
+  pos = writeSigField(out, pos, a[AC.PCR_VOLUME - 1]!, ANALYTICS_SIG_DIGITS);
+  pos = K_A_MAX_PAIN(out, pos);
+  pos = writePriceField(out, pos, a[AC.MAX_PAIN - 1]!);
+  pos = K_A_CE_OI(out, pos);
+  pos = writeIntField(out, pos, a[AC.CE_OI - 1]!);
+  pos = K_A_PE_OI(out, pos);
+  pos = writeIntField(out, pos, a[AC.PE_OI - 1]!);
+  pos = K_A_CE_OI_CHANGE(out, pos);
+  pos = writeIntField(out, pos, a[AC.CE_OI_CHANGE - 1]!);
+  pos = K_A_PE_OI_CHANGE(out, pos);
+  pos = writeIntField(out, pos, a[AC.PE_OI_CHANGE - 1]!);
   out[pos] = 125;
   return pos + 1;
+}
+
+/**
+ * Leg `i`'s analytics keys from the block copy `a`, or its bytes rendered at the same block
+ * version by an earlier build (`cached`). `store`: keep what is rendered for the next build.
+ */
+function writeLegAnalytics(out: Uint8Array, pos: number, t: JsonTemplate, i: number, a: Float64Array, cached: boolean, store: boolean): number {
+  if (cached) return writeBytes(out, pos, t.anaBytes[i]!);
+  const start = pos;
+  const o = legOffset(i);
+  const code = a[o + AL.CODE]!;
+  pos = K_IV(out, pos);
+  pos = writeSigField(out, pos, a[o + AL.IV]!, ANALYTICS_SIG_DIGITS);
+  pos = K_DELTA(out, pos);
+  pos = writeSigField(out, pos, a[o + AL.DELTA]!, ANALYTICS_SIG_DIGITS);
+  pos = K_GAMMA(out, pos);
+  pos = writeSigField(out, pos, a[o + AL.GAMMA]!, ANALYTICS_SIG_DIGITS);
+  pos = K_THETA(out, pos);
+  pos = writeSigField(out, pos, a[o + AL.THETA]!, ANALYTICS_SIG_DIGITS);
+  pos = K_VEGA(out, pos);
+  pos = writeSigField(out, pos, a[o + AL.VEGA]!, ANALYTICS_SIG_DIGITS);
+  pos = K_IV_PRICE(out, pos);
+  pos = writeFixedField(out, pos, a[o + AL.PRICE]!, IV_PRICE_DECIMALS);
+  pos = K_IV_FROM(out, pos);
+  pos = writeBytes(out, pos, ivFromName(code));
+  pos = K_IV_NULL(out, pos);
+  pos = writeBytes(out, pos, ivNullReasonName(code));
+  if (store) {
+    const arena = (t.anaArena ??= new Uint8Array(t.legVersion.length * ANA_MAX_BYTES));
+    const at = i * ANA_MAX_BYTES;
+    arena.set(out.subarray(start, pos), at);
+    t.anaBytes[i] = arena.subarray(at, at + (pos - start));
+  }
+  return pos;
 }
 
 function buildTemplate(market: Market, chain: Chain): JsonTemplate {
@@ -261,5 +409,6 @@ function buildTemplate(market: Market, chain: Chain): JsonTemplate {
   return {
     head, spotHead, spotSlot: u.spot ? u.spot.slot : -1, rowHead, peHead, ceSlot, peSlot,
     table: null, legVersion: new Int32Array(2 * n).fill(-1), legBytes: new Array<Uint8Array | undefined>(2 * n), arena: null,
+    anaTable: null, anaVersion: -1, anaBytes: new Array<Uint8Array | undefined>(2 * n), anaArena: null,
   };
 }

@@ -7,21 +7,24 @@
  * @module
  */
 import { ErrorCodes, OptchainError } from '../errors.js';
+import type { AnalyticsTable } from '../price-table/analytics-table.js';
 import type { PriceTable } from '../price-table/price-table.js';
 import { SkeletonIndex } from '../skeleton/skeleton-index.js';
 import type { Skeleton } from '../skeleton/types.js';
 
-/** An immutable (skeleton, lookups, price table) triple. */
+/** An immutable (skeleton, lookups, price table, analytics table) set. */
 export class Market {
   readonly skeleton: Skeleton;
   readonly index: SkeletonIndex;
   readonly table: PriceTable;
+  /** The analytics worker's table (issue 13); null when analytics are off (OPTCHAIN_ANALYTICS=off). */
+  readonly analytics: AnalyticsTable | null;
 
   /**
    * Throws PRICE_TABLE_LAYOUT when the table has fewer slots or generation counters than the
    * skeleton needs (a table allocated for another skeleton).
    */
-  constructor(skeleton: Skeleton, table: PriceTable, index?: SkeletonIndex) {
+  constructor(skeleton: Skeleton, table: PriceTable, index?: SkeletonIndex, analytics: AnalyticsTable | null = null) {
     if (table.slots < skeleton.slotCount || table.chains < skeleton.chains.length) {
       throw new OptchainError(
         ErrorCodes.PRICE_TABLE_LAYOUT,
@@ -31,8 +34,23 @@ export class Market {
     if (index && index.skeleton !== skeleton) {
       throw new OptchainError(ErrorCodes.PRICE_TABLE_LAYOUT, 'skeleton index belongs to another skeleton');
     }
+    if (analytics && analytics.chains !== skeleton.chains.length) {
+      throw new OptchainError(ErrorCodes.PRICE_TABLE_LAYOUT, `analytics table has ${analytics.chains} chains, skeleton ${skeleton.tradingDate} has ${skeleton.chains.length}`);
+    }
     this.skeleton = skeleton;
     this.table = table;
     this.index = index ?? new SkeletonIndex(skeleton);
+    this.analytics = analytics;
+  }
+
+  /**
+   * The generation of chain `c` as bodies carry it (contract §5 `generation`, the cache key):
+   * the price generation plus the analytics generation. Both only grow, so the sum grows
+   * whenever either does, and two reads with equal sums saw equal pairs: equal generation ⇒
+   * equal body apart from servedAt, with the Greeks included.
+   */
+  generation(c: number): number {
+    const a = this.analytics;
+    return a === null ? this.table.generation(c) : this.table.generation(c) + a.generation(c);
   }
 }

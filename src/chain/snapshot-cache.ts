@@ -83,7 +83,7 @@ export interface SnapshotPeek {
 }
 
 interface Entry {
-  readonly gens: Int32Array;
+  readonly gens: Float64Array;
   /** performance.now() when the build finished, and its busy time (ms). */
   readonly builtAt: number;
   readonly busyMs: number;
@@ -140,11 +140,11 @@ export class SnapshotCache {
   etag(setKey: string, chains: readonly Chain[], encoding: ContentEncoding | 'identity'): string {
     const e = this.usable(setKey, chains);
     if (e !== undefined) return encoding === 'identity' ? e.identity.etag : this.withCoding(e.identity.etag, encoding);
-    const table = this.chainCache.market.table;
+    const market = this.chainCache.market;
     let h1 = 0x811c9dc5;
     let h2 = 0x01000193;
     for (let i = 0; i < chains.length; i++) {
-      const g = table.generation(chains[i]!.index);
+      const g = market.generation(chains[i]!.index);
       h1 = Math.imul(h1 ^ g, 0x01000193) >>> 0;
       h2 = (Math.imul(h2, 31) + g + i) >>> 0;
     }
@@ -251,8 +251,8 @@ export class SnapshotCache {
   private current(setKey: string, chains: readonly Chain[]): Entry | undefined {
     const e = this.entries.get(setKey);
     if (e === undefined || e.gens.length !== chains.length) return undefined;
-    const table = this.chainCache.market.table;
-    for (let i = 0; i < chains.length; i++) if (table.generation(chains[i]!.index) !== e.gens[i]) return undefined;
+    const market = this.chainCache.market;
+    for (let i = 0; i < chains.length; i++) if (market.generation(chains[i]!.index) !== e.gens[i]) return undefined;
     return e;
   }
 
@@ -307,7 +307,7 @@ export class SnapshotCache {
     // copy them once into the message. No yield here: a cached body's memory is reused by
     // its next rebuild, so the references must not outlive this pass.
     const bodies: Uint8Array[] = new Array<Uint8Array>(chains.length);
-    const gens = new Int32Array(chains.length);
+    const gens = new Float64Array(chains.length);
     let h1 = 0x811c9dc5;
     let h2 = 0x01000193;
     for (let i = 0; i < chains.length; i++) {

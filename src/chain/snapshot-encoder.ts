@@ -32,13 +32,12 @@ export class SnapshotEncoder {
    */
   encode(market: Market, chains: readonly Chain[], servedAt: number): Uint8Array {
     const b = this.builder;
-    const table = market.table;
     b.clear();
     this.writer.begin();
     const offsets = this.offsets;
     offsets.length = 0;
     for (const chain of chains) {
-      offsets.push(this.writer.writeChain(b, market, chain, table.generation(chain.index), servedAt));
+      offsets.push(this.writer.writeChain(b, market, chain, market.generation(chain.index), servedAt));
     }
     const chainsVector = FbSnapshot.createChainsVector(b, offsets);
     const tradingDate = b.createString(market.skeleton.tradingDate);

@@ -9,9 +9,12 @@
  * @module
  */
 import * as flatbuffers from 'flatbuffers';
-import { Chain as FbChain, Leg as FbLeg, Row as FbRow, Snapshot as FbSnapshot, SpotQuote as FbSpotQuote } from '../chain/fbs/chain_generated.js';
+import { forwardSourceString, ivFromString, ivNullReasonString } from '../chain/analytics-names.js';
+import {
+  Chain as FbChain, ChainAnalytics as FbChainAnalytics, Leg as FbLeg, LegAnalytics as FbLegAnalytics, Row as FbRow, RowAnalytics as FbRowAnalytics, Snapshot as FbSnapshot, SpotQuote as FbSpotQuote,
+} from '../chain/fbs/chain_generated.js';
 import { OptchainClientError } from './client-error.js';
-import type { ChainJson, LegJson, RowJson, SnapshotJson, SpotJson } from './types.js';
+import type { ChainAnalyticsJson, ChainJson, LegJson, RowJson, SnapshotJson, SpotJson } from './types.js';
 
 /** `flags` bit 0 of a Leg/SpotQuote (schemas/chain.fbs). */
 const FLAG_LISTED = 1;
@@ -47,7 +50,47 @@ function num(x: number): number | null {
   return x === x ? x : null;
 }
 
-function leg(l: FbLeg): LegJson | null {
+/** A leg's analytics keys; a buffer without `row_analytics` (an older server) reads as not computed. */
+function legAnalytics(a: FbLegAnalytics | null): Pick<LegJson, 'oiChange' | 'iv' | 'delta' | 'gamma' | 'theta' | 'vega' | 'ivPrice' | 'ivFrom' | 'ivNullReason'> {
+  if (a === null) return { oiChange: null, iv: null, delta: null, gamma: null, theta: null, vega: null, ivPrice: null, ivFrom: null, ivNullReason: 'pending' };
+  const code = a.code();
+  return {
+    oiChange: num(a.oiChange()),
+    iv: num(a.iv()),
+    delta: num(a.delta()),
+    gamma: num(a.gamma()),
+    theta: num(a.theta()),
+    vega: num(a.vega()),
+    ivPrice: num(a.ivPrice()),
+    ivFrom: ivFromString(code),
+    ivNullReason: ivNullReasonString(code),
+  };
+}
+
+function chainAnalytics(a: FbChainAnalytics | null): ChainAnalyticsJson | null {
+  if (a === null) return null;
+  return {
+    generation: a.generation(),
+    priceGeneration: num(a.priceGeneration()),
+    computedAt: num(a.computedAt()),
+    asOf: num(a.asOf()),
+    yearsToExpiry: num(a.yearsToExpiry()),
+    forward: num(a.forward()),
+    forwardSource: forwardSourceString(a.forwardSource()),
+    parityPairs: num(a.parityPairs()),
+    atmStrike: num(a.atmStrike()),
+    atmIv: num(a.atmIv()),
+    pcrOi: num(a.pcrOi()),
+    pcrVolume: num(a.pcrVolume()),
+    maxPain: num(a.maxPain()),
+    ceOi: num(a.ceOi()),
+    peOi: num(a.peOi()),
+    ceOiChange: num(a.ceOiChange()),
+    peOiChange: num(a.peOiChange()),
+  };
+}
+
+function leg(l: FbLeg, a: FbLegAnalytics | null): LegJson | null {
   if (!(l.flags() & FLAG_LISTED)) return null;
   return {
     securityId: l.securityId(),
@@ -62,6 +105,7 @@ function leg(l: FbLeg): LegJson | null {
     prevClose: num(l.prevClose()),
     ltt: num(l.ltt()),
     updatedAt: num(l.updatedAt()),
+    ...legAnalytics(a),
   };
 }
 
@@ -85,12 +129,18 @@ export function chainFromFlatbuffer(c: FbChain): ChainJson {
   const row = new FbRow();
   const ce = new FbLeg();
   const pe = new FbLeg();
+  const ra = new FbRowAnalytics();
+  const cea = new FbLegAnalytics();
+  const pea = new FbLegAnalytics();
   const n = c.rowsLength();
+  const withAnalytics = c.rowAnalyticsLength() === n;
   for (let i = 0; i < n; i++) {
     c.rows(i, row);
-    rows.push({ strike: row.strike(), ce: leg(row.ce(ce)!), pe: leg(row.pe(pe)!) });
+    const a = withAnalytics ? c.rowAnalytics(i, ra) : null;
+    rows.push({ strike: row.strike(), ce: leg(row.ce(ce)!, a ? a.ce(cea) : null), pe: leg(row.pe(pe)!, a ? a.pe(pea) : null) });
   }
-  return { symbol, exchange, expiry, tags, tradingDate, generation: c.generation(), servedAt: c.servedAt(), spot, rows };
+  const analytics = chainAnalytics(c.analytics());
+  return { symbol, exchange, expiry, tags, tradingDate, generation: c.generation(), servedAt: c.servedAt(), spot, analytics, rows };
 }
 
 /** Decodes a FlatBuffers chain body (root `Chain`, identifier "OCHN"). */

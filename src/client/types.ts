@@ -21,6 +21,61 @@ export interface LegJson {
   ltt: number | null;
   /** Server receive time, Unix ms. */
   updatedAt: number | null;
+  /** OI now minus the previous session's closing OI; null when either is unknown. */
+  oiChange: number | null;
+  /** Implied volatility in percent (Black-76 on the chain's forward); null with {@link ivNullReason}. */
+  iv: number | null;
+  /** ∂V/∂S (S = forward × discount factor). */
+  delta: number | null;
+  /** ∂²V/∂S², per rupee. */
+  gamma: number | null;
+  /** Rupees per calendar day (negative = the option loses value). */
+  theta: number | null;
+  /** Rupees per one vol point. */
+  vega: number | null;
+  /** The option price the IV was solved from, rupees (3 dp: a mid may be a half paisa). */
+  ivPrice: number | null;
+  /** What `ivPrice` is: the two-sided quote's mid when its spread is sane, else the LTP; null when not solved. */
+  ivFrom: 'mid' | 'ltp' | null;
+  /** Why `iv` is null; null when it is not. */
+  ivNullReason: IvNullReason | null;
+}
+
+/** Why a leg has no IV (src/analytics reason codes; `off` = the server runs with OPTCHAIN_ANALYTICS=off). */
+export type IvNullReason = 'pending' | 'noPrice' | 'belowIntrinsic' | 'aboveUpperBound' | 'expired' | 'noForward' | 'noTimeValue' | 'off';
+
+/** A chain's analytics (issue 13), computed by the analytics worker off the request path. */
+export interface ChainAnalyticsJson {
+  /** How many times the chain's analytics were published (part of the chain's `generation`). */
+  generation: number;
+  /** The chain's price generation the computation read (the ticks it reflects); null before the first. */
+  priceGeneration: number | null;
+  /** Wall-clock Unix ms the computation was published. */
+  computedAt: number | null;
+  /** Market-clock Unix ms the time to expiry was measured at (the simulator's clock in sim mode). */
+  asOf: number | null;
+  /** Years (ACT/365) to 15:30 IST of the expiry day. */
+  yearsToExpiry: number | null;
+  /** The forward of (underlying, expiry), rupees. */
+  forward: number | null;
+  /** `parity`: median put-call parity over strikes near the money; `spot`: spot × e^{rT}; null: no forward. */
+  forwardSource: 'parity' | 'spot' | null;
+  /** Strikes the parity median used (0 unless forwardSource is parity). */
+  parityPairs: number | null;
+  atmStrike: number | null;
+  /** Percent. */
+  atmIv: number | null;
+  /** Σ PE OI / Σ CE OI. */
+  pcrOi: number | null;
+  /** Σ PE volume / Σ CE volume. */
+  pcrVolume: number | null;
+  /** The strike minimising the total intrinsic payout to option holders, by OI. */
+  maxPain: number | null;
+  ceOi: number | null;
+  peOi: number | null;
+  /** Change from the previous session's closing OI, over legs where both are known. */
+  ceOiChange: number | null;
+  peOiChange: number | null;
 }
 
 /** One strike; a side is `null` only where the skeleton lists no such contract. */
@@ -49,6 +104,8 @@ export interface ChainJson {
   servedAt: number;
   /** `null` only when the skeleton has no spot for the underlying. */
   spot: SpotJson | null;
+  /** `null` only when the server runs with OPTCHAIN_ANALYTICS=off. */
+  analytics: ChainAnalyticsJson | null;
   rows: RowJson[];
 }
 

@@ -132,7 +132,7 @@ mutate_prev_close(value:number):boolean {
 }
 
 /**
- * Last trade time, true Unix seconds (dhan-protocol.md §2.9).
+ * Last trade time, true Unix seconds (docs/dhan-protocol.md §2.9).
  */
 ltt():number {
   return this.bb!.readFloat64(this.bb_pos + 80);
@@ -341,7 +341,600 @@ static createSpotQuote(builder:flatbuffers.Builder, security_id: number, flags: 
 }
 
 /**
- * One (underlying, expiry) chain; field meanings as in the chain JSON of contract §5.
+ * IV, Greeks and OI change of one leg (64 bytes), beside the leg's `Leg` in `rows`.
+ */
+export class LegAnalytics {
+  bb: flatbuffers.ByteBuffer|null = null;
+  bb_pos = 0;
+  __init(i:number, bb:flatbuffers.ByteBuffer):LegAnalytics {
+  this.bb_pos = i;
+  this.bb = bb;
+  return this;
+}
+
+/**
+ * > 0: IV solved, from 1 mid or 2 ltp (JSON ivFrom). ≤ 0: IV and Greeks null, because
+ * 0 pending, -1 noPrice, -2 belowIntrinsic, -3 aboveUpperBound, -4 expired, -5 noForward,
+ * -6 noTimeValue, -128 off (the server runs without analytics) (JSON ivNullReason).
+ */
+code():number {
+  return this.bb!.readInt32(this.bb_pos);
+}
+
+mutate_code(value:number):boolean {
+  this.bb!.writeInt32(this.bb_pos + 0, value);
+  return true;
+}
+
+/**
+ * bit i set = double field i is known (else NaN): 0 iv, 1 delta, 2 gamma, 3 theta,
+ * 4 vega, 5 iv_price, 6 oi_change.
+ */
+delivered():number {
+  return this.bb!.readUint32(this.bb_pos + 4);
+}
+
+mutate_delivered(value:number):boolean {
+  this.bb!.writeUint32(this.bb_pos + 4, value);
+  return true;
+}
+
+/**
+ * Percent.
+ */
+iv():number {
+  return this.bb!.readFloat64(this.bb_pos + 8);
+}
+
+mutate_iv(value:number):boolean {
+  this.bb!.writeFloat64(this.bb_pos + 8, value);
+  return true;
+}
+
+delta():number {
+  return this.bb!.readFloat64(this.bb_pos + 16);
+}
+
+mutate_delta(value:number):boolean {
+  this.bb!.writeFloat64(this.bb_pos + 16, value);
+  return true;
+}
+
+gamma():number {
+  return this.bb!.readFloat64(this.bb_pos + 24);
+}
+
+mutate_gamma(value:number):boolean {
+  this.bb!.writeFloat64(this.bb_pos + 24, value);
+  return true;
+}
+
+/**
+ * Rupees per calendar day.
+ */
+theta():number {
+  return this.bb!.readFloat64(this.bb_pos + 32);
+}
+
+mutate_theta(value:number):boolean {
+  this.bb!.writeFloat64(this.bb_pos + 32, value);
+  return true;
+}
+
+/**
+ * Rupees per one vol point.
+ */
+vega():number {
+  return this.bb!.readFloat64(this.bb_pos + 40);
+}
+
+mutate_vega(value:number):boolean {
+  this.bb!.writeFloat64(this.bb_pos + 40, value);
+  return true;
+}
+
+/**
+ * The price the IV was solved from.
+ */
+ivPrice():number {
+  return this.bb!.readFloat64(this.bb_pos + 48);
+}
+
+mutate_iv_price(value:number):boolean {
+  this.bb!.writeFloat64(this.bb_pos + 48, value);
+  return true;
+}
+
+/**
+ * OI now minus the previous session's closing OI.
+ */
+oiChange():number {
+  return this.bb!.readFloat64(this.bb_pos + 56);
+}
+
+mutate_oi_change(value:number):boolean {
+  this.bb!.writeFloat64(this.bb_pos + 56, value);
+  return true;
+}
+
+static sizeOf():number {
+  return 64;
+}
+
+static createLegAnalytics(builder:flatbuffers.Builder, code: number, delivered: number, iv: number, delta: number, gamma: number, theta: number, vega: number, iv_price: number, oi_change: number):flatbuffers.Offset {
+  builder.prep(8, 64);
+  builder.writeFloat64(oi_change);
+  builder.writeFloat64(iv_price);
+  builder.writeFloat64(vega);
+  builder.writeFloat64(theta);
+  builder.writeFloat64(gamma);
+  builder.writeFloat64(delta);
+  builder.writeFloat64(iv);
+  builder.writeInt32(delivered);
+  builder.writeInt32(code);
+  return builder.offset();
+}
+
+}
+
+/**
+ * Both legs' analytics of one row (128 bytes); an unlisted side is all zero/NaN.
+ */
+export class RowAnalytics {
+  bb: flatbuffers.ByteBuffer|null = null;
+  bb_pos = 0;
+  __init(i:number, bb:flatbuffers.ByteBuffer):RowAnalytics {
+  this.bb_pos = i;
+  this.bb = bb;
+  return this;
+}
+
+ce(obj?:LegAnalytics):LegAnalytics|null {
+  return (obj || new LegAnalytics()).__init(this.bb_pos, this.bb!);
+}
+
+pe(obj?:LegAnalytics):LegAnalytics|null {
+  return (obj || new LegAnalytics()).__init(this.bb_pos + 64, this.bb!);
+}
+
+static sizeOf():number {
+  return 128;
+}
+
+static createRowAnalytics(builder:flatbuffers.Builder, ce_code: number, ce_delivered: number, ce_iv: number, ce_delta: number, ce_gamma: number, ce_theta: number, ce_vega: number, ce_iv_price: number, ce_oi_change: number, pe_code: number, pe_delivered: number, pe_iv: number, pe_delta: number, pe_gamma: number, pe_theta: number, pe_vega: number, pe_iv_price: number, pe_oi_change: number):flatbuffers.Offset {
+  builder.prep(8, 128);
+  builder.prep(8, 64);
+  builder.writeFloat64(pe_oi_change);
+  builder.writeFloat64(pe_iv_price);
+  builder.writeFloat64(pe_vega);
+  builder.writeFloat64(pe_theta);
+  builder.writeFloat64(pe_gamma);
+  builder.writeFloat64(pe_delta);
+  builder.writeFloat64(pe_iv);
+  builder.writeInt32(pe_delivered);
+  builder.writeInt32(pe_code);
+  builder.prep(8, 64);
+  builder.writeFloat64(ce_oi_change);
+  builder.writeFloat64(ce_iv_price);
+  builder.writeFloat64(ce_vega);
+  builder.writeFloat64(ce_theta);
+  builder.writeFloat64(ce_gamma);
+  builder.writeFloat64(ce_delta);
+  builder.writeFloat64(ce_iv);
+  builder.writeInt32(ce_delivered);
+  builder.writeInt32(ce_code);
+  return builder.offset();
+}
+
+}
+
+/**
+ * A chain's analytics (JSON `analytics`); NaN = null.
+ */
+export class ChainAnalytics {
+  bb: flatbuffers.ByteBuffer|null = null;
+  bb_pos = 0;
+  __init(i:number, bb:flatbuffers.ByteBuffer):ChainAnalytics {
+  this.bb_pos = i;
+  this.bb = bb;
+  return this;
+}
+
+static getRootAsChainAnalytics(bb:flatbuffers.ByteBuffer, obj?:ChainAnalytics):ChainAnalytics {
+  return (obj || new ChainAnalytics()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+}
+
+static getSizePrefixedRootAsChainAnalytics(bb:flatbuffers.ByteBuffer, obj?:ChainAnalytics):ChainAnalytics {
+  bb.setPosition(bb.position() + flatbuffers.SIZE_PREFIX_LENGTH);
+  return (obj || new ChainAnalytics()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+}
+
+generation():number {
+  const offset = this.bb!.__offset(this.bb_pos, 4);
+  return offset ? this.bb!.readFloat64(this.bb_pos + offset) : 0.0;
+}
+
+mutate_generation(value:number):boolean {
+  const offset = this.bb!.__offset(this.bb_pos, 4);
+
+  if (offset === 0) {
+    return false;
+  }
+
+  this.bb!.writeFloat64(this.bb_pos + offset, value);
+  return true;
+}
+
+priceGeneration():number {
+  const offset = this.bb!.__offset(this.bb_pos, 6);
+  return offset ? this.bb!.readFloat64(this.bb_pos + offset) : 0.0;
+}
+
+mutate_price_generation(value:number):boolean {
+  const offset = this.bb!.__offset(this.bb_pos, 6);
+
+  if (offset === 0) {
+    return false;
+  }
+
+  this.bb!.writeFloat64(this.bb_pos + offset, value);
+  return true;
+}
+
+/**
+ * Wall-clock Unix ms.
+ */
+computedAt():number {
+  const offset = this.bb!.__offset(this.bb_pos, 8);
+  return offset ? this.bb!.readFloat64(this.bb_pos + offset) : 0.0;
+}
+
+mutate_computed_at(value:number):boolean {
+  const offset = this.bb!.__offset(this.bb_pos, 8);
+
+  if (offset === 0) {
+    return false;
+  }
+
+  this.bb!.writeFloat64(this.bb_pos + offset, value);
+  return true;
+}
+
+/**
+ * Market-clock Unix ms.
+ */
+asOf():number {
+  const offset = this.bb!.__offset(this.bb_pos, 10);
+  return offset ? this.bb!.readFloat64(this.bb_pos + offset) : 0.0;
+}
+
+mutate_as_of(value:number):boolean {
+  const offset = this.bb!.__offset(this.bb_pos, 10);
+
+  if (offset === 0) {
+    return false;
+  }
+
+  this.bb!.writeFloat64(this.bb_pos + offset, value);
+  return true;
+}
+
+yearsToExpiry():number {
+  const offset = this.bb!.__offset(this.bb_pos, 12);
+  return offset ? this.bb!.readFloat64(this.bb_pos + offset) : 0.0;
+}
+
+mutate_years_to_expiry(value:number):boolean {
+  const offset = this.bb!.__offset(this.bb_pos, 12);
+
+  if (offset === 0) {
+    return false;
+  }
+
+  this.bb!.writeFloat64(this.bb_pos + offset, value);
+  return true;
+}
+
+forward():number {
+  const offset = this.bb!.__offset(this.bb_pos, 14);
+  return offset ? this.bb!.readFloat64(this.bb_pos + offset) : 0.0;
+}
+
+mutate_forward(value:number):boolean {
+  const offset = this.bb!.__offset(this.bb_pos, 14);
+
+  if (offset === 0) {
+    return false;
+  }
+
+  this.bb!.writeFloat64(this.bb_pos + offset, value);
+  return true;
+}
+
+/**
+ * 0 none (JSON null), 1 parity, 2 spot.
+ */
+forwardSource():number {
+  const offset = this.bb!.__offset(this.bb_pos, 16);
+  return offset ? this.bb!.readUint8(this.bb_pos + offset) : 0;
+}
+
+mutate_forward_source(value:number):boolean {
+  const offset = this.bb!.__offset(this.bb_pos, 16);
+
+  if (offset === 0) {
+    return false;
+  }
+
+  this.bb!.writeUint8(this.bb_pos + offset, value);
+  return true;
+}
+
+parityPairs():number {
+  const offset = this.bb!.__offset(this.bb_pos, 18);
+  return offset ? this.bb!.readFloat64(this.bb_pos + offset) : 0.0;
+}
+
+mutate_parity_pairs(value:number):boolean {
+  const offset = this.bb!.__offset(this.bb_pos, 18);
+
+  if (offset === 0) {
+    return false;
+  }
+
+  this.bb!.writeFloat64(this.bb_pos + offset, value);
+  return true;
+}
+
+atmStrike():number {
+  const offset = this.bb!.__offset(this.bb_pos, 20);
+  return offset ? this.bb!.readFloat64(this.bb_pos + offset) : 0.0;
+}
+
+mutate_atm_strike(value:number):boolean {
+  const offset = this.bb!.__offset(this.bb_pos, 20);
+
+  if (offset === 0) {
+    return false;
+  }
+
+  this.bb!.writeFloat64(this.bb_pos + offset, value);
+  return true;
+}
+
+/**
+ * Percent.
+ */
+atmIv():number {
+  const offset = this.bb!.__offset(this.bb_pos, 22);
+  return offset ? this.bb!.readFloat64(this.bb_pos + offset) : 0.0;
+}
+
+mutate_atm_iv(value:number):boolean {
+  const offset = this.bb!.__offset(this.bb_pos, 22);
+
+  if (offset === 0) {
+    return false;
+  }
+
+  this.bb!.writeFloat64(this.bb_pos + offset, value);
+  return true;
+}
+
+pcrOi():number {
+  const offset = this.bb!.__offset(this.bb_pos, 24);
+  return offset ? this.bb!.readFloat64(this.bb_pos + offset) : 0.0;
+}
+
+mutate_pcr_oi(value:number):boolean {
+  const offset = this.bb!.__offset(this.bb_pos, 24);
+
+  if (offset === 0) {
+    return false;
+  }
+
+  this.bb!.writeFloat64(this.bb_pos + offset, value);
+  return true;
+}
+
+pcrVolume():number {
+  const offset = this.bb!.__offset(this.bb_pos, 26);
+  return offset ? this.bb!.readFloat64(this.bb_pos + offset) : 0.0;
+}
+
+mutate_pcr_volume(value:number):boolean {
+  const offset = this.bb!.__offset(this.bb_pos, 26);
+
+  if (offset === 0) {
+    return false;
+  }
+
+  this.bb!.writeFloat64(this.bb_pos + offset, value);
+  return true;
+}
+
+maxPain():number {
+  const offset = this.bb!.__offset(this.bb_pos, 28);
+  return offset ? this.bb!.readFloat64(this.bb_pos + offset) : 0.0;
+}
+
+mutate_max_pain(value:number):boolean {
+  const offset = this.bb!.__offset(this.bb_pos, 28);
+
+  if (offset === 0) {
+    return false;
+  }
+
+  this.bb!.writeFloat64(this.bb_pos + offset, value);
+  return true;
+}
+
+ceOi():number {
+  const offset = this.bb!.__offset(this.bb_pos, 30);
+  return offset ? this.bb!.readFloat64(this.bb_pos + offset) : 0.0;
+}
+
+mutate_ce_oi(value:number):boolean {
+  const offset = this.bb!.__offset(this.bb_pos, 30);
+
+  if (offset === 0) {
+    return false;
+  }
+
+  this.bb!.writeFloat64(this.bb_pos + offset, value);
+  return true;
+}
+
+peOi():number {
+  const offset = this.bb!.__offset(this.bb_pos, 32);
+  return offset ? this.bb!.readFloat64(this.bb_pos + offset) : 0.0;
+}
+
+mutate_pe_oi(value:number):boolean {
+  const offset = this.bb!.__offset(this.bb_pos, 32);
+
+  if (offset === 0) {
+    return false;
+  }
+
+  this.bb!.writeFloat64(this.bb_pos + offset, value);
+  return true;
+}
+
+ceOiChange():number {
+  const offset = this.bb!.__offset(this.bb_pos, 34);
+  return offset ? this.bb!.readFloat64(this.bb_pos + offset) : 0.0;
+}
+
+mutate_ce_oi_change(value:number):boolean {
+  const offset = this.bb!.__offset(this.bb_pos, 34);
+
+  if (offset === 0) {
+    return false;
+  }
+
+  this.bb!.writeFloat64(this.bb_pos + offset, value);
+  return true;
+}
+
+peOiChange():number {
+  const offset = this.bb!.__offset(this.bb_pos, 36);
+  return offset ? this.bb!.readFloat64(this.bb_pos + offset) : 0.0;
+}
+
+mutate_pe_oi_change(value:number):boolean {
+  const offset = this.bb!.__offset(this.bb_pos, 36);
+
+  if (offset === 0) {
+    return false;
+  }
+
+  this.bb!.writeFloat64(this.bb_pos + offset, value);
+  return true;
+}
+
+static startChainAnalytics(builder:flatbuffers.Builder) {
+  builder.startObject(17);
+}
+
+static addGeneration(builder:flatbuffers.Builder, generation:number) {
+  builder.addFieldFloat64(0, generation, 0.0);
+}
+
+static addPriceGeneration(builder:flatbuffers.Builder, priceGeneration:number) {
+  builder.addFieldFloat64(1, priceGeneration, 0.0);
+}
+
+static addComputedAt(builder:flatbuffers.Builder, computedAt:number) {
+  builder.addFieldFloat64(2, computedAt, 0.0);
+}
+
+static addAsOf(builder:flatbuffers.Builder, asOf:number) {
+  builder.addFieldFloat64(3, asOf, 0.0);
+}
+
+static addYearsToExpiry(builder:flatbuffers.Builder, yearsToExpiry:number) {
+  builder.addFieldFloat64(4, yearsToExpiry, 0.0);
+}
+
+static addForward(builder:flatbuffers.Builder, forward:number) {
+  builder.addFieldFloat64(5, forward, 0.0);
+}
+
+static addForwardSource(builder:flatbuffers.Builder, forwardSource:number) {
+  builder.addFieldInt8(6, forwardSource, 0);
+}
+
+static addParityPairs(builder:flatbuffers.Builder, parityPairs:number) {
+  builder.addFieldFloat64(7, parityPairs, 0.0);
+}
+
+static addAtmStrike(builder:flatbuffers.Builder, atmStrike:number) {
+  builder.addFieldFloat64(8, atmStrike, 0.0);
+}
+
+static addAtmIv(builder:flatbuffers.Builder, atmIv:number) {
+  builder.addFieldFloat64(9, atmIv, 0.0);
+}
+
+static addPcrOi(builder:flatbuffers.Builder, pcrOi:number) {
+  builder.addFieldFloat64(10, pcrOi, 0.0);
+}
+
+static addPcrVolume(builder:flatbuffers.Builder, pcrVolume:number) {
+  builder.addFieldFloat64(11, pcrVolume, 0.0);
+}
+
+static addMaxPain(builder:flatbuffers.Builder, maxPain:number) {
+  builder.addFieldFloat64(12, maxPain, 0.0);
+}
+
+static addCeOi(builder:flatbuffers.Builder, ceOi:number) {
+  builder.addFieldFloat64(13, ceOi, 0.0);
+}
+
+static addPeOi(builder:flatbuffers.Builder, peOi:number) {
+  builder.addFieldFloat64(14, peOi, 0.0);
+}
+
+static addCeOiChange(builder:flatbuffers.Builder, ceOiChange:number) {
+  builder.addFieldFloat64(15, ceOiChange, 0.0);
+}
+
+static addPeOiChange(builder:flatbuffers.Builder, peOiChange:number) {
+  builder.addFieldFloat64(16, peOiChange, 0.0);
+}
+
+static endChainAnalytics(builder:flatbuffers.Builder):flatbuffers.Offset {
+  const offset = builder.endObject();
+  return offset;
+}
+
+static createChainAnalytics(builder:flatbuffers.Builder, generation:number, priceGeneration:number, computedAt:number, asOf:number, yearsToExpiry:number, forward:number, forwardSource:number, parityPairs:number, atmStrike:number, atmIv:number, pcrOi:number, pcrVolume:number, maxPain:number, ceOi:number, peOi:number, ceOiChange:number, peOiChange:number):flatbuffers.Offset {
+  ChainAnalytics.startChainAnalytics(builder);
+  ChainAnalytics.addGeneration(builder, generation);
+  ChainAnalytics.addPriceGeneration(builder, priceGeneration);
+  ChainAnalytics.addComputedAt(builder, computedAt);
+  ChainAnalytics.addAsOf(builder, asOf);
+  ChainAnalytics.addYearsToExpiry(builder, yearsToExpiry);
+  ChainAnalytics.addForward(builder, forward);
+  ChainAnalytics.addForwardSource(builder, forwardSource);
+  ChainAnalytics.addParityPairs(builder, parityPairs);
+  ChainAnalytics.addAtmStrike(builder, atmStrike);
+  ChainAnalytics.addAtmIv(builder, atmIv);
+  ChainAnalytics.addPcrOi(builder, pcrOi);
+  ChainAnalytics.addPcrVolume(builder, pcrVolume);
+  ChainAnalytics.addMaxPain(builder, maxPain);
+  ChainAnalytics.addCeOi(builder, ceOi);
+  ChainAnalytics.addPeOi(builder, peOi);
+  ChainAnalytics.addCeOiChange(builder, ceOiChange);
+  ChainAnalytics.addPeOiChange(builder, peOiChange);
+  return ChainAnalytics.endChainAnalytics(builder);
+}
+}
+
+/**
+ * One (underlying, expiry) chain; field meanings as in the chain JSON of docs/contract.md §5.
  */
 export class Chain {
   bb: flatbuffers.ByteBuffer|null = null;
@@ -480,8 +1073,30 @@ rowsLength():number {
   return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
 }
 
+/**
+ * Appended (issue 13). Absent when the server runs without analytics.
+ */
+analytics(obj?:ChainAnalytics):ChainAnalytics|null {
+  const offset = this.bb!.__offset(this.bb_pos, 24);
+  return offset ? (obj || new ChainAnalytics()).__init(this.bb!.__indirect(this.bb_pos + offset), this.bb!) : null;
+}
+
+/**
+ * Appended (issue 13). One per row, same order as `rows`; written with analytics off
+ * too (oi_change is the price table's, code -128).
+ */
+rowAnalytics(index: number, obj?:RowAnalytics):RowAnalytics|null {
+  const offset = this.bb!.__offset(this.bb_pos, 26);
+  return offset ? (obj || new RowAnalytics()).__init(this.bb!.__vector(this.bb_pos + offset) + index * 128, this.bb!) : null;
+}
+
+rowAnalyticsLength():number {
+  const offset = this.bb!.__offset(this.bb_pos, 26);
+  return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
+}
+
 static startChain(builder:flatbuffers.Builder) {
-  builder.startObject(10);
+  builder.startObject(12);
 }
 
 static addSymbol(builder:flatbuffers.Builder, symbolOffset:flatbuffers.Offset) {
@@ -538,6 +1153,18 @@ static addRows(builder:flatbuffers.Builder, rowsOffset:flatbuffers.Offset) {
 
 static startRowsVector(builder:flatbuffers.Builder, numElems:number) {
   builder.startVector(200, numElems, 8);
+}
+
+static addAnalytics(builder:flatbuffers.Builder, analyticsOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(10, analyticsOffset, 0);
+}
+
+static addRowAnalytics(builder:flatbuffers.Builder, rowAnalyticsOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(11, rowAnalyticsOffset, 0);
+}
+
+static startRowAnalyticsVector(builder:flatbuffers.Builder, numElems:number) {
+  builder.startVector(128, numElems, 8);
 }
 
 static endChain(builder:flatbuffers.Builder):flatbuffers.Offset {
