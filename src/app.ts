@@ -21,6 +21,9 @@ import { describeMissingOptional, describeUnknownValues } from './master/columns
 import { loadMaster } from './master/load-master.js';
 import { registerPaperRoutes, type PaperRoutes } from './paper/paper-routes.js';
 import { PriceTable } from './price-table/price-table.js';
+import { AnalyticsTable } from './price-table/analytics-table.js';
+import { AnalyticsSupervisor, type AnalyticsRestartPolicy } from './analytics-worker/analytics-supervisor.js';
+import { registerAnalyticsMetrics } from './analytics-worker/analytics-metrics.js';
 import { buildSkeleton } from './skeleton/build-skeleton.js';
 import { startEmbeddedSimulator, type EmbeddedSimHandle } from './sim/embedded-sim.js';
 import { MarketClock } from './time/market-clock.js';
@@ -37,6 +40,8 @@ export interface App {
   readonly sim: EmbeddedSimHandle | null;
   /** The feed supervisor of the current day (null before the first market). */
   readonly feed: () => FeedSupervisor | null;
+  /** The analytics worker's supervisor of the current day (null before the first market or with OPTCHAIN_ANALYTICS=off). */
+  readonly analytics: () => AnalyticsSupervisor | null;
   /** The paper routes (their margin backend, for crash-recovery tests). */
   readonly paper: PaperRoutes;
   /** Stops everything: listen socket, feed workers, margin worker, simulator. */
@@ -61,6 +66,8 @@ export interface AppOptions {
   readonly testHooks?: boolean;
   /** Feed worker restart policy (tests shorten it). */
   readonly feedWorkerRestart?: FeedSupervisorOptions['workerRestart'];
+  /** Analytics worker restart policy (tests shorten it). */
+  readonly analyticsRestart?: Partial<AnalyticsRestartPolicy>;
 }
 
 export async function startApp(config: Config, log: Logger, options: AppOptions = {}): Promise<App> {
@@ -68,6 +75,7 @@ export async function startApp(config: Config, log: Logger, options: AppOptions 
   const fixedDate = config.tradingDate;
   let tradingDate: string | null = null;
   let feed: FeedSupervisor | null = null;
+  let analytics: AnalyticsSupervisor | null = null;
   let sim: EmbeddedSimHandle | null = null;
   let rolloverTimer: NodeJS.Timeout | null = null;
   let closed = false;
@@ -116,9 +124,11 @@ export async function startApp(config: Config, log: Logger, options: AppOptions 
     return {
       ...(margin instanceof MarginWorkerPool ? { margin: margin.threadStatus() } : {}),
       ...(sim ? { sim: sim.status() } : {}),
+      ...(analytics ? { analytics: analytics.status() } : {}),
     };
   };
   registerThreadMetrics(server.registry, threads);
+  registerAnalyticsMetrics(server.registry, () => (analytics ? analytics.status() : null));
 
   const port = await server.listen(config.host, config.port);
   const url = `http://${config.host}:${port}`;
@@ -138,16 +148,32 @@ export async function startApp(config: Config, log: Logger, options: AppOptions 
     for (const w of skeleton.warnings.slice(0, 20)) log.warn({ tradingDate: date }, w);
     log.info({ tradingDate: date, ...skeleton.totals, slots: skeleton.slotCount, fingerprint: skeleton.fingerprint.slice(0, 16) }, 'skeleton built');
     const table = PriceTable.allocate(skeleton.slotCount, skeleton.chains.length);
+    // The analytics worker of the old day stops before the new market is served (its table
+    // goes with the old market); the new one starts on the new tables, off the main thread.
+    if (analytics !== null) await analytics.stop();
+    analytics = null;
+    let analyticsTable: AnalyticsTable | null = null;
+    if (config.analytics === 'on') {
+      analyticsTable = AnalyticsTable.allocate(skeleton.chains.map((c) => c.rows.length));
+      const next = new AnalyticsSupervisor({
+        skeleton, price: table, analytics: analyticsTable, clock: upstream.clock, riskFreeRate: config.riskFreeRate,
+        rules: { maxSpreadAbs: config.maxSpreadAbs, maxSpreadRel: config.maxSpreadRel },
+        intervalMs: config.analyticsIntervalMs, refreshMs: config.analyticsRefreshMs, logger: log, testHooks: options.testHooks === true,
+        ...(options.analyticsRestart ? { restart: options.analyticsRestart } : {}),
+      });
+      await next.start();
+      analytics = next;
+    }
     if (feed === null) {
       feed = new FeedSupervisor({ skeleton, table, accounts: upstream.accounts, feedUrl: upstream.feedUrl, clock: upstream.clock, config, logger: log, testHooks: options.testHooks === true, ...(options.feedWorkerRestart ? { workerRestart: options.feedWorkerRestart } : {}) });
       const started = feed;
       registerFeedMetrics(server.registry, () => started.status());
-      server.setMarket(skeleton, table);
+      server.setMarket(skeleton, table, undefined, analyticsTable);
       await feed.start();
     } else {
       // Stop the old day's workers before the new market is served: no old slot can leak.
       await feed.swap(skeleton, table);
-      server.setMarket(skeleton, table);
+      server.setMarket(skeleton, table, undefined, analyticsTable);
     }
     tradingDate = date;
     const st = feed.status();
@@ -184,6 +210,7 @@ export async function startApp(config: Config, log: Logger, options: AppOptions 
     const steps: [string, () => Promise<void>][] = [
       ['http', () => server.close()],
       ['feed', () => (feed ? feed.stop() : Promise.resolve())],
+      ['analytics', () => (analytics ? analytics.stop() : Promise.resolve())],
       ['paper', () => paper.close()],
       ['sim', () => (sim ? sim.close() : Promise.resolve())],
     ];
@@ -198,7 +225,7 @@ export async function startApp(config: Config, log: Logger, options: AppOptions 
     }
   }
 
-  return { url, port, mode, tradingDate: () => tradingDate, server, sim, feed: () => feed, paper, close: closeAll };
+  return { url, port, mode, tradingDate: () => tradingDate, server, sim, feed: () => feed, analytics: () => analytics, paper, close: closeAll };
 }
 
 /** The /health report: `starting` until a market and feed run, `ok` when the feed reports no problem. */

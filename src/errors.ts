@@ -38,6 +38,13 @@ export const ErrorCodes = {
   FEED_TEST_HOOK_DISABLED: 'FEED_TEST_HOOK_DISABLED',
   /** A feed worker's test hook threw on purpose (crash-recovery tests). */
   FEED_TEST_CRASH: 'FEED_TEST_CRASH',
+  // analytics worker (issue 13)
+  /** An analytics test hook was called on a supervisor built without `testHooks`, or with no worker running. */
+  ANALYTICS_TEST_HOOK_DISABLED: 'ANALYTICS_TEST_HOOK_DISABLED',
+  /** The analytics worker's test hook threw on purpose (crash-recovery tests). */
+  ANALYTICS_TEST_CRASH: 'ANALYTICS_TEST_CRASH',
+  /** The analytics worker did not start (its first message never came). */
+  ANALYTICS_START_FAILED: 'ANALYTICS_START_FAILED',
   // HTTP contract (docs/contract.md §5)
   BAD_REQUEST: 'BAD_REQUEST',
   UNAUTHORIZED: 'UNAUTHORIZED',

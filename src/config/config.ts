@@ -72,6 +72,12 @@ export const configSchema = z.object({
   riskFreeRate: z.coerce.number().min(-0.05).max(0.5),
   /** `auto` (uWS where a native build loads, else node:http), `uws`, or `node` (src/http/select-backend.ts). */
   httpBackend: z.enum(HTTP_BACKENDS),
+  /** The analytics worker (issue 13): IV, Greeks, forward, PCR, max pain in every chain. `off` serves chains without them. */
+  analytics: z.enum(['on', 'off']),
+  /** Pause between two analytics passes over the changed chains, ms. */
+  analyticsIntervalMs: positiveInt.max(10_000),
+  /** An untraded chain is recomputed after this much market time anyway (time to expiry keeps running), ms. */
+  analyticsRefreshMs: positiveInt,
 });
 
 /** Validated configuration. */

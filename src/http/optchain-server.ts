@@ -15,6 +15,7 @@ import { FlatbuffersChainEncoder } from '../chain/flatbuffers-chain-encoder.js';
 import { JsonChainEncoder } from '../chain/json-chain-encoder.js';
 import { Market } from '../chain/market.js';
 import { SnapshotCache, type SnapshotCacheOptions } from '../chain/snapshot-cache.js';
+import type { AnalyticsTable } from '../price-table/analytics-table.js';
 import type { PriceTable } from '../price-table/price-table.js';
 import type { SkeletonIndex } from '../skeleton/skeleton-index.js';
 import { summarizeSkeleton } from '../skeleton/summary.js';
@@ -90,10 +91,11 @@ export class OptchainServer {
    * Installs (or, at a trading-date rollover, replaces) the skeleton and its price table.
    * The swap is one assignment between two requests; the new market gets a fresh cache, so
    * no body or slot of the old day can be served for the new one. Throws
-   * PRICE_TABLE_LAYOUT when the table does not fit the skeleton.
+   * PRICE_TABLE_LAYOUT when the table does not fit the skeleton. `analytics`: the day's
+   * analytics table (null with OPTCHAIN_ANALYTICS=off).
    */
-  setMarket(skeleton: Skeleton, table: PriceTable, index?: SkeletonIndex): Market {
-    const market = new Market(skeleton, table, index);
+  setMarket(skeleton: Skeleton, table: PriceTable, index?: SkeletonIndex, analytics: AnalyticsTable | null = null): Market {
+    const market = new Market(skeleton, table, index, analytics);
     const cache = new ChainCache(market, this.encoders, { now: this.now, observer: this.observers.chain });
     const snapshots = new SnapshotCache(cache, { ...this.snapshotOptions, now: this.now, observer: this.observers.snapshot });
     const underlyingsBody = new TextEncoder().encode(JSON.stringify(summarizeSkeleton(skeleton)));
