@@ -237,6 +237,51 @@ describe.skipIf(!haveChromium)(haveChromium ? 'web page in Chromium' : `web page
     await page.screenshot({ path: join(artifacts, 'web-page.png') });
   });
 
+  it('shows IV and delta per leg, gamma/theta/vega behind the Greeks toggle, and forward, ATM IV, PCR and max pain in the header', async () => {
+    await page.goto(`${server.url}/`);
+    const json = await getJson<ChainJson>(`${server.url}/v1/chains/NIFTY`);
+    await waitChain(page, `NSE:NIFTY:${json.expiry}:${TRADING_DATE}`);
+    // Wait for a render of a chain the analytics worker has computed (the page polls every ~1 s).
+    await page.waitForFunction(() => /\d/.test(document.getElementById('atm-iv')!.textContent ?? ''), undefined, { timeout: 20_000 });
+    const cells = (): Promise<{ iv: string[]; delta: string[]; gammaShown: boolean; vegaShown: boolean; sideWidth: number; rowWidth: number }> =>
+      page.evaluate(() => {
+        const col = (f: string): string[] => [...document.querySelectorAll(`#scroller tbody tr.row td.ce.f-${f}`)].map((t) => t.textContent ?? '');
+        const shown = (f: string): boolean => getComputedStyle(document.querySelector(`#scroller tbody tr.row td.pe.f-${f}`)!).display !== 'none';
+        const side = document.querySelector('#scroller thead tr.sides th.ce')!.getBoundingClientRect().width;
+        const cols = [...document.querySelectorAll<HTMLElement>('#scroller thead tr.cols th.ce')].filter((th) => getComputedStyle(th).display !== 'none');
+        return { iv: col('iv'), delta: col('delta'), gammaShown: shown('gamma'), vegaShown: shown('vega'), sideWidth: side, rowWidth: cols.reduce((w, th) => w + th.getBoundingClientRect().width, 0) };
+      });
+    const off = await cells();
+    const ivs = off.iv.filter((t) => t !== '').map(Number);
+    expect(ivs.length).toBeGreaterThan(10);
+    for (const v of ivs) expect(v).toBeGreaterThan(1), expect(v).toBeLessThan(300);
+    expect(off.delta.filter((t) => t !== '').map(Number).every((d) => d >= 0 && d <= 1)).toBe(true);
+    expect(off.gammaShown).toBe(false);
+    expect(off.vegaShown).toBe(false);
+    // The CALLS header spans the call columns shown (to 3 %: flex rounding of 15 cells).
+    expect(Math.abs(off.sideWidth - off.rowWidth), `${off.sideWidth} vs ${off.rowWidth}`).toBeLessThan(0.03 * off.rowWidth);
+    await page.click('#greeks');
+    const on = await cells();
+    expect(on.gammaShown).toBe(true);
+    expect(on.vegaShown).toBe(true);
+    expect(Math.abs(on.sideWidth - on.rowWidth), `${on.sideWidth} vs ${on.rowWidth}`).toBeLessThan(0.03 * on.rowWidth);
+    expect(on.rowWidth).toBeGreaterThan(off.rowWidth);
+    const header = await page.evaluate(() => ({
+      forward: Number((document.getElementById('forward')!.textContent ?? '').replace(/[^\d.]/g, '')),
+      atmIv: Number((document.getElementById('atm-iv')!.textContent ?? '').replace(/[^\d.]/g, '')),
+      pcr: Number(document.getElementById('pcr')!.textContent),
+      maxPain: Number((document.getElementById('max-pain')!.textContent ?? '').replace(/[^\d.]/g, '')),
+    }));
+    const now = await getJson<ChainJson>(`${server.url}/v1/chains/NIFTY`);
+    const a = now.analytics!;
+    expect(Math.abs(header.forward - a.forward!) / a.forward!).toBeLessThan(0.01);
+    expect(Math.abs(header.atmIv - a.atmIv!)).toBeLessThan(3);
+    expect(header.pcr).toBeGreaterThan(0);
+    expect(now.rows.some((r) => r.strike === header.maxPain)).toBe(true);
+    await page.screenshot({ path: join(artifacts, 'web-page-greeks.png') });
+    await page.click('#greeks');
+  });
+
   it('shows the feed-health badge from /health', async () => {
     const health = await getJson<HealthReport>(`${server.url}/health`);
     await page.waitForFunction(() => document.getElementById('health')!.dataset.status !== 'unknown', undefined, { timeout: 5000 });

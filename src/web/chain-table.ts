@@ -19,10 +19,14 @@ const FLASH_MS = 450;
 /** A leg not updated for longer than this is greyed as stale (ms). */
 export const STALE_AFTER_MS = 60_000;
 
-type Field = 'age' | 'oi' | 'volume' | 'ltp' | 'chg' | 'bidQty' | 'bid' | 'ask' | 'askQty';
+type Field = 'age' | 'oi' | 'volume' | 'vega' | 'theta' | 'gamma' | 'delta' | 'iv' | 'ltp' | 'chg' | 'bidQty' | 'bid' | 'ask' | 'askQty';
 
-/** Column order of the call side; the put side mirrors it (NSE's layout, docs/peers.md §2.8). */
-const CE_FIELDS: readonly Field[] = ['age', 'oi', 'volume', 'ltp', 'chg', 'bidQty', 'bid', 'ask', 'askQty'];
+/**
+ * Column order of the call side; the put side mirrors it (NSE's layout, docs/peers.md §2.8),
+ * IV and delta beside the LTP. Gamma, theta and vega are hidden unless the table has the
+ * `show-greeks` class ({@link ChainTable.showGreeks}, app.css).
+ */
+const CE_FIELDS: readonly Field[] = ['age', 'oi', 'volume', 'vega', 'theta', 'gamma', 'delta', 'iv', 'ltp', 'chg', 'bidQty', 'bid', 'ask', 'askQty'];
 const PE_FIELDS: readonly Field[] = [...CE_FIELDS].reverse();
 const SIDE_COLS = CE_FIELDS.length;
 /** Index of the strike cell in a row. */
@@ -39,6 +43,11 @@ const HEADINGS: Record<Field, [label: string, title: string]> = {
   bid: ['Bid', 'Best bid'],
   ask: ['Ask', 'Best ask'],
   askQty: ['Ask Qty', 'Quantity at the best ask'],
+  iv: ['IV', 'Implied volatility, % (Black-76 on the chain forward; hover for the price it was solved from)'],
+  delta: ['Delta', 'Delta against the spot'],
+  gamma: ['Gamma', 'Gamma, per rupee of the spot'],
+  theta: ['Theta', 'Theta, rupees per calendar day'],
+  vega: ['Vega', 'Vega, rupees per vol point'],
 };
 
 /** The number a cell shows (NaN for null), compared before formatting so Intl runs only on change. */
@@ -57,6 +66,11 @@ function format(field: Exclude<Field, 'age'>, leg: LegJson): string {
     case 'bid': return fmt.price(leg.bid);
     case 'ask': return fmt.price(leg.ask);
     case 'askQty': return fmt.qty(leg.askQty);
+    case 'iv': return fmt.fixed(leg.iv, 2);
+    case 'delta': return fmt.fixed(leg.delta, 3);
+    case 'gamma': return fmt.significant(leg.gamma, 3);
+    case 'theta': return fmt.fixed(leg.theta, 2);
+    case 'vega': return fmt.fixed(leg.vega, 2);
   }
 }
 
@@ -381,6 +395,11 @@ export class ChainTable {
     this.scroller.scrollTop += box.top - (top + head + (visible - box.height) / 2);
   }
 
+  /** Shows or hides the gamma, theta and vega columns (IV and delta always show). */
+  showGreeks(on: boolean): void {
+    this.table.classList.toggle('show-greeks', on);
+  }
+
   /** Stats of the last update for the toolbar. */
   stats(): ChainStats {
     return this.lastStats;
@@ -415,6 +434,8 @@ export class ChainTable {
       `OI ${fmt.qty(leg.oi) || '–'}, volume ${fmt.qty(leg.volume) || '–'}, prev close ${fmt.price(leg.prevClose) || '–'}`,
       leg.updatedAt === null ? 'no tick received yet' : `received ${fmt.clock(leg.updatedAt)} IST`,
       leg.ltt === null ? '' : `last trade ${fmt.clock(leg.ltt * 1000)} IST`,
+      leg.iv !== null ? `IV ${fmt.fixed(leg.iv, 2)} % from the ${leg.ivFrom === 'mid' ? 'mid' : 'LTP'} ${fmt.fixed(leg.ivPrice, 3)}` : leg.ivNullReason !== null ? `no IV: ${leg.ivNullReason}` : '',
+      leg.oiChange === null ? '' : `OI change ${leg.oiChange > 0 ? '+' : ''}${fmt.qty(leg.oiChange)}`,
     ];
     td.title = lines.filter(Boolean).join('\n');
   }

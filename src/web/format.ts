@@ -80,3 +80,13 @@ export function expiryLabel(expiry: string, refDate: string): string {
   const label = `${Number(d)} ${MONTHS[Number(m) - 1]}`;
   return y === refDate.slice(0, 4) ? label : `${label} ${y.slice(2)}`;
 }
+
+/** A number to `dp` decimals (IV, delta, theta, vega); blank for `null`. */
+export function fixed(x: number | null, dp: number): string {
+  return x === null ? '' : x.toFixed(dp);
+}
+
+/** A small number to `digits` significant digits (gamma: `0.000812`); blank for `null`. */
+export function significant(x: number | null, digits: number): string {
+  return x === null ? '' : Number(x.toPrecision(digits)).toString();
+}

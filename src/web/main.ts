@@ -63,12 +63,17 @@ const el = {
   spot: byId<HTMLElement>('spot'),
   atm: byId<HTMLElement>('atm'),
   pcr: byId<HTMLElement>('pcr'),
+  forward: byId<HTMLElement>('forward'),
+  atmIv: byId<HTMLElement>('atm-iv'),
+  maxPain: byId<HTMLElement>('max-pain'),
+  greeks: byId<HTMLInputElement>('greeks'),
   title: byId<HTMLElement>('chain-title'),
   status: byId<HTMLElement>('status'),
   quick: byId<HTMLElement>('quick'),
   centre: byId<HTMLButtonElement>('centre'),
 };
 const table = new ChainTable(byId('scroller'));
+el.greeks.addEventListener('change', () => table.showGreeks(el.greeks.checked));
 const badge = new HealthBadge(byId('health'));
 const tabs = new ExpiryTabs(byId('expiries'), (expiry) => select({ ...selection, expiry }));
 const picker = new UnderlyingPicker(byId<HTMLInputElement>('underlying'), byId<HTMLUListElement>('underlying-list'), (u) =>
@@ -180,8 +185,15 @@ function render(chain: ChainJson, fetchMs: number): void {
     const st = table.stats();
     setText(el.title, `${chain.symbol} ${chain.exchange} · ${chain.expiry}`);
     setText(el.spot, fmt.bigPrice(chain.spot?.ltp ?? null) || '–');
-    setText(el.atm, st.atmStrike === null ? '–' : fmt.strike(st.atmStrike));
-    setText(el.pcr, st.pcr === null ? '–' : st.pcr.toFixed(2));
+    const a = chain.analytics;
+    // The server's aggregates (forward-based ATM, PCR over every leg) when analytics run; the page's own otherwise.
+    const atmStrike = a?.atmStrike ?? st.atmStrike;
+    const pcr = a?.pcrOi ?? st.pcr;
+    setText(el.atm, atmStrike === null ? '–' : fmt.strike(atmStrike));
+    setText(el.pcr, pcr === null ? '–' : pcr.toFixed(2));
+    setText(el.forward, a?.forward == null ? '–' : `${fmt.bigPrice(a.forward)}${a.forwardSource === 'spot' ? ' (spot)' : ''}`);
+    setText(el.atmIv, a?.atmIv == null ? '–' : `${a.atmIv.toFixed(2)} %`);
+    setText(el.maxPain, a?.maxPain == null ? '–' : fmt.strike(a.maxPain));
   }
   setText(el.status, `gen ${chain.generation} · served ${fmt.clock(chain.servedAt)} IST · fetch ${fetchMs.toFixed(0)} ms · render ${stats.lastRenderMs.toFixed(1)} ms · ${chain.rows.length} strikes`);
 }
