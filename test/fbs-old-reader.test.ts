@@ -1,7 +1,7 @@
 /**
  * Schema evolution (schemas/chain.fbs "Evolution"): the analytics fields were appended, so a
- * reader generated from the schema before them (test/helpers/fbs-v1/chain_generated.ts, the
- * committed generated code of that schema, byte for byte) reads today's chain and snapshot
+ * reader generated from the schema before them (test/helpers/fbs-v1/chain_generated.ts: flatc
+ * 2.0.8 --ts --ts-flat-files --gen-mutable on schemas/chain.fbs as of main 34ad1a6) reads today's chain and snapshot
  * buffers and gets every old field right, while today's reader sees the new ones.
  */
 import * as flatbuffers from 'flatbuffers';

@@ -309,7 +309,7 @@ function writeLeg(out: Uint8Array, pos: number, f: Float64Array): number {
   pos = K_UPDATED_AT(out, pos);
   pos = writeIntField(out, pos, f[9]!);
   pos = K_OI_CHANGE(out, pos);
-  // Today's OI against the previous session's closing OI (the Prev Close packet, dhan-protocol.md §2 "Prev Close"); null when either is missing.
+  // Today's OI against the previous session's closing OI (the Prev Close packet, docs/dhan-protocol.md §2); null when either is missing.
   return writeIntField(out, pos, f[6]! - f[F.PREV_OI - 1]!);
 }
 

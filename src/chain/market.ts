@@ -44,10 +44,10 @@ export class Market {
   }
 
   /**
-   * The generation of chain `c` as bodies carry it (contract §5 `generation`, the cache key):
+   * The generation of chain `c` as bodies carry it (docs/contract.md §5 `generation`, the cache key):
    * the price generation plus the analytics generation. Both only grow, so the sum grows
    * whenever either does, and two reads with equal sums saw equal pairs: equal generation ⇒
-   * equal body apart from servedAt, with the Greeks included.
+   * equal body apart from servedAt (docs/contract.md §5), with the Greeks included.
    */
   generation(c: number): number {
     const a = this.analytics;

@@ -132,7 +132,7 @@ mutate_prev_close(value:number):boolean {
 }
 
 /**
- * Last trade time, true Unix seconds (dhan-protocol.md §2.9).
+ * Last trade time, true Unix seconds (docs/dhan-protocol.md §2.9).
  */
 ltt():number {
   return this.bb!.readFloat64(this.bb_pos + 80);
@@ -341,7 +341,7 @@ static createSpotQuote(builder:flatbuffers.Builder, security_id: number, flags: 
 }
 
 /**
- * One (underlying, expiry) chain; field meanings as in the chain JSON of contract §5.
+ * One (underlying, expiry) chain; field meanings as in the chain JSON of docs/contract.md §5.
  */
 export class Chain {
   bb: flatbuffers.ByteBuffer|null = null;
