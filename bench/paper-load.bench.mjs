@@ -1,7 +1,8 @@
 /**
  * Paper trading under abuse (issue 15 items 2–3), each figure as a ratio to its quiet value
  * from the same run, and optionally the same load against a previous build (`--before DIR`,
- * a compiled `dist/` of the older commit) so before/after come from one run on one machine:
+ * a compiled `dist/` of the older commit, or several comma-separated) so before/after come from
+ * one run on one machine:
  *
  * - **order flood**: chain p99 (wrk on the NIFTY near chain) while one user floods orders that
  *   are refused (non-marketable LIMIT legs, a new clientOrderId each), vs the quiet chain p99
@@ -13,8 +14,10 @@
  *   margin call) while user A floods `/v1/margin` with distinct baskets, vs B's quiet latency
  *   — margin calls share Dhan's 10/s budget, fair queuing keeps B's wait near one slot.
  *
- * Usage: `node bench/paper-load.bench.mjs [--before DIR] [--seconds N] [--json FILE]`
+ * Usage: `node bench/paper-load.bench.mjs [--before DIR] [--seconds N] [--json FILE] [--prof DIR]`
  * (needs `npm run build` and wrk on PATH). Prints one JSON line per build and a table.
+ * `--prof DIR` writes a V8 CPU profile of each server process there (`--cpu-prof`), to see
+ * where the HTTP thread's time goes under the flood (bench/profile-summary.mjs reads it).
  */
 import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -29,6 +32,7 @@ const { values: opt } = parseArgs({
     seconds: { type: 'string', default: '5' },
     orders: { type: 'string', default: '30' },
     json: { type: 'string' },
+    prof: { type: 'string' },
   },
 });
 const seconds = Number(opt.seconds);
@@ -85,7 +89,10 @@ function flood(n, make) {
 }
 
 async function measure(label, dist) {
-  const { child, ready } = await spawnReady(new URL('./paper-target.mjs', import.meta.url).pathname, ['--dist', dist], { timeoutMs: 180_000 });
+  const { child, ready } = await spawnReady(new URL('./paper-target.mjs', import.meta.url).pathname, ['--dist', dist], {
+    timeoutMs: 180_000,
+    nodeArgs: opt.prof ? ['--cpu-prof', '--cpu-prof-dir', opt.prof, '--cpu-prof-name', `paper-${label}.cpuprofile`] : [],
+  });
   const base = `http://127.0.0.1:${ready.port}`;
   const chainUrl = `${base}/v1/chains/NIFTY?expiry=${ready.expiry}`;
   const legs = ready.legs;
@@ -152,7 +159,8 @@ async function measure(label, dist) {
 if (!which('wrk')) throw new Error('wrk is not on PATH (apt-get install wrk)');
 const load = { start: loadavg().map((x) => x.toFixed(2)).join(' ') };
 const results = [];
-if (opt.before) results.push(await measure('before', opt.before));
+// `--before A,B`: several older builds, each labelled by its directory name, in the order given.
+for (const dir of opt.before ? opt.before.split(',') : []) results.push(await measure(`before ${dir.replace(/\/dist\/?$/, '').split('/').pop()}`, dir));
 results.push(await measure('after', opt.after));
 load.end = loadavg().map((x) => x.toFixed(2)).join(' ');
 for (const r of results) console.log(JSON.stringify(r));

@@ -53,6 +53,32 @@ describe('per-user rate limit', () => {
   });
 });
 
+describe('persistent offender', () => {
+  it('holds the 429s of a user who keeps sending past the limit for a second, others are answered at once', async () => {
+    const p = await start({ OPTCHAIN_PAPER_RATE_LIMIT_BURST: '2', OPTCHAIN_PAPER_RATE_LIMIT_PER_SEC: '0.02' });
+    const a = p.user('a');
+    const timed = async () => {
+      const t0 = performance.now();
+      const r = await p.call('GET', '/v1/paper/positions', a);
+      return { status: r.status, code: r.body.error?.code, retryAfter: r.headers.get('retry-after'), ms: performance.now() - t0 };
+    };
+    const rs = [];
+    for (let i = 0; i < 5; i++) rs.push(await timed());
+    expect(rs.map((r) => r.status)).toEqual([200, 200, 429, 429, 429]);
+    // refusals 1–2 (up to the burst) come at once; the third within the second is held
+    expect(rs[4]!.ms).toBeGreaterThanOrEqual(950);
+    expect(rs[4]).toMatchObject({ code: 'RATE_LIMITED' });
+    expect(Number(rs[4]!.retryAfter)).toBeGreaterThanOrEqual(1);
+    // another user is not held
+    const t0 = performance.now();
+    expect((await p.call('GET', '/v1/paper/positions', p.user('b'))).status).toBe(200);
+    expect(performance.now() - t0).toBeLessThan(rs[4]!.ms);
+    const text = await p.server.metrics.registry.metrics();
+    expect(text).toMatch(/^optchain_paper_rate_limited_total 3$/m);
+    expect(text).toMatch(/^optchain_paper_rate_limit_held_total 1$/m);
+  });
+});
+
 describe('stored refusals', () => {
   it('keeps only the newest paperRefusalsKept per user: a replay within them returns the first answer, an evicted one is judged afresh', async () => {
     const p = await start({ OPTCHAIN_PAPER_REFUSALS_KEPT: '3' });

@@ -39,11 +39,19 @@ export function createUser(db: PaperDb, name: string, funds: number, now: number
   return { user: { id: Number(info.lastInsertRowid), name, funds }, key };
 }
 
+/**
+ * The lookup statement, prepared once per connection: every paper request authenticates, and
+ * under an order flood `db.prepare` per request was the largest single cost of a 429
+ * (bench/paper-load --prof: 2.7 % of the HTTP thread, more than the SHA-256).
+ */
+const lookups = new WeakMap<PaperDb, ReturnType<PaperDb['prepare']>>();
+
 /** Looks a bearer key up; undefined for an unknown or malformed key. */
 export function findUserByKey(db: PaperDb, key: string): PaperUser | undefined {
   if (!key.startsWith(KEY_PREFIX) || key.length > 200) return undefined;
-  const row = db.prepare('SELECT id, name, funds FROM users WHERE key_hash = ?').get(hashApiKey(key)) as PaperUser | undefined;
-  return row;
+  let stmt = lookups.get(db);
+  if (stmt === undefined) lookups.set(db, (stmt = db.prepare('SELECT id, name, funds FROM users WHERE key_hash = ?')));
+  return stmt.get(hashApiKey(key)) as PaperUser | undefined;
 }
 
 /** The key from an `Authorization: Bearer <key>` header, or undefined. */

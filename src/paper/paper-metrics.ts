@@ -18,6 +18,8 @@ export interface PaperMetricsSources {
   readonly writer: () => PaperWriterStats;
   /** Requests refused by the per-user rate limit. */
   readonly rateLimited: () => number;
+  /** Of those, 429s held a second (the client kept sending past its limit). */
+  readonly rateLimitHeld: () => number;
 }
 
 /** Registers the metrics on `registry`. */
@@ -114,6 +116,15 @@ export function registerPaperMetrics(registry: Registry, src: PaperMetricsSource
     collect() {
       this.reset();
       this.inc(src.rateLimited());
+    },
+  });
+  new Counter({
+    name: 'optchain_paper_rate_limit_held_total',
+    help: 'Of the 429 RATE_LIMITED answers, those held one second because the user kept sending past the limit',
+    registers,
+    collect() {
+      this.reset();
+      this.inc(src.rateLimitHeld());
     },
   });
   new Counter({

@@ -11,7 +11,8 @@
  *
  * Every route requires `Authorization: Bearer <key>` (401 UNAUTHORIZED otherwise) and acts on
  * the key's user only, and takes one token of the user's rate-limit bucket (429 RATE_LIMITED
- * with `Retry-After` when empty; {@link UserRateLimit}). A 429 QUEUE_FULL carries
+ * with `Retry-After` when empty, held a second first for a client that ignores it;
+ * {@link UserRateLimit}). A 429 QUEUE_FULL carries
  * `Retry-After: 1`. The client's disconnect signal is passed down, so an order whose client
  * has gone is dropped before its decision (paper-service.ts says when).
  *
@@ -84,6 +85,20 @@ function tooMany(err: OptchainError, waitMs: number): RouteReply {
   return { status: 429, headers: { ...JSON_HEADERS, 'retry-after': String(Math.max(1, Math.ceil(waitMs / 1000))) }, body: JSON.stringify(err.toJSON()) };
 }
 
+/** Resolves after `ms`, or at once when the client goes away (nobody is left to answer). */
+function held(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
 /** The first account of the accounts file (null in sim mode without an explicit account). */
 function accountsFileAccount(config: Config): () => Promise<DhanAccount | null> {
   return async () => {
@@ -118,13 +133,14 @@ export function registerPaperRoutes(server: HttpServer, deps: PaperRoutesDeps): 
   });
   const limiter = new UserRateLimit(config.paperRateLimitPerSec, config.paperRateLimitBurst);
   if (deps.registry) {
-    registerPaperMetrics(deps.registry, { margin: () => margin.stats(), service: () => service.stats(), writer: () => writer.stats(), rateLimited: () => limiter.limited });
+    registerPaperMetrics(deps.registry, { margin: () => margin.stats(), service: () => service.stats(), writer: () => writer.stats(), rateLimited: () => limiter.limited, rateLimitHeld: () => limiter.held });
   }
   /** Authenticates, takes a rate-limit token, runs `fn`; 429s carry Retry-After. */
   const guarded = (fn: (u: PaperUser, req: RouteRequest, ctx: { signal: AbortSignal }) => PaperAnswer | Promise<PaperAnswer>) => async (req: RouteRequest): Promise<RouteReply> => {
     const u = service.authenticate(req.headers.authorization);
-    const waitMs = limiter.take(u.id);
+    const { waitMs, holdMs } = limiter.take(u.id);
     if (waitMs > 0) {
+      if (holdMs > 0) await held(holdMs, req.signal);
       return tooMany(new OptchainError(ErrorCodes.RATE_LIMITED, `more than ${config.paperRateLimitPerSec} requests/s (burst ${config.paperRateLimitBurst}) from this user`, 429, { retryAfterMs: Math.ceil(waitMs) }), waitMs);
     }
     try {
