@@ -124,6 +124,35 @@ describe('queue bound and deadline', () => {
   });
 });
 
+describe('client disconnect before the decision', () => {
+  it('drops the order of a client that hung up while its margin was awaited: never filled, nothing stored, the same clientOrderId goes through later', async () => {
+    const p = await start({ OPTCHAIN_PAPER_ORDER_DEADLINE_MS: '10000' });
+    const k = p.user('d');
+    const c = p.market.weekly[0]!;
+    quote(p.market, c, { bid: 100, ask: 100.5, at: Date.now() + 60_000 });
+    stub.delayMs = 1500; // the margin answer comes long after the client has gone
+    const calls = stub.calls();
+    const ac = new AbortController();
+    const sent = fetch(`${p.base}/v1/paper/orders`, {
+      method: 'POST', signal: ac.signal,
+      headers: { authorization: `Bearer ${k}`, 'content-type': 'application/json' },
+      body: JSON.stringify(order('gone-1', c, 'SELL')),
+    });
+    // hang up once the margin call has reached "Dhan" (the order is waiting on it)
+    const t0 = Date.now();
+    while (stub.calls() === calls && Date.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 10));
+    expect(stub.calls()).toBe(calls + 1);
+    ac.abort();
+    await expect(sent).rejects.toThrow();
+    await new Promise((r) => setTimeout(r, 2000)); // the margin answer arrives: nothing may fill
+    expect(p.routes.service.stats()).toMatchObject({ filled: 0, cancelled: 1 });
+    expect(p.db.prepare('SELECT COUNT(*) AS n FROM order_requests').get()).toEqual({ n: 0 });
+    expect((await p.call('GET', '/v1/paper/orders', k)).body.orders).toEqual([]);
+    stub.delayMs = 0;
+    expect((await p.call('POST', '/v1/paper/orders', k, order('gone-1', c, 'SELL'))).status).toBe(201);
+  });
+});
+
 describe('quantity rules on margins and strategies', () => {
   it('refuses 10^12 lots, non-whole lots and legs over paperMaxLots with 422 INVALID_QUANTITY before any Dhan call; the freeze quantity binds orders only', async () => {
     const p = await start({ OPTCHAIN_PAPER_MAX_LOTS: '100' });
