@@ -91,7 +91,7 @@ export async function startApp(config: Config, log: Logger, options: AppOptions 
   let upstream: Upstream;
   if (mode === 'sim') {
     const date = fixedDate ?? tradingDateFor(Date.now());
-    sim = await startEmbeddedSimulator({ host: '127.0.0.1', port: config.simPort, tradingDate: date, seed: config.simSeed, rate: config.simRate, keepAlivesPerSecond: config.simKeepAlives }, { logger: log, testHooks: options.testHooks === true });
+    sim = await startEmbeddedSimulator({ host: '127.0.0.1', port: config.simPort, tradingDate: date, seed: config.simSeed, universe: config.simUniverse, rate: config.simRate, keepAlivesPerSecond: config.simKeepAlives }, { logger: log, testHooks: options.testHooks === true });
     log.info({ master: sim.urls.master, feed: sim.urls.feed, api: sim.urls.api, accounts: sim.accounts.map((a) => a.clientId) }, 'sim mode: no Dhan accounts configured, started the built-in simulator');
     // Credentials are re-read from the simulator on every reconnect (as the accounts file is in
     // live mode), so a token expired through its control API, or a restarted simulator, heals.

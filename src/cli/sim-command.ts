@@ -36,7 +36,7 @@ export async function simCommand(args: string[]): Promise<number> {
   const config = loadConfig(process.env, { simPort: values.port, simSeed: values.seed, simRate: values.rate, simKeepAlives: values['keep-alives'] });
   const host = values.host ?? '127.0.0.1';
   const tradingDate = config.tradingDate ?? tradingDateFor(Date.now());
-  const sim = await startSimulator({ host, port: config.simPort, tradingDate, seed: config.simSeed, rate: config.simRate, stacked: values.stacked, keepAlivesPerSecond: config.simKeepAlives });
+  const sim = await startSimulator({ host, port: config.simPort, tradingDate, seed: config.simSeed, universe: config.simUniverse, rate: config.simRate, stacked: values.stacked, keepAlivesPerSecond: config.simKeepAlives });
   const lines = [`master ${sim.urls.master}`, `feed ${sim.urls.feed}`, `api ${sim.urls.api}`];
   for (const a of sim.accounts) lines.push(`account ${a.clientId} ${a.accessToken}`);
   lines.push(`control-secret ${sim.controlSecret}`);

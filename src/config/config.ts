@@ -37,6 +37,8 @@ export const configSchema = z.object({
   simRate: z.coerce.number().positive().max(1000),
   /** All-zero keep-alive headers per second per simulated feed connection (docs/dhan-protocol.md §2.5); 0 = off. */
   simKeepAlives: z.coerce.number().min(0).max(100_000),
+  /** Synthetic master size (src/synthetic-master/synthetic-size.ts): `real` ~112k contracts, `compact` ~30k (tests). */
+  simUniverse: z.enum(['real', 'compact']),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   feedWorkers: positiveInt.max(16),
   feedWatchdogMs: positiveInt,

@@ -18,6 +18,7 @@
  *
  * @module
  */
+import type { UniverseSize } from '../synthetic-master/synthetic-size.js';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -44,6 +45,8 @@ export interface SimulatorOptions {
   readonly tradingDate: string;
   /** Seeds the master and the market. Default 42. */
   readonly seed?: number;
+  /** Synthetic master size; default `OPTCHAIN_SIM_UNIVERSE`, else `real`. */
+  readonly universe?: UniverseSize;
   /** Update-rate multiplier (load tests). Default 1. */
   readonly rate?: number;
   /** Accounts; default two client ids (the universe needs 2 × 25k instruments). */
@@ -144,7 +147,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimHandle>
   const seed = opts.seed ?? 42;
   const host = opts.host ?? '127.0.0.1';
   const tradingDate = opts.tradingDate;
-  const g = generateMaster(tradingDate, { seed });
+  const g = generateMaster(tradingDate, { seed, ...(opts.universe ? { universe: opts.universe } : {}) });
   const underlyings = g.underlyings;
   const masterBytes = opts.masterCsv === undefined ? g.buffer : Buffer.from(opts.masterCsv, 'latin1');
   // The same parser the server uses: the simulator streams any instrument it serves.

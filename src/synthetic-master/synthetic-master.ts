@@ -24,6 +24,7 @@
  *
  * @module
  */
+import { defaultUniverseSize, sizeProfile, type SizeProfile, type UniverseSize } from './synthetic-size.js';
 import type { Segment } from '../dhan/segments.js';
 import { ErrorCodes, OptchainError } from '../errors.js';
 import { currencySection, distractorEquities, distractorEquityRow, mcxSection, type DistractorEquity } from './synthetic-distractors.js';
@@ -46,6 +47,13 @@ export const DEFAULT_SEED = 42;
 export interface MasterOptions {
   /** Varies spot levels, strike-count jitter, id layout and distractor names. Default {@link DEFAULT_SEED}. */
   readonly seed?: number;
+  /** Universe size (synthetic-size.ts); default `OPTCHAIN_SIM_UNIVERSE`, else `real` (the size of Dhan's real master). */
+  readonly universe?: UniverseSize;
+}
+
+/** The size profile of a generation run. */
+function profileOf(opts: MasterOptions): SizeProfile {
+  return sizeProfile(opts.universe ?? defaultUniverseSize(), STOCKS.length);
 }
 
 /**
@@ -126,6 +134,7 @@ export function syntheticUnderlyings(tradingDate: string, opts: MasterOptions = 
   assertTradingDate(tradingDate);
   const seed = opts.seed ?? DEFAULT_SEED;
   const market = marketFactor(seed, tradingDate);
+  const profile = profileOf(opts);
   const out: SyntheticUnderlying[] = [];
   for (const spec of INDICES) {
     if (!spec.inUniverse) continue;
@@ -136,8 +145,8 @@ export function syntheticUnderlyings(tradingDate: string, opts: MasterOptions = 
   }
   for (const s of STOCKS) {
     const spot = stockSpot(s, seed, tradingDate, market);
-    out.push({ symbol: s.symbol, exchange: 'NSE', kind: 'stock', spotSegment: 'NSE_EQ', spotSecurityId: s.nseId, spot, annualVol: s.annualVol, liquidity: s.liquidity });
-    if (s.bseOptions) {
+    if (profile.nseOptions(s.index)) out.push({ symbol: s.symbol, exchange: 'NSE', kind: 'stock', spotSegment: 'NSE_EQ', spotSecurityId: s.nseId, spot, annualVol: s.annualVol, liquidity: s.liquidity });
+    if (profile.bseOptions(s.index, s.bseOptions)) {
       out.push({ symbol: s.symbol, exchange: 'BSE', kind: 'stock', spotSegment: 'BSE_EQ', spotSecurityId: s.bseId, spot, annualVol: s.annualVol, liquidity: 0.02 });
     }
   }
@@ -203,14 +212,17 @@ const ageCount = (near: number, far: number, farDte: number, dte: number): numbe
  * leftover wide strikes on quarter-month serials, and one-sided legacy strikes on long-dated
  * chains.
  */
-function indexStrikes(spec: IndexSpec, exp: ListedExpiry, firstQuarterly: boolean, spot: number, rng: Rng): StrikeSet {
+function indexStrikes(spec: IndexSpec, exp: ListedExpiry, firstQuarterly: boolean, spot: number, rng: Rng, profile: SizeProfile): StrikeSet {
   const sc = spec.strikes;
   const b = new StrikeBuilder(spot);
   const skew = rng.int(-3, 3);
+  // Scaled before the jitter so the compact size (scale 1) draws exactly what it always did.
+  const scale = profile.indexStrikeScale(spec.symbol);
+  const maxBlock = spec.slots - 16;
   if (exp.kind === 'weekly' && sc.weekly) {
-    b.block(sc.step, ageCount(sc.weekly.near, sc.weekly.far, sc.weekly.farDte, exp.dte) + rng.int(-2, 2), skew);
+    b.block(sc.step, Math.min(maxBlock, Math.round(ageCount(sc.weekly.near, sc.weekly.far, sc.weekly.farDte, exp.dte) * scale)) + rng.int(-2, 2), skew);
   } else if (exp.kind === 'monthly' || !sc.longStep) {
-    b.block(sc.step, ageCount(sc.monthly.near, sc.monthly.far, sc.monthly.farDte, exp.dte) + rng.int(-2, 2), skew);
+    b.block(sc.step, Math.min(maxBlock, Math.round(ageCount(sc.monthly.near, sc.monthly.far, sc.monthly.farDte, exp.dte) * scale)) + rng.int(-2, 2), skew);
     if (sc.monthlyWide) b.range(...sc.monthlyWide);
     if (sc.quarterMonthWide && Number(exp.scheduled.slice(5, 7)) % 3 === 0) b.range(...sc.quarterMonthWide);
   } else {
@@ -238,15 +250,14 @@ function indexStrikes(spec: IndexSpec, exp: ListedExpiry, firstQuarterly: boolea
   return b.build((spec.slots * indexStepUnits(spec)) / 2);
 }
 
-/** Slots per stock chain lane: more than any stock chain's span in steps. */
-const STOCK_SLOTS = 128;
-
 /** A stock chain's strikes (docs/market-structure.md §2.1: near/mid/far median 30/26/13; far month at double step). */
-function stockStrikes(s: StockSpec, which: 0 | 1 | 2, exchange: 'NSE' | 'BSE', spot: number, rng: Rng): StrikeSet {
+function stockStrikes(s: StockSpec, which: 0 | 1 | 2, exchange: 'NSE' | 'BSE', spot: number, rng: Rng, profile: SizeProfile): StrikeSet {
   const b = new StrikeBuilder(spot);
   const step = (s.stepUnits / STRIKE_UNIT) * (which === 2 ? 2 : 1);
-  const base = exchange === 'BSE' ? s.nearStrikes * 0.6 : s.nearStrikes;
-  const count = Math.max(which === 2 ? 5 : 9, Math.round(base * [1, 0.87, 0.46][which]!) + rng.int(which === 2 ? -1 : -2, which === 2 ? 1 : 2));
+  const base = exchange === 'BSE' ? s.nearStrikes * 0.6 * profile.bseStockStrikeScale : s.nearStrikes * profile.nseStockStrikeScale;
+  // Half a lane minus the skew and the one-sided extras below: the whole chain keeps distinct ids.
+  const maxCount = profile.stockSlots - 30;
+  const count = Math.min(maxCount, Math.max(which === 2 ? 5 : 9, Math.round(base * [1, 0.87, 0.46][which]!) + rng.int(which === 2 ? -1 : -2, which === 2 ? 1 : 2)));
   const skew = rng.int(-2, 2);
   b.block(step, count, skew);
   if (exchange === 'NSE' && which < 2) {
@@ -260,7 +271,7 @@ function stockStrikes(s: StockSpec, which: 0 | 1 | 2, exchange: 'NSE' | 'BSE', s
       for (let i = 1; i <= n; i++) b.add((below ? edge - i : edge + i) * Math.round(step * STRIKE_UNIT), below ? PE : CE);
     }
   }
-  return b.build((STOCK_SLOTS * s.stepUnits) / 2);
+  return b.build((profile.stockSlots * s.stepUnits) / 2);
 }
 
 // ───────────────────────────── ids ─────────────────────────────
@@ -314,8 +325,6 @@ const BSE_INDEX_OPT_BASE = 800_000;
 const BSE_FUT_INDEX_BASE = 990_000;
 const BSE_FUT_STOCK_BASE = 990_100;
 const BSE_STOCK_OPT_BASE = 1_100_000;
-const BSE_TEST_BASE = 1_190_000;
-const STOCK_REGION = 4 * 2 * STOCK_SLOTS;
 
 /** First id of each index's option region, packed per exchange. */
 function indexRegionBases(): Map<string, number> {
@@ -481,7 +490,7 @@ function* indexDerivatives(ctx: GenContext, out: ByteSink, exchange: 'NSE' | 'BS
     const base = INDEX_REGION.get(spec.symbol)!;
     for (const exp of expiries) {
       const rng = rngFor(`chain/${spec.symbol}/${exp.scheduled}/${ctx.tradingDate}`, ctx.seed);
-      const set = indexStrikes(spec, exp, exp === firstQuarterly, spot, rng);
+      const set = indexStrikes(spec, exp, exp === firstQuarterly, spot, rng, ctx.profile);
       const ids = new LaneIds(base + laneOf(spec, exp) * 2 * spec.slots, spec.slots, indexStepUnits(spec), `layout/${spec.symbol}/${exp.scheduled}`, ctx.seed);
       const n = chainRows(out, {
         exch: exchange, instrument: 'OPTIDX', underlyingId: spec.derivUnderlyingId, symbol: spec.symbol,
@@ -500,7 +509,10 @@ function* stockDerivatives(ctx: GenContext, out: ByteSink, exchange: 'NSE' | 'BS
   const order = stockRegionOrder(ctx.seed);
   let k = 0;
   for (const s of STOCKS) {
-    if (exchange === 'BSE' && !s.bseOptions) continue;
+    const profile = ctx.profile;
+    const listed = exchange === 'NSE' ? profile.nseOptions(s.index) : profile.bseOptions(s.index, s.bseOptions);
+    // An NSE F&O stock without the day's options keeps its futures (a distractor); BSE lists neither.
+    if (exchange === 'BSE' && !listed) continue;
     const spot = spots.get(s.symbol)!;
     const underlyingId = exchange === 'NSE' ? s.nseId : s.bseId;
     const freeze = s.lot * (10 + (Math.floor(unit(`${s.symbol}#freeze`) * 30)));
@@ -509,13 +521,19 @@ function* stockDerivatives(ctx: GenContext, out: ByteSink, exchange: 'NSE' | 'BS
       idBase: exchange === 'NSE' ? NSE_FUT_STOCK_BASE + 4 * s.index : BSE_FUT_STOCK_BASE + 4 * k,
     });
     ctx.count(segment, expiries.length);
-    const region = exchange === 'NSE' ? NSE_STOCK_OPT_BASE + order[s.index]! * STOCK_REGION : BSE_STOCK_OPT_BASE + k * STOCK_REGION;
+    const slots = profile.stockSlots;
+    const stockRegion = 4 * 2 * slots;
+    const region = exchange === 'NSE' ? NSE_STOCK_OPT_BASE + order[s.index]! * stockRegion : BSE_STOCK_OPT_BASE + k * stockRegion;
     k++;
+    if (!listed) {
+      yield;
+      continue;
+    }
     expiries.forEach((exp, which) => {
       // Chain key is date-independent for ids, date-dependent for the day's strike jitter.
       const rng = rngFor(`chain/${exchange}/${s.symbol}/${exp.scheduled}/${ctx.tradingDate}`, ctx.seed);
-      const set = stockStrikes(s, which as 0 | 1 | 2, exchange, spot, rng);
-      const ids = new LaneIds(region + (exp.monthIndex % 4) * 2 * STOCK_SLOTS, STOCK_SLOTS, s.stepUnits, `layout/${exchange}/${s.symbol}/${exp.scheduled}`, ctx.seed);
+      const set = stockStrikes(s, which as 0 | 1 | 2, exchange, spot, rng, profile);
+      const ids = new LaneIds(region + (exp.monthIndex % 4) * 2 * slots, slots, s.stepUnits, `layout/${exchange}/${s.symbol}/${exp.scheduled}`, ctx.seed);
       const n = chainRows(out, {
         exch: exchange, instrument: 'OPTSTK', underlyingId, symbol: s.symbol, instrumentType: exchange === 'NSE' ? 'OP' : 'OPTSTK',
         lot: s.lot, tick: s.optionTick, freeze, exp, set, spot, vol: s.annualVol, ids,
@@ -534,7 +552,7 @@ function testDerivatives(ctx: GenContext, out: ByteSink, exchange: 'NSE' | 'BSE'
     exch: exchange, letter: 'D', instrument: 'OPTSTK', underlyingId: nse ? TEST_EQ_ID : 1_999_999, underlyingSymbol: nse ? TEST_SYMBOL : 'BSETEST',
     instrumentType: nse ? 'OP' : 'OPTSTK', series: 'NA', lot: 1, expiry: exp.date, tickField: '5.0000', flag: 'M', freezeQty: 100,
   });
-  const base = nse ? NSE_TEST_BASE : BSE_TEST_BASE;
+  const base = nse ? NSE_TEST_BASE : ctx.profile.bseTestBase;
   w.row(out, base, 100 * STRIKE_UNIT, true, 1000 * BAND_UNIT, 500);
   if (nse) w.row(out, base + 1, 100 * STRIKE_UNIT, false, 1000 * BAND_UNIT, 500);
   ctx.count(nse ? 'NSE_FNO' : 'BSE_FNO', nse ? 2 : 1);
@@ -581,7 +599,7 @@ function drive(ctx: GenContext, out: ByteSink): Generator<Buffer, void, undefine
  */
 export function streamMaster(tradingDate: string, opts: MasterOptions = {}): MasterStream {
   assertTradingDate(tradingDate);
-  const context = new GenContext(tradingDate, opts.seed ?? DEFAULT_SEED);
+  const context = new GenContext(tradingDate, opts.seed ?? DEFAULT_SEED, profileOf(opts));
   return { chunks: drive(context, new ByteSink(CHUNK_BYTES)), context };
 }
 
@@ -591,7 +609,7 @@ export function streamMaster(tradingDate: string, opts: MasterOptions = {}): Mas
  */
 export function generateMaster(tradingDate: string, opts: MasterOptions = {}): GeneratedMaster {
   assertTradingDate(tradingDate);
-  const context = new GenContext(tradingDate, opts.seed ?? DEFAULT_SEED);
+  const context = new GenContext(tradingDate, opts.seed ?? DEFAULT_SEED, profileOf(opts));
   // One growing buffer instead of chunks: no final concatenation copy.
   const sink = new ByteSink(WHOLE_FILE_BYTES, true);
   const run = drive(context, sink);

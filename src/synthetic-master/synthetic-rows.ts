@@ -6,6 +6,8 @@
  *
  * @module
  */
+import { defaultUniverseSize, sizeProfile, type SizeProfile } from './synthetic-size.js';
+import { STOCKS } from './synthetic-stocks.js';
 import { DETAILED_COLUMNS } from '../master/columns.js';
 import type { Segment } from '../dhan/segments.js';
 import { ascii, type ByteSink } from './synthetic-bytes.js';
@@ -30,6 +32,8 @@ export class GenContext {
   constructor(
     readonly tradingDate: string,
     readonly seed: number,
+    /** How big the universe is (synthetic-size.ts). */
+    readonly profile: SizeProfile = sizeProfile(defaultUniverseSize(), STOCKS.length),
   ) {}
 
   /** Counts `n` rows of `segment`. */
