@@ -17,7 +17,9 @@
  * - build    chain build µs JSON / FlatBuffers, snapshot (chain-build.bench.mjs);
  * - decode   decoded packets/s vs raw seqlock writes/s (feed-decode.bench.mjs);
  * - e2e      feed end to end at rising offered rates vs the sender's own rate, tick → readable
- *            (feed-e2e.bench.mjs).
+ *            (feed-e2e.bench.mjs);
+ * - analytics IV + Greeks per option vs plain bisection, whole-universe sweep on one thread
+ *            (analytics.bench.mjs).
  *
  * Usage: `npm run bench [-- --quick] [--no-record] [--results FILE] [--json FILE]
  *        [--only http,tick,startup,build,decode,e2e,serve] [--install-wrk] [--no-wrk]`
@@ -55,7 +57,7 @@ const { values: opt } = parseArgs({
 const quick = opt.quick;
 const record = opt['no-record'] ? false : (opt.record ?? !quick);
 const resultsFile = opt.results ?? fileURLToPath(new URL('./RESULTS.md', import.meta.url));
-const SECTIONS = ['http', 'tick', 'startup', 'build', 'decode', 'e2e', 'serve', 'conv', 'flood'];
+const SECTIONS = ['http', 'tick', 'startup', 'build', 'decode', 'e2e', 'serve', 'conv', 'flood', 'analytics'];
 const only = new Set(opt.only ? opt.only.split(',').map((s) => s.trim()) : SECTIONS);
 for (const s of only) if (!SECTIONS.includes(s)) throw new Error(`--only: unknown section ${s} (${SECTIONS.join(', ')})`);
 
@@ -242,6 +244,14 @@ if (wrk) {
   // Their runs are wrk's only so far (no autocannon path): say so in the table.
   for (const s of ['conv', 'flood'].filter((x) => only.has(x))) rows.push({ section: s, figure: `${s} rows`, skipped: 'measured with wrk only; install it (`apt-get install -y wrk`)' });
 }
+
+// analytics: IV + Greeks per option vs plain bisection, whole-universe sweep (issue 13).
+await section('analytics', async () => {
+  const { run } = await import('./analytics.bench.mjs');
+  for (const r of (await run({ quick })).rows) {
+    rows.push({ section: 'analytics', figure: r.name, value: r.value, unit: r.unit, better: 'lower', baseline: r.baseline, limit: r.limit, target: { text: `≤ ${r.target} ${r.unit} (issue 13)`, met: r.value <= r.target }, note: r.note });
+  }
+});
 
 await section('decode', async () => {
   const { run } = await import('./feed-decode.bench.mjs');

@@ -62,8 +62,10 @@ export function normalisedImpliedVol(beta: number, complement: number, x: number
   const vc = sc === 0 ? 1 / SQRT_2PI : normalisedVega(x, sc);
   const sl = sc - bc / vc;
   const su = sc + (bMax - bc) / vc;
-  const bl = sl > 0 ? normalisedTimeValue(x, sl) : 0;
-  const uu = normalisedTimeValueComplement(x, su);
+  // Only the region boundary on beta's side of β(s_c) is needed: one evaluation, not two.
+  const below = beta < bc;
+  const bl = below && sl > 0 ? normalisedTimeValue(x, sl) : 0;
+  const uu = below ? 0 : normalisedTimeValueComplement(x, su);
 
   let region: number;
   let lo: number;
@@ -75,7 +77,7 @@ export function normalisedImpliedVol(beta: number, complement: number, x: number
     hi = sl;
     // ln β ≈ −x²/(2s²) + O(ln s): the leading term alone.
     s = ax / Math.sqrt(-2 * Math.log(beta));
-  } else if (complement < uu) {
+  } else if (!below && complement < uu) {
     region = UPPER;
     lo = su;
     hi = Number.POSITIVE_INFINITY;
@@ -86,8 +88,7 @@ export function normalisedImpliedVol(beta: number, complement: number, x: number
     lo = sl > 0 ? sl : 0;
     hi = su;
     // Piecewise-linear through (β_l, s_l), (β_c, s_c), (β_u, s_u).
-    const bu = bMax - uu;
-    s = beta <= bc && bc > bl ? lo + ((beta - bl) / (bc - bl)) * (sc - lo) : sc + ((beta - bc) / (bu - bc)) * (su - sc);
+    s = below ? lo + ((beta - bl) / (bc - bl)) * (sc - lo) : sc + ((beta - bc) / (bMax - uu - bc)) * (su - sc);
   }
   if (!(s > lo && s < hi)) s = Number.isFinite(hi) ? 0.5 * (lo + hi) : 2 * lo;
   const target = region === LOWER ? Math.log(beta) : region === UPPER ? Math.log(complement) : beta;
