@@ -101,17 +101,95 @@ export const ErrorCodes = {
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 
-/** Base class: a message, a stable code, an HTTP status when it reaches a client, and details. */
+/**
+ * The HTTP status each code answers with when it reaches a client. A throw names only the
+ * code, and the status follows from it. A new code fails to compile until it has a row here.
+ * Codes that never reach a client as such (start-up, master, internal layout checks) are 500.
+ */
+export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = Object.freeze({
+  CONFIG_INVALID: 500,
+  UWS_NATIVE_MISSING: 500,
+  HTTP_LISTEN_FAILED: 500,
+  MASTER_NOT_FOUND: 500,
+  MASTER_DOWNLOAD_FAILED: 500,
+  MASTER_MISSING_COLUMN: 500,
+  MASTER_EMPTY: 500,
+  MASTER_CORRUPT: 500,
+  NO_CONTRACTS: 500,
+  SKELETON_FROZEN: 500,
+  PRICE_TABLE_LAYOUT: 500,
+  SIM_FAILED: 500,
+  // The simulator's control API refuses an out-of-range value as bad input.
+  SIM_OPTION_INVALID: 400,
+  DATABASE_TOO_NEW: 500,
+  // Feed trouble means the data is not there yet: not ready.
+  FEED_AUTH_FAILED: 503,
+  FEED_ACCOUNTS_INVALID: 503,
+  FEED_PACKET_RANGE: 500,
+  FEED_SUBSCRIBE_INVALID: 500,
+  FEED_TEST_HOOK_DISABLED: 500,
+  FEED_TEST_CRASH: 500,
+  BAD_REQUEST: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  UNKNOWN_SYMBOL: 404,
+  UNKNOWN_EXPIRY: 404,
+  METHOD_NOT_ALLOWED: 405,
+  BODY_TOO_LARGE: 413,
+  NOT_READY: 503,
+  RATE_LIMITED: 429,
+  SNAPSHOT_BUSY: 503,
+  INTERNAL: 500,
+  // Paper refusals are 422 (docs/contract.md §6); a reused clientOrderId with another body is 409.
+  NO_QUOTE: 422,
+  STALE_QUOTE: 422,
+  CROSSED_QUOTE: 422,
+  SPREAD_TOO_WIDE: 422,
+  INSUFFICIENT_LIQUIDITY: 422,
+  INSUFFICIENT_MARGIN: 422,
+  UNKNOWN_INSTRUMENT: 422,
+  INVALID_QUANTITY: 422,
+  PRICE_OUTSIDE_BAND: 422,
+  DUPLICATE_CLIENT_ORDER_ID: 409,
+  LIMIT_NOT_MARKETABLE: 422,
+  // Dhan refused us (502) or cannot answer now (503, try again later).
+  MARGIN_UPSTREAM_ERROR: 502,
+  MARGIN_UNAVAILABLE: 503,
+  MARGIN_RATE_LIMITED: 503,
+  MARGIN_AUTH_FAILED: 502,
+  // nginx's "client closed request": only ever counted in /metrics, never sent.
+  CLIENT_CLOSED: 499,
+  HTTP_BACKEND_UNAVAILABLE: 500,
+  ANALYTICS_TEST_HOOK_DISABLED: 500,
+  ANALYTICS_TEST_CRASH: 500,
+  ANALYTICS_START_FAILED: 500,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  REQUEST_HEADERS_TOO_LARGE: 431,
+  CONFLICTING_FRAMING: 400,
+  HOST_NOT_ALLOWED: 403,
+  // Too many of this user's margin calls wait for Dhan's budget; one that waited past its deadline is 503.
+  QUEUE_FULL: 429,
+  DEADLINE_EXCEEDED: 503,
+  PAPER_STORE_UNAVAILABLE: 503,
+});
+
+/** The HTTP status of `code` ({@link ERROR_STATUS}); 500 for a string that is not one of ours. */
+export function statusOf(code: string): number {
+  return (ERROR_STATUS as Readonly<Record<string, number>>)[code] ?? 500;
+}
+
+/** Base class: a message, a stable code, the code's HTTP status ({@link ERROR_STATUS}), and details. */
 export class OptchainError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
   readonly details: Record<string, unknown> | undefined;
 
-  constructor(code: ErrorCode, message: string, status = 500, details?: Record<string, unknown>, options?: { cause?: unknown }) {
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'OptchainError';
     this.code = code;
-    this.status = status;
+    this.status = ERROR_STATUS[code];
     this.details = details;
   }
 
@@ -127,7 +205,7 @@ export class OptchainError extends Error {
 export class ConfigError extends OptchainError {
   readonly key: string;
   constructor(key: string, reason: string) {
-    super(ErrorCodes.CONFIG_INVALID, `invalid configuration ${key}: ${reason}`, 500, { key });
+    super(ErrorCodes.CONFIG_INVALID, `invalid configuration ${key}: ${reason}`, { key });
     this.name = 'ConfigError';
     this.key = key;
   }
@@ -136,15 +214,15 @@ export class ConfigError extends OptchainError {
 /** The instrument master could not be read or does not have what the skeleton needs. */
 export class MasterError extends OptchainError {
   constructor(code: ErrorCode, message: string, details?: Record<string, unknown>, options?: { cause?: unknown }) {
-    super(code, message, 500, details, options);
+    super(code, message, details, options);
     this.name = 'MasterError';
   }
 }
 
-/** An error meant for an HTTP client, in the contract's shape. */
+/** An error meant for an HTTP client, in the contract's shape; its status is the code's. */
 export class HttpError extends OptchainError {
-  constructor(status: number, code: ErrorCode, message: string, details?: Record<string, unknown>) {
-    super(code, message, status, details);
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
+    super(code, message, details);
     this.name = 'HttpError';
   }
 }
@@ -152,16 +230,16 @@ export class HttpError extends OptchainError {
 /** A paper order refused by a feasibility or funds check (422, docs/contract.md §6). */
 export class OrderRefusedError extends OptchainError {
   constructor(code: ErrorCode, message: string, details: Record<string, unknown>) {
-    super(code, message, 422, details);
+    super(code, message, details);
     this.name = 'OrderRefusedError';
   }
 }
 
-/** The margin service failed (maps to 502/503 with a code). */
+/** The margin service failed (502 or 503, by code). */
 export class MarginError extends OptchainError {
   readonly retryable: boolean;
-  constructor(code: ErrorCode, message: string, status: number, retryable: boolean, details?: Record<string, unknown>) {
-    super(code, message, status, details);
+  constructor(code: ErrorCode, message: string, retryable: boolean, details?: Record<string, unknown>) {
+    super(code, message, details);
     this.name = 'MarginError';
     this.retryable = retryable;
   }
@@ -170,7 +248,7 @@ export class MarginError extends OptchainError {
 /** Feed-level failure (auth, accounts file). */
 export class FeedError extends OptchainError {
   constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
-    super(code, message, 503, details);
+    super(code, message, details);
     this.name = 'FeedError';
   }
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildMultiBody, classifyAnswer, classifyNetworkError, parseMultiAnswer } from '../src/margin/dhan-margin-api.js';
 import { canonicalSet, positionSetHash } from '../src/margin/position-set.js';
 import { TokenBucketLimiter } from '../src/margin/token-bucket.js';
+import { statusOf } from '../src/errors.js';
 
 describe('basket margin request (docs/dhan-protocol.md §3.3)', () => {
   it('sends dhanClientId, includePosition/includeOrder false and a scripList in units with string ids', () => {
@@ -59,12 +60,12 @@ describe('Dhan failure mapping', () => {
   for (const [name, status, body, code, http, retry] of cases) {
     it(name, () => {
       const f = classifyAnswer(status, body);
-      expect([f.code, f.status, f.retryable]).toEqual([code, http, retry]);
+      expect([f.code, statusOf(f.code), f.retryable]).toEqual([code, http, retry]);
     });
   }
 
   it('treats timeouts and resets as transient', () => {
-    expect(classifyNetworkError(Object.assign(new Error('x'), { code: 'UND_ERR_HEADERS_TIMEOUT' }))).toMatchObject({ code: 'MARGIN_UNAVAILABLE', status: 503, retryable: true, message: 'Dhan margin service timed out' });
+    expect(classifyNetworkError(Object.assign(new Error('x'), { code: 'UND_ERR_HEADERS_TIMEOUT' }))).toMatchObject({ code: 'MARGIN_UNAVAILABLE', retryable: true, message: 'Dhan margin service timed out' });
     expect(classifyNetworkError(Object.assign(new Error('x'), { code: 'ECONNREFUSED' }))).toMatchObject({ code: 'MARGIN_UNAVAILABLE', retryable: true });
   });
 });

@@ -260,7 +260,7 @@ export class SnapshotCache {
   private admit(): void {
     if (this.waiting >= this.maxWaiting) {
       this.observer?.refused?.();
-      throw new HttpError(503, ErrorCodes.SNAPSHOT_BUSY, `too many snapshot requests in progress (${this.waiting}); retry shortly`);
+      throw new HttpError(ErrorCodes.SNAPSHOT_BUSY, `too many snapshot requests in progress (${this.waiting}); retry shortly`);
     }
   }
 

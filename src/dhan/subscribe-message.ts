@@ -37,7 +37,7 @@ const U32_MAX = 0xffff_ffff;
 const SEGMENTS = Object.keys(SEGMENT_CODE) as [Segment, ...Segment[]];
 
 function badSubscription(message: string, details?: Record<string, unknown>): OptchainError {
-  return new OptchainError(ErrorCodes.FEED_SUBSCRIBE_INVALID, message, 500, details);
+  return new OptchainError(ErrorCodes.FEED_SUBSCRIBE_INVALID, message, details);
 }
 
 /** Canonical decimal string of a security id, or throws FEED_SUBSCRIBE_INVALID. */

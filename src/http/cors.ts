@@ -117,11 +117,11 @@ export class CorsPolicy {
    */
   preflight(origin: string, requestMethod: string, methods: readonly string[]): PreflightAnswer {
     if (!this.allows(origin)) {
-      throw new HttpError(403, ErrorCodes.FORBIDDEN, this.enabled ? `origin ${origin} is not allowed (OPTCHAIN_CORS_ORIGINS)` : 'cross-origin requests are not enabled (set OPTCHAIN_CORS_ORIGINS)');
+      throw new HttpError(ErrorCodes.FORBIDDEN, this.enabled ? `origin ${origin} is not allowed (OPTCHAIN_CORS_ORIGINS)` : 'cross-origin requests are not enabled (set OPTCHAIN_CORS_ORIGINS)');
     }
     const method = requestMethod.toUpperCase();
     if (!methods.includes(method)) {
-      throw new HttpError(403, ErrorCodes.FORBIDDEN, `${method} is not allowed on this route; allowed: ${methods.join(', ')}`);
+      throw new HttpError(ErrorCodes.FORBIDDEN, `${method} is not allowed on this route; allowed: ${methods.join(', ')}`);
     }
     const headers: HeaderPair[] = [
       ['access-control-allow-origin', this.any ? '*' : origin],

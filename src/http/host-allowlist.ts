@@ -104,7 +104,7 @@ export function hostCheckInterceptor(allowlist: HostAllowlist): HttpInterceptor 
       const host = req.getHeader('host');
       if (allowlist.allows(host)) return undefined;
       const shown = host.length > 100 ? `${host.slice(0, 100)}…` : host;
-      return errorReply(new HttpError(403, ErrorCodes.HOST_NOT_ALLOWED, `Host '${shown}' is not one of this server's host names (set OPTCHAIN_ALLOWED_HOSTS to admit it)`));
+      return errorReply(new HttpError(ErrorCodes.HOST_NOT_ALLOWED, `Host '${shown}' is not one of this server's host names (set OPTCHAIN_ALLOWED_HOSTS to admit it)`));
     },
   };
 }

@@ -106,7 +106,7 @@ export class HttpServer {
     this.use(corsInterceptor(options.cors ?? NO_CORS, (route) => this.allowedMethods(route)));
     for (const i of options.interceptors ?? []) this.use(i);
     this.transport.handle('*', '/*', (res, req) => {
-      const reply = this.intercepted(req) ?? errorReply(new HttpError(404, ErrorCodes.NOT_FOUND, `no route ${req.method} ${req.getUrl()}`));
+      const reply = this.intercepted(req) ?? errorReply(new HttpError(ErrorCodes.NOT_FOUND, `no route ${req.method} ${req.getUrl()}`));
       this.sendFast(res, req, reply);
     });
   }
@@ -177,7 +177,7 @@ export class HttpServer {
       this.transport.watch(res, () => {
         if (state.done) return;
         state.aborted = true;
-        controller.abort(new HttpError(CLIENT_CLOSED_STATUS, ErrorCodes.CLIENT_CLOSED, 'the client closed the connection before the answer'));
+        controller.abort(new HttpError(ErrorCodes.CLIENT_CLOSED, 'the client closed the connection before the answer'));
         this.metrics.request(pattern, m, CLIENT_CLOSED_STATUS);
       });
       const headers = copy.headers;
@@ -199,14 +199,14 @@ export class HttpServer {
           const type = headers['content-type'];
           if (raw.length > 0 && type !== undefined && !anyType && !isJsonType(type)) {
             // Every body route reads JSON: a body it would not parse is refused, not ignored.
-            this.finish(res, state, errorReply(new HttpError(415, ErrorCodes.UNSUPPORTED_MEDIA_TYPE, `request body must be application/json, not ${type.slice(0, 100)}`)), copy);
+            this.finish(res, state, errorReply(new HttpError(ErrorCodes.UNSUPPORTED_MEDIA_TYPE, `request body must be application/json, not ${type.slice(0, 100)}`)), copy);
             return;
           }
           if (raw.length > 0 && (type === undefined || isJsonType(type))) {
             try {
               body = JSON.parse(raw.toString('utf8'));
             } catch {
-              this.finish(res, state, errorReply(new HttpError(400, ErrorCodes.BAD_REQUEST, 'request body is not valid JSON')), copy);
+              this.finish(res, state, errorReply(new HttpError(ErrorCodes.BAD_REQUEST, 'request body is not valid JSON')), copy);
               return;
             }
           }
@@ -310,7 +310,7 @@ export class HttpServer {
             reply = { status: 204, contentType: 'text/plain; charset=utf-8', body: '', headers: [['allow', [...methods, 'OPTIONS'].join(', ')]] };
           } else {
             const allow = methods.join(', ');
-            const err = new HttpError(405, ErrorCodes.METHOD_NOT_ALLOWED, `${req.method} is not allowed on ${pattern}; allowed: ${allow}`);
+            const err = new HttpError(ErrorCodes.METHOD_NOT_ALLOWED, `${req.method} is not allowed on ${pattern}; allowed: ${allow}`);
             reply = errorReply(err, [['allow', allow]]);
           }
         }
@@ -405,7 +405,7 @@ function isJsonType(type: string): boolean {
 }
 
 function tooLarge(limit: number): HttpError {
-  return new HttpError(413, ErrorCodes.BODY_TOO_LARGE, `request body exceeds ${limit} bytes`);
+  return new HttpError(ErrorCodes.BODY_TOO_LARGE, `request body exceeds ${limit} bytes`);
 }
 
 function paramNames(pattern: string): string[] {

@@ -59,12 +59,12 @@ const FB = 'application/x-flatbuffers';
 function badRequest(error: z.ZodError): HttpError {
   const issue = error.issues[0]!;
   const where = issue.path.length ? `${issue.path.join('.')}: ` : '';
-  return new HttpError(400, ErrorCodes.BAD_REQUEST, `${where}${issue.message}`);
+  return new HttpError(ErrorCodes.BAD_REQUEST, `${where}${issue.message}`);
 }
 
 function ready(deps: MarketRoutesDeps): MarketContext {
   const ctx = deps.current();
-  if (!ctx) throw new HttpError(503, ErrorCodes.NOT_READY, 'the skeleton is not loaded yet');
+  if (!ctx) throw new HttpError(ErrorCodes.NOT_READY, 'the skeleton is not loaded yet');
   return ctx;
 }
 
@@ -101,9 +101,9 @@ function resolveUnderlying(market: Market, symbol: string, exchange: Exchange | 
   if (u) return u;
   const listings = market.index.listings(symbol);
   if (listings.length > 0 && exchange) {
-    throw new HttpError(404, ErrorCodes.UNKNOWN_SYMBOL, `${symbol} has no options on ${exchange}`, { exchanges: listings.map((l) => l.exchange) });
+    throw new HttpError(ErrorCodes.UNKNOWN_SYMBOL, `${symbol} has no options on ${exchange}`, { exchanges: listings.map((l) => l.exchange) });
   }
-  throw new HttpError(404, ErrorCodes.UNKNOWN_SYMBOL, `unknown symbol ${symbol}`);
+  throw new HttpError(ErrorCodes.UNKNOWN_SYMBOL, `unknown symbol ${symbol}`);
 }
 
 /** Registers the market routes on `server`. */
@@ -132,7 +132,7 @@ export function registerMarketRoutes(server: HttpServer, deps: MarketRoutesDeps)
     const u = resolveUnderlying(ctx.market, symbol, exchange);
     const chain = ctx.market.index.chain(u, expiry);
     if (!chain) {
-      throw new HttpError(404, ErrorCodes.UNKNOWN_EXPIRY, `${u.exchange}:${u.symbol} has no selected expiry ${expiry}`, { expiries: u.chains.map((c) => c.expiry) });
+      throw new HttpError(ErrorCodes.UNKNOWN_EXPIRY, `${u.exchange}:${u.symbol} has no selected expiry ${expiry}`, { expiries: u.chains.map((c) => c.expiry) });
     }
     const wire: ChainFormat = format === 'fb' || format === 'flatbuffers' || (format === undefined && accept.includes(FB)) ? 'flatbuffers' : 'json';
     // FlatBuffers bodies are mostly doubles and compress poorly; only JSON is offered compressed.
@@ -174,7 +174,7 @@ export function registerMarketRoutes(server: HttpServer, deps: MarketRoutesDeps)
       const body = await ctx.snapshots.get(key, chains, coding);
       return { status: 200, headers: { ...base, ...codingHeaders, etag: body.etag }, body: body.bytes, immutable: true };
     } catch (err) {
-      if (err instanceof HttpError && err.code === ErrorCodes.SNAPSHOT_BUSY) return { status: 503, headers: { 'retry-after': '1' }, body: err.toJSON() };
+      if (err instanceof HttpError && err.code === ErrorCodes.SNAPSHOT_BUSY) return { status: err.status, headers: { 'retry-after': '1' }, body: err.toJSON() };
       throw err;
     }
   });
@@ -191,7 +191,7 @@ export function registerMarketRoutes(server: HttpServer, deps: MarketRoutesDeps)
  */
 function selectChains(market: Market, list: string): { chains: Chain[]; key: string } {
   const items = list.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
-  if (items.length === 0) throw new HttpError(400, ErrorCodes.BAD_REQUEST, 'symbols: expected SYMBOL or EXCHANGE:SYMBOL, comma-separated');
+  if (items.length === 0) throw new HttpError(ErrorCodes.BAD_REQUEST, 'symbols: expected SYMBOL or EXCHANGE:SYMBOL, comma-separated');
   const seen = new Set<Underlying>();
   const chains: Chain[] = [];
   const keys: string[] = [];
@@ -201,7 +201,7 @@ function selectChains(market: Market, list: string): { chains: Chain[]; key: str
     let symbol = item;
     if (colon >= 0) {
       const ex = item.slice(0, colon).toUpperCase();
-      if (ex !== 'NSE' && ex !== 'BSE') throw new HttpError(400, ErrorCodes.BAD_REQUEST, `symbols: unknown exchange '${item.slice(0, colon)}' (NSE or BSE)`);
+      if (ex !== 'NSE' && ex !== 'BSE') throw new HttpError(ErrorCodes.BAD_REQUEST, `symbols: unknown exchange '${item.slice(0, colon)}' (NSE or BSE)`);
       exchange = ex;
       symbol = item.slice(colon + 1);
     }

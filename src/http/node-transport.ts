@@ -214,7 +214,7 @@ export class NodeTransport implements HttpTransport<ServerResponse> {
     const match = this.routes.match(method, path);
     if (match === null) {
       // Only when no `/*` route exists (the core always registers one).
-      this.send(res, errorReply(new OptchainError(ErrorCodes.NOT_FOUND, `no route ${method} ${path}`, 404)), method === 'HEAD', false);
+      this.send(res, errorReply(new OptchainError(ErrorCodes.NOT_FOUND, `no route ${method} ${path}`, )), method === 'HEAD', false);
       return;
     }
     const route = match.handler;

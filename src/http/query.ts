@@ -11,7 +11,7 @@ function decode(s: string): string {
   try {
     return decodeURIComponent(s.replace(/\+/g, ' '));
   } catch {
-    throw new HttpError(400, ErrorCodes.BAD_REQUEST, 'malformed percent-encoding in the query string');
+    throw new HttpError(ErrorCodes.BAD_REQUEST, 'malformed percent-encoding in the query string');
   }
 }
 
@@ -21,7 +21,7 @@ export function decodePathSegment(s: string): string {
   try {
     return decodeURIComponent(s);
   } catch {
-    throw new HttpError(400, ErrorCodes.BAD_REQUEST, 'malformed percent-encoding in the path');
+    throw new HttpError(ErrorCodes.BAD_REQUEST, 'malformed percent-encoding in the path');
   }
 }
 

@@ -68,23 +68,23 @@ export class RequestGuard implements HttpInterceptor {
     this.lengthConflict = false;
     this.transferEncoding = '';
     req.forEachHeader(this.scan);
-    if (this.count > this.maxHeaders) return refuse(431, ErrorCodes.REQUEST_HEADERS_TOO_LARGE, `${this.count} request header fields; at most ${this.maxHeaders}`);
-    if (this.bytes > this.maxHeaderBytes) return refuse(431, ErrorCodes.REQUEST_HEADERS_TOO_LARGE, `request target and header fields exceed ${this.maxHeaderBytes} bytes`);
+    if (this.count > this.maxHeaders) return refuse(ErrorCodes.REQUEST_HEADERS_TOO_LARGE, `${this.count} request header fields; at most ${this.maxHeaders}`);
+    if (this.bytes > this.maxHeaderBytes) return refuse(ErrorCodes.REQUEST_HEADERS_TOO_LARGE, `request target and header fields exceed ${this.maxHeaderBytes} bytes`);
     // Set by the scan callback: TypeScript cannot see that, hence the widening.
     const length = this.contentLength as string | null;
     const te = this.transferEncoding;
     if (length === null && te.length === 0) return undefined;
-    if (this.lengthConflict as boolean) return refuse(400, ErrorCodes.CONFLICTING_FRAMING, 'more than one Content-Length, with different values');
-    if (length !== null && !DIGITS.test(length.trim())) return refuse(400, ErrorCodes.CONFLICTING_FRAMING, 'Content-Length is not one decimal number');
+    if (this.lengthConflict as boolean) return refuse(ErrorCodes.CONFLICTING_FRAMING, 'more than one Content-Length, with different values');
+    if (length !== null && !DIGITS.test(length.trim())) return refuse(ErrorCodes.CONFLICTING_FRAMING, 'Content-Length is not one decimal number');
     if (te.length > 0) {
-      if (length !== null) return refuse(400, ErrorCodes.CONFLICTING_FRAMING, 'Content-Length together with Transfer-Encoding');
+      if (length !== null) return refuse(ErrorCodes.CONFLICTING_FRAMING, 'Content-Length together with Transfer-Encoding');
       const codings = te.toLowerCase().split(',');
-      if (codings[codings.length - 1]!.trim() !== 'chunked') return refuse(400, ErrorCodes.CONFLICTING_FRAMING, 'Transfer-Encoding whose final coding is not chunked');
+      if (codings[codings.length - 1]!.trim() !== 'chunked') return refuse(ErrorCodes.CONFLICTING_FRAMING, 'Transfer-Encoding whose final coding is not chunked');
     }
     return undefined;
   }
 }
 
-function refuse(status: number, code: (typeof ErrorCodes)[keyof typeof ErrorCodes], message: string): FastReply {
-  return { ...errorReply(new HttpError(status, code, message)), closeConnection: true };
+function refuse(code: (typeof ErrorCodes)[keyof typeof ErrorCodes], message: string): FastReply {
+  return { ...errorReply(new HttpError(code, message)), closeConnection: true };
 }

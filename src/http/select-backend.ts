@@ -40,7 +40,7 @@ export function createTransport(choice: HttpBackendChoice, builds: readonly stri
     loaded = loadUws(builds);
   } catch (err) {
     if (!(err instanceof OptchainError) || err.code !== ErrorCodes.UWS_NATIVE_MISSING) throw err;
-    if (choice === 'uws') throw new OptchainError(ErrorCodes.HTTP_BACKEND_UNAVAILABLE, `OPTCHAIN_HTTP_BACKEND=uws but ${err.message}`, 500, err.details);
+    if (choice === 'uws') throw new OptchainError(ErrorCodes.HTTP_BACKEND_UNAVAILABLE, `OPTCHAIN_HTTP_BACKEND=uws but ${err.message}`, err.details);
     return nodeTransport(err.message) as HttpTransport<unknown>;
   }
   return new UwsTransport(loaded.module, { name: 'uws', source: loaded.pkg, version: loaded.version, fallbackReason: describeAttempts(loaded.attempts) }) as HttpTransport<unknown>;

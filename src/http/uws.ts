@@ -130,7 +130,6 @@ function firstLoadable(builds: readonly string[]): LoadedUws | OptchainError {
   return new OptchainError(
     ErrorCodes.UWS_NATIVE_MISSING,
     `no uWebSockets.js native addon loads (platform ${process.platform}-${process.arch}, Node ${process.versions.node} ABI ${process.versions.modules}): ${describeAttempts(attempts)}`,
-    500,
     { attempts },
   );
 }

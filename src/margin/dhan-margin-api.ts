@@ -85,11 +85,9 @@ export function parseMultiAnswer(body: unknown): MarginFigures | undefined {
   return { totalMargin: total, spanMargin: span, exposureMargin: exposure };
 }
 
-/** How a failed call maps to our answer. */
+/** How a failed call maps to our answer (its HTTP status follows from the code, src/errors.ts). */
 export interface MarginFailure {
   readonly code: ErrorCode;
-  /** HTTP status we answer with: 502 (Dhan refused us) or 503 (try again later). */
-  readonly status: 502 | 503;
   /** Worth another attempt within the bounded retry budget. */
   readonly retryable: boolean;
   readonly message: string;
@@ -97,10 +95,10 @@ export interface MarginFailure {
   readonly dhanCode?: string;
 }
 
-const auth = (dhanCode: string, message: string): MarginFailure => ({ code: ErrorCodes.MARGIN_AUTH_FAILED, status: 502, retryable: false, message, dhanCode });
-const limited = (dhanCode: string | undefined, message: string): MarginFailure => ({ code: ErrorCodes.MARGIN_RATE_LIMITED, status: 503, retryable: true, message, ...(dhanCode ? { dhanCode } : {}) });
-const unavailable = (dhanCode: string | undefined, message: string): MarginFailure => ({ code: ErrorCodes.MARGIN_UNAVAILABLE, status: 503, retryable: true, message, ...(dhanCode ? { dhanCode } : {}) });
-const refused = (dhanCode: string | undefined, message: string): MarginFailure => ({ code: ErrorCodes.MARGIN_UPSTREAM_ERROR, status: 502, retryable: false, message, ...(dhanCode ? { dhanCode } : {}) });
+const auth = (dhanCode: string, message: string): MarginFailure => ({ code: ErrorCodes.MARGIN_AUTH_FAILED, retryable: false, message, dhanCode });
+const limited = (dhanCode: string | undefined, message: string): MarginFailure => ({ code: ErrorCodes.MARGIN_RATE_LIMITED, retryable: true, message, ...(dhanCode ? { dhanCode } : {}) });
+const unavailable = (dhanCode: string | undefined, message: string): MarginFailure => ({ code: ErrorCodes.MARGIN_UNAVAILABLE, retryable: true, message, ...(dhanCode ? { dhanCode } : {}) });
+const refused = (dhanCode: string | undefined, message: string): MarginFailure => ({ code: ErrorCodes.MARGIN_UPSTREAM_ERROR, retryable: false, message, ...(dhanCode ? { dhanCode } : {}) });
 
 function short(s: unknown): string {
   return String(s ?? '').slice(0, 200);

@@ -23,11 +23,11 @@ export type QueueRefusal = 'full' | 'deadline' | 'cancelled';
 export function queueRefusal(why: QueueRefusal, maxPerUser: number): MarginError {
   switch (why) {
     case 'full':
-      return new MarginError(ErrorCodes.QUEUE_FULL, `${maxPerUser} margin calls of this user are already waiting for Dhan's rate budget; retry after one is answered`, 429, true, { maxQueued: maxPerUser });
+      return new MarginError(ErrorCodes.QUEUE_FULL, `${maxPerUser} margin calls of this user are already waiting for Dhan's rate budget; retry after one is answered`, true, { maxQueued: maxPerUser });
     case 'deadline':
-      return new MarginError(ErrorCodes.DEADLINE_EXCEEDED, "the margin call waited for Dhan's rate budget past its deadline and was not made", 503, true);
+      return new MarginError(ErrorCodes.DEADLINE_EXCEEDED, "the margin call waited for Dhan's rate budget past its deadline and was not made", true);
     case 'cancelled':
-      return new MarginError(ErrorCodes.CLIENT_CLOSED, 'the client went away before the margin call was made', 499, false);
+      return new MarginError(ErrorCodes.CLIENT_CLOSED, 'the client went away before the margin call was made', false);
   }
 }
 

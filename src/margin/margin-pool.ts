@@ -52,7 +52,7 @@ export interface MarginWorkerPoolOptions {
 
 /** Rebuilds a typed error from the worker's plain-data failure. */
 export function marginErrorFrom(e: MarginFailureData): MarginError {
-  return new MarginError(e.code as ErrorCode, e.message, e.status, e.retryable, e.details);
+  return new MarginError(e.code as ErrorCode, e.message, e.retryable, e.details);
 }
 
 /** Unwraps a service answer into a result or a thrown MarginError. */
@@ -163,9 +163,9 @@ export class MarginWorkerPool implements MarginBackend {
    * task, `terminate` calls `worker.terminate()`. Resolves once the thread is gone.
    */
   async crashForTest(how: MarginCrash): Promise<void> {
-    if (!this.testHooks) throw new MarginError('MARGIN_UNAVAILABLE', 'margin worker test hooks are disabled', 503, false);
+    if (!this.testHooks) throw new MarginError('MARGIN_UNAVAILABLE', 'margin worker test hooks are disabled', false);
     const worker = this.pool.threads[0];
-    if (worker === undefined) throw new MarginError('MARGIN_UNAVAILABLE', 'margin worker is not running', 503, true);
+    if (worker === undefined) throw new MarginError('MARGIN_UNAVAILABLE', 'margin worker is not running', true);
     const gone = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
     if (how === 'terminate') void worker.terminate();
     else void this.pool.run({ op: 'test-crash' } satisfies MarginWorkerMessage).catch(() => undefined);
@@ -186,7 +186,7 @@ export class MarginWorkerPool implements MarginBackend {
       answer = (await this.pool.run({ op: 'compute', task } satisfies MarginWorkerMessage)) as MarginAnswer;
     } catch (err) {
       // Queue full or the worker died: the margin service is unavailable, not the order invalid.
-      throw new MarginError('MARGIN_UNAVAILABLE', `margin worker unavailable: ${(err as Error).message}`, 503, true);
+      throw new MarginError('MARGIN_UNAVAILABLE', `margin worker unavailable: ${(err as Error).message}`, true);
     }
     return unwrapAnswer(answer);
   }

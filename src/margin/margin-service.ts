@@ -119,7 +119,7 @@ export class MarginService {
   private async fetchAndCache(task: MarginTask): Promise<MarginAnswer> {
     if (task.account === null) {
       this.counters.failures++;
-      return { ok: false, error: { code: ErrorCodes.MARGIN_UNAVAILABLE, status: 503, retryable: false, message: 'no Dhan account is configured for margin calls' } };
+      return { ok: false, error: { code: ErrorCodes.MARGIN_UNAVAILABLE, retryable: false, message: 'no Dhan account is configured for margin calls' } };
     }
     if (task.legs.length === 0) {
       // A flat set needs no margin and no call; Dhan would refuse an empty scripList anyway.
@@ -146,10 +146,10 @@ export class MarginService {
         await this.queue.acquire(task.userId, deadline, task.taskId);
       } catch (err) {
         const e = err as MarginError;
-        if (e.code === ErrorCodes.QUEUE_FULL || e.code === ErrorCodes.CLIENT_CLOSED) return { ok: false, error: { code: e.code, status: e.status, retryable: e.retryable, message: e.message, ...(e.details ? { details: e.details } : {}) } };
+        if (e.code === ErrorCodes.QUEUE_FULL || e.code === ErrorCodes.CLIENT_CLOSED) return { ok: false, error: { code: e.code, retryable: e.retryable, message: e.message, ...(e.details ? { details: e.details } : {}) } };
         last = deadline === callerDeadline
-          ? new Failure({ code: ErrorCodes.DEADLINE_EXCEEDED, status: 503, retryable: true, message: e.message })
-          : new Failure({ code: ErrorCodes.MARGIN_RATE_LIMITED, status: 503, retryable: true, message: 'margin calls are over the Dhan rate budget; try again shortly' });
+          ? new Failure({ code: ErrorCodes.DEADLINE_EXCEEDED, retryable: true, message: e.message })
+          : new Failure({ code: ErrorCodes.MARGIN_RATE_LIMITED, retryable: true, message: 'margin calls are over the Dhan rate budget; try again shortly' });
         break;
       }
       attempts++;
@@ -164,11 +164,11 @@ export class MarginService {
       }
     }
     this.counters.failures++;
-    const f = last?.failure ?? { code: ErrorCodes.MARGIN_UNAVAILABLE, status: 503 as const, retryable: true, message: 'Dhan margin service did not answer in time' };
+    const f = last?.failure ?? { code: ErrorCodes.MARGIN_UNAVAILABLE, retryable: true, message: 'Dhan margin service did not answer in time' };
     const details: Record<string, unknown> = { attempts };
     if (f.dhanCode !== undefined) details.dhanCode = f.dhanCode;
     if (last?.upstreamStatus !== undefined) details.upstreamStatus = last.upstreamStatus;
-    return { ok: false, error: { code: f.code, status: f.status, retryable: f.retryable, message: f.message, details } };
+    return { ok: false, error: { code: f.code, retryable: f.retryable, message: f.message, details } };
   }
 
   /** One HTTP attempt. Always consumes the body (docs/engineering.md §4.2: unconsumed bodies stall the pool). */

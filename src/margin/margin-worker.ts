@@ -75,7 +75,7 @@ export default async function run(msg: MarginWorkerMessage): Promise<MarginAnswe
   if (msg.op === 'test-crash') {
     if ((workerData as MarginWorkerData).testHooks === true) {
       setImmediate(() => {
-        throw new MarginError('MARGIN_UNAVAILABLE', 'margin worker: crash requested by a test hook', 503, true);
+        throw new MarginError('MARGIN_UNAVAILABLE', 'margin worker: crash requested by a test hook', true);
       });
     }
     return null;

@@ -25,11 +25,11 @@ export function settleBy(answer: Promise<MarginResult>, task: MarginTask, signal
       withdraw();
       reject(err);
     };
-    const onAbort = (): void => giveUp(new MarginError(ErrorCodes.CLIENT_CLOSED, 'the client went away before the margin was known', 499, false));
+    const onAbort = (): void => giveUp(new MarginError(ErrorCodes.CLIENT_CLOSED, 'the client went away before the margin was known', false));
     if (signal?.aborted) return onAbort();
     signal?.addEventListener('abort', onAbort, { once: true });
     if (task.deadlineAt !== undefined) {
-      timer = setTimeout(() => giveUp(new MarginError(ErrorCodes.DEADLINE_EXCEEDED, 'the margin was not known before the deadline', 503, true)), Math.max(0, task.deadlineAt - now()));
+      timer = setTimeout(() => giveUp(new MarginError(ErrorCodes.DEADLINE_EXCEEDED, 'the margin was not known before the deadline', true)), Math.max(0, task.deadlineAt - now()));
     }
     answer.then(
       (r) => {

@@ -35,7 +35,6 @@ export interface MarginResult extends MarginFigures {
 /** A failure in plain data (rebuilt into a MarginError on the caller's side). */
 export interface MarginFailureData {
   readonly code: string;
-  readonly status: number;
   readonly message: string;
   readonly retryable: boolean;
   readonly details?: Record<string, unknown>;

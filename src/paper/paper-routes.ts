@@ -107,7 +107,7 @@ function accountsFileAccount(config: Config): () => Promise<DhanAccount | null> 
       const [first] = await readAccountsFile(config.dhanAccounts);
       return first ?? null;
     } catch (err) {
-      throw new MarginError(ErrorCodes.MARGIN_UNAVAILABLE, `cannot read the Dhan accounts for margin calls: ${(err as Error).message}`, 503, false);
+      throw new MarginError(ErrorCodes.MARGIN_UNAVAILABLE, `cannot read the Dhan accounts for margin calls: ${(err as Error).message}`, false);
     }
   };
 }
@@ -141,7 +141,7 @@ export function registerPaperRoutes(server: HttpServer, deps: PaperRoutesDeps): 
     const { waitMs, holdMs } = limiter.take(u.id);
     if (waitMs > 0) {
       if (holdMs > 0) await held(holdMs, req.signal);
-      return tooMany(new OptchainError(ErrorCodes.RATE_LIMITED, `more than ${config.paperRateLimitPerSec} requests/s (burst ${config.paperRateLimitBurst}) from this user`, 429, { retryAfterMs: Math.ceil(waitMs) }), waitMs);
+      return tooMany(new OptchainError(ErrorCodes.RATE_LIMITED, `more than ${config.paperRateLimitPerSec} requests/s (burst ${config.paperRateLimitBurst}) from this user`, { retryAfterMs: Math.ceil(waitMs) }), waitMs);
     }
     try {
       return reply(await fn(u, req, { signal: req.signal }));

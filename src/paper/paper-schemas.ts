@@ -65,7 +65,7 @@ export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.infe
   if (r.success) return r.data;
   const issue = r.error.issues[0];
   const where = issue && issue.path.length > 0 ? issue.path.map(String).join('.') : 'body';
-  throw new HttpError(400, ErrorCodes.BAD_REQUEST, `invalid request body: ${where}: ${issue?.message ?? 'invalid'}`, { field: where });
+  throw new HttpError(ErrorCodes.BAD_REQUEST, `invalid request body: ${where}: ${issue?.message ?? 'invalid'}`, { field: where });
 }
 
 /** JSON with object keys sorted at every level: equal values ⇒ equal text (idempotency key). */

@@ -135,7 +135,7 @@ export class PaperService {
     const key = bearerKey(authorization);
     const user = key === undefined ? undefined : findUserByKey(this.deps.db, key);
     if (user === undefined) {
-      throw new HttpError(401, ErrorCodes.UNAUTHORIZED, key === undefined ? 'missing "Authorization: Bearer <api key>"' : 'unknown API key');
+      throw new HttpError(ErrorCodes.UNAUTHORIZED, key === undefined ? 'missing "Authorization: Bearer <api key>"' : 'unknown API key');
     }
     return user;
   }
@@ -155,7 +155,7 @@ export class PaperService {
 
   private market(): Market {
     const m = this.deps.getMarket();
-    if (m === null) throw new HttpError(503, ErrorCodes.NOT_READY, 'the skeleton or the price table is not ready yet');
+    if (m === null) throw new HttpError(ErrorCodes.NOT_READY, 'the skeleton or the price table is not ready yet');
     return m;
   }
 
@@ -178,9 +178,9 @@ export class PaperService {
 
   /** Throws when the client has gone or the deadline has passed: the request must not be decided. */
   private stillWanted(d: Deadline): void {
-    if (d.signal?.aborted) throw new HttpError(499, ErrorCodes.CLIENT_CLOSED, 'the client went away before the decision');
+    if (d.signal?.aborted) throw new HttpError(ErrorCodes.CLIENT_CLOSED, 'the client went away before the decision');
     if (this.clock() >= d.at) {
-      throw new HttpError(503, ErrorCodes.DEADLINE_EXCEEDED, `not decided within ${this.deps.limits.orderDeadlineMs} ms; nothing was filled or stored, the same clientOrderId may be sent again`, { deadlineMs: this.deps.limits.orderDeadlineMs });
+      throw new HttpError(ErrorCodes.DEADLINE_EXCEEDED, `not decided within ${this.deps.limits.orderDeadlineMs} ms; nothing was filled or stored, the same clientOrderId may be sent again`, { deadlineMs: this.deps.limits.orderDeadlineMs });
     }
   }
 
@@ -206,7 +206,7 @@ export class PaperService {
     const admitted = this.admitted.get(user.id) ?? 0;
     if (admitted >= this.deps.limits.queuePerUser) {
       this.counters.queueFull++;
-      throw new HttpError(429, ErrorCodes.QUEUE_FULL, `${admitted} orders of this user are already waiting; retry after one is answered`, { maxQueued: this.deps.limits.queuePerUser });
+      throw new HttpError(ErrorCodes.QUEUE_FULL, `${admitted} orders of this user are already waiting; retry after one is answered`, { maxQueued: this.deps.limits.queuePerUser });
     }
     this.admitted.set(user.id, admitted + 1);
     try {
@@ -242,11 +242,11 @@ export class PaperService {
     const prior = this.store.getRequest(user.id, body.clientOrderId);
     if (prior !== undefined) {
       if (prior.bodyHash === bodyHash) return { status: prior.httpStatus, body: prior.answer, replayed: true };
-      throw new HttpError(409, ErrorCodes.DUPLICATE_CLIENT_ORDER_ID, `clientOrderId ${JSON.stringify(body.clientOrderId)} was already used with a different body`, { clientOrderId: body.clientOrderId });
+      throw new HttpError(ErrorCodes.DUPLICATE_CLIENT_ORDER_ID, `clientOrderId ${JSON.stringify(body.clientOrderId)} was already used with a different body`, { clientOrderId: body.clientOrderId });
     }
     this.stillWanted(d);
     if (body.strategyId !== undefined && this.store.strategy(user.id, body.strategyId) === undefined) {
-      throw new HttpError(404, ErrorCodes.NOT_FOUND, `no strategy ${JSON.stringify(body.strategyId)}`, { strategyId: body.strategyId });
+      throw new HttpError(ErrorCodes.NOT_FOUND, `no strategy ${JSON.stringify(body.strategyId)}`, { strategyId: body.strategyId });
     }
     const m = this.market();
     const now = this.clock();
@@ -487,7 +487,7 @@ export class PaperService {
 
 function notFoundStrategy(id: string): HttpError {
   // The same answer whether the id does not exist or belongs to someone else: no existence oracle.
-  return new HttpError(404, ErrorCodes.NOT_FOUND, `no strategy ${JSON.stringify(id)}`, { strategyId: id });
+  return new HttpError(ErrorCodes.NOT_FOUND, `no strategy ${JSON.stringify(id)}`, { strategyId: id });
 }
 
 /** Nets legs per instrument keeping the first price seen (canonicalSet's merge). */
@@ -498,7 +498,7 @@ function mergePrices(legs: PricedLeg[]): PricedLeg[] {
 function clampInt(v: string | null | undefined, dflt: number, min: number, max: number): number {
   if (v === undefined || v === null || v === '') return dflt;
   const n = Number(v);
-  if (!Number.isInteger(n)) throw new HttpError(400, ErrorCodes.BAD_REQUEST, 'limit and offset must be integers');
+  if (!Number.isInteger(n)) throw new HttpError(ErrorCodes.BAD_REQUEST, 'limit and offset must be integers');
   return Math.min(max, Math.max(min, n));
 }
 

@@ -65,7 +65,7 @@ export class PaperWriterThread implements PaperWriter {
         if (this.worker === w) this.worker = null;
         if (this.waiting.size > 0) {
           this.logger?.error({ code, unanswered: this.waiting.size }, 'paper writer thread exited with writes unanswered');
-          const err = new HttpError(503, ErrorCodes.PAPER_STORE_UNAVAILABLE, 'the paper database writer stopped before answering; retry with the same clientOrderId to learn whether it was applied');
+          const err = new HttpError(ErrorCodes.PAPER_STORE_UNAVAILABLE, 'the paper database writer stopped before answering; retry with the same clientOrderId to learn whether it was applied');
           for (const waiter of this.waiting.values()) waiter.reject(err);
           this.waiting.clear();
         }
@@ -93,12 +93,12 @@ export class PaperWriterThread implements PaperWriter {
       waiter.resolve(r.value);
     } else {
       this.counters.failures++;
-      waiter.reject(new OptchainError(ErrorCodes.INTERNAL, `paper database write failed: ${r.message}`, 500, r.sqliteCode ? { sqliteCode: r.sqliteCode } : undefined));
+      waiter.reject(new OptchainError(ErrorCodes.INTERNAL, `paper database write failed: ${r.message}`, r.sqliteCode ? { sqliteCode: r.sqliteCode } : undefined));
     }
   }
 
   write(write: PaperWrite): Promise<PaperWriteResult> {
-    if (this.closed) return Promise.reject(new HttpError(503, ErrorCodes.PAPER_STORE_UNAVAILABLE, 'the paper database is closed'));
+    if (this.closed) return Promise.reject(new HttpError(ErrorCodes.PAPER_STORE_UNAVAILABLE, 'the paper database is closed'));
     const w = this.start();
     const id = this.nextId++;
     w.ref();

@@ -106,7 +106,7 @@ export const MAX_KEEP_ALIVES_PER_SECOND = 100_000;
 
 function checkKeepAliveRate(perSecond: number): number {
   if (typeof perSecond !== 'number' || !Number.isFinite(perSecond) || perSecond < 0 || perSecond > MAX_KEEP_ALIVES_PER_SECOND) {
-    throw new OptchainError(ErrorCodes.SIM_OPTION_INVALID, `keep-alives per second must be a number from 0 to ${MAX_KEEP_ALIVES_PER_SECOND}, got ${String(perSecond)}`, 400, { perSecond });
+    throw new OptchainError(ErrorCodes.SIM_OPTION_INVALID, `keep-alives per second must be a number from 0 to ${MAX_KEEP_ALIVES_PER_SECOND}, got ${String(perSecond)}`, { perSecond });
   }
   return perSecond;
 }

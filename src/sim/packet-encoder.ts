@@ -57,7 +57,6 @@ function reserve(buf: Uint8Array, offset: number, length: number): number {
     throw new OptchainError(
       ErrorCodes.FEED_PACKET_RANGE,
       `a ${length}-byte packet at offset ${offset} does not fit a ${buf.byteLength}-byte buffer`,
-      500,
       { offset, length, bufferLength: buf.byteLength },
     );
   }

@@ -103,7 +103,7 @@ export interface MasterStream {
 
 /** Throws a typed error unless `date` is a real YYYY-MM-DD calendar date. */
 export function assertTradingDate(date: string): void {
-  if (!isCalendarDate(date)) throw new OptchainError(ErrorCodes.BAD_REQUEST, `trading date must be a YYYY-MM-DD calendar date, got ${JSON.stringify(date)}`, 400);
+  if (!isCalendarDate(date)) throw new OptchainError(ErrorCodes.BAD_REQUEST, `trading date must be a YYYY-MM-DD calendar date, got ${JSON.stringify(date)}`);
 }
 
 // ───────────────────────────── levels ─────────────────────────────

@@ -82,7 +82,7 @@ export function defaultUniverseSize(env: NodeJS.ProcessEnv = process.env): Unive
   const v = env.OPTCHAIN_SIM_UNIVERSE;
   if (v === undefined || v === '') return 'real';
   if ((UNIVERSE_SIZES as readonly string[]).includes(v)) return v as UniverseSize;
-  throw new OptchainError(ErrorCodes.CONFIG_INVALID, `OPTCHAIN_SIM_UNIVERSE must be one of ${UNIVERSE_SIZES.join(', ')}, got ${JSON.stringify(v)}`, 500);
+  throw new OptchainError(ErrorCodes.CONFIG_INVALID, `OPTCHAIN_SIM_UNIVERSE must be one of ${UNIVERSE_SIZES.join(', ')}, got ${JSON.stringify(v)}`);
 }
 
 /** The profile of a size for a stock table of `stockCount` entries. */

@@ -75,7 +75,7 @@ export function isCalendarDate(date: string): boolean {
 
 function assertDate(date: string): void {
   if (!isCalendarDate(date)) {
-    throw new OptchainError(ErrorCodes.BAD_REQUEST, `not a YYYY-MM-DD date: ${JSON.stringify(date)}`, 400);
+    throw new OptchainError(ErrorCodes.BAD_REQUEST, `not a YYYY-MM-DD date: ${JSON.stringify(date)}`);
   }
 }
 

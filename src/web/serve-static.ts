@@ -132,7 +132,7 @@ export function registerWebRoutes(server: HttpServer, options: WebRoutesOptions 
   const assets = loadWebAssets(options.root ?? defaultWebRoot());
   const page = (ifNoneMatch: string, acceptEncoding: string): FastReply => {
     const index = assets.get('/');
-    if (!index) throw new HttpError(503, ErrorCodes.NOT_READY, 'the web page is not built; run `npm run build`');
+    if (!index) throw new HttpError(ErrorCodes.NOT_READY, 'the web page is not built; run `npm run build`');
     return answer(index, ifNoneMatch, acceptEncoding, PAGE_HEADERS);
   };
   server.fastRoute('GET', '/', (req) => page(req.getHeader('if-none-match'), req.getHeader('accept-encoding')));
@@ -142,7 +142,7 @@ export function registerWebRoutes(server: HttpServer, options: WebRoutesOptions 
     const ifNoneMatch = req.getHeader('if-none-match');
     const acceptEncoding = req.getHeader('accept-encoding');
     const asset = assets.get(url);
-    if (!asset) throw new HttpError(404, ErrorCodes.NOT_FOUND, `no asset ${url}`);
+    if (!asset) throw new HttpError(ErrorCodes.NOT_FOUND, `no asset ${url}`);
     return answer(asset, ifNoneMatch, acceptEncoding, [['x-content-type-options', 'nosniff']]);
   });
   return assets.size;

@@ -37,14 +37,14 @@ export function genericRouteCases(b: BackendUnderTest): void {
     server.route('GET', '/echo/:id', echo);
     server.route('POST', '/big-limit', (req) => ({ body: { size: req.rawBody?.byteLength ?? 0 } }), { maxBodyBytes: 100_000, anyBodyType: true });
     server.route('GET', '/refuse', () => {
-      throw new HttpError(422, ErrorCodes.SPREAD_TOO_WIDE, 'spread 12% exceeds 5%', { spread: 0.12 });
+      throw new HttpError(ErrorCodes.SPREAD_TOO_WIDE, 'spread 12% exceeds 5%', { spread: 0.12 });
     });
     server.route('GET', '/boom', () => {
       throw new Error('secret internals');
     });
     server.route('GET', '/reject', async () => {
       await Promise.resolve();
-      throw new OptchainError(ErrorCodes.MARGIN_UNAVAILABLE, 'margin service down', 503);
+      throw new OptchainError(ErrorCodes.MARGIN_UNAVAILABLE, 'margin service down', );
     });
     server.route('GET', '/text', () => ({ body: 'plain', headers: { 'content-type': 'text/html; charset=utf-8' } }));
     server.route('GET', '/huge', () => ({ body: new Uint8Array(8 * 1024 * 1024).fill(7) }));
