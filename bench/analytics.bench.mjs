@@ -10,9 +10,8 @@
  *   Limit: one Black-76 price evaluation plus the Greeks, the least any solver can do.
  * - Full sweep on one thread (target ≤ 30 ms): computeChainAnalytics over every chain of the
  *   universe from the synthetic detailed master (src/synthetic-master → parseMaster →
- *   buildSkeleton, ~30k contracts today), and over a real-size universe (~111k contracts: the
- *   same chains repeated until the count is reached, since the real master's chain shapes are
- *   like the synthetic ones). Limit: one Black-76 price per contract over the same inputs.
+ *   buildSkeleton), at its `compact` size (~30k contracts) and its `real` size (~111k, the size
+ *   of Dhan's real master). Limit: one Black-76 price per contract over the same inputs.
  *
  * Run: `npm run build && node bench/analytics.bench.mjs [--quick]`. Also exports `run()` for
  * bench/run.mjs: it resolves to rows `{ name, value, unit, baseline, limit, note }`.
@@ -25,7 +24,6 @@ const A = await import(dist('analytics/index.js'));
 const TRADING_DATE = '2026-08-17';
 const RATE = 0.065;
 const RULES = { maxSpreadAbs: 20, maxSpreadRel: 0.1 };
-const REAL_SIZE = 111_000;
 
 /** Mulberry32, so every run measures the same inputs. */
 function prng(seed) {
@@ -101,12 +99,12 @@ function perOption(set, repeats, fn) {
 }
 
 /** The universe's chains as analytics inputs: strikes, quotes on the tick, OI, volume. */
-async function universeChains() {
+async function universeChains(universe) {
   const { generateMaster } = await import(dist('synthetic-master/synthetic-master.js'));
   const { parseMaster } = await import(dist('master/parse-master.js'));
   const { buildSkeleton } = await import(dist('skeleton/build-skeleton.js'));
   const { istTime } = await import(dist('time/ist.js'));
-  const skeleton = buildSkeleton(parseMaster(generateMaster(TRADING_DATE).buffer).instruments, TRADING_DATE);
+  const skeleton = buildSkeleton(parseMaster(generateMaster(TRADING_DATE, { universe }).buffer).instruments, TRADING_DATE);
   const now = istTime(TRADING_DATE, 11, 0);
   const rnd = prng(7);
   const chains = [];
@@ -144,21 +142,12 @@ async function universeChains() {
   return { chains, contracts };
 }
 
-/** Median ms of `repeats` sweeps of `fn` over `chains` repeated until `target` contracts. */
-function sweep(chains, contracts, target, repeats, fn) {
-  const copies = Math.max(1, target / contracts);
-  const whole = Math.floor(copies);
-  const partContracts = Math.round((copies - whole) * contracts);
+/** Median ms of `repeats` sweeps of `fn` over every chain. */
+function sweep(chains, repeats, fn) {
   const times = [];
   for (let r = 0; r < repeats; r++) {
     const t0 = process.hrtime.bigint();
-    for (let c = 0; c < whole; c++) for (const ch of chains) fn(ch);
-    let done = 0;
-    for (const ch of chains) {
-      if (done >= partContracts) break;
-      fn(ch);
-      done += ch.contracts;
-    }
+    for (const ch of chains) fn(ch);
     times.push(Number(process.hrtime.bigint() - t0) / 1e6);
   }
   return median(times);
@@ -191,21 +180,22 @@ export async function run({ quick = false } = {}) {
   const bisect = perOption(set, Math.max(3, repeats >> 1), bisectionSolve);
   const floor = perOption(set, repeats, priceAndGreeks);
 
-  const { chains, contracts } = await universeChains();
-  sweep(chains, contracts, contracts, 2, analyse);
-  sweep(chains, contracts, contracts, 2, priceOnly);
-  const sweepSynthetic = sweep(chains, contracts, contracts, repeats, analyse);
-  const floorSynthetic = sweep(chains, contracts, contracts, repeats, priceOnly);
-  const sweepReal = sweep(chains, contracts, REAL_SIZE, repeats, analyse);
-  const floorReal = sweep(chains, contracts, REAL_SIZE, repeats, priceOnly);
-  let solved = 0;
-  for (const ch of chains) for (let leg = 0; leg < ch.legs.length / A.LEG_WORDS; leg++) if (ch.legs[leg * A.LEG_WORDS + A.L.CODE] > 0) solved++;
+  const sweeps = [];
+  for (const universe of ['compact', 'real']) {
+    const { chains, contracts } = await universeChains(universe);
+    sweep(chains, 2, analyse);
+    sweep(chains, 2, priceOnly);
+    const value = sweep(chains, repeats, analyse);
+    const floorValue = sweep(chains, repeats, priceOnly);
+    let solved = 0;
+    for (const ch of chains) for (let leg = 0; leg < ch.legs.length / A.LEG_WORDS; leg++) if (ch.legs[leg * A.LEG_WORDS + A.L.CODE] > 0) solved++;
+    sweeps.push({ name: `full sweep, ${universe} synthetic universe (${contracts.toLocaleString('en-US')} contracts, ${chains.length} chains)`, value, unit: 'ms', target: 30, limit: { label: 'one Black-76 price per contract', value: floorValue }, note: `${solved.toLocaleString('en-US')} legs with an IV; forward, aggregates included; one thread` });
+  }
 
   return {
     rows: [
       { name: 'IV + Greeks, one option', value: solve / 1000, unit: 'µs', target: 1, baseline: { label: 'plain bisection to 1e-15 + Greeks', value: bisect / 1000 }, limit: { label: 'one Black-76 price + Greeks', value: floor / 1000 }, note: `mean over ${set.n.toLocaleString('en-US')} mixed options` },
-      { name: `full sweep, synthetic universe (${contracts.toLocaleString('en-US')} contracts, ${chains.length} chains)`, value: sweepSynthetic, unit: 'ms', target: 30, limit: { label: 'one Black-76 price per contract', value: floorSynthetic }, note: `${solved.toLocaleString('en-US')} legs with an IV; forward, aggregates included; one thread` },
-      { name: `full sweep, real-size universe (${REAL_SIZE.toLocaleString('en-US')} contracts)`, value: sweepReal, unit: 'ms', target: 30, limit: { label: 'one Black-76 price per contract', value: floorReal }, note: 'the synthetic chains repeated to the real master\'s contract count' },
+      ...sweeps,
     ],
   };
 }
