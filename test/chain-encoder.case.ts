@@ -282,6 +282,22 @@ export function runChainEncoderSuite(name: string, under: EncoderUnderTest): voi
       }
     });
 
+    it('a price tick on an unchanged analytics block: the new oiChange, the cached Greeks', () => {
+      const base = tiny();
+      fillRandom(base, 41);
+      const m = withRandomAnalytics(base, 41);
+      const c = m.skeleton.chains[0]!;
+      const enc = under.make();
+      enc.encode(m, c, m.generation(c.index), SERVED_AT);
+      writeTick(m.table, m.skeleton, c.rows[0]!.ce!.slot, { oi: 5_000_000, prevOi: 4_000_000 });
+      writeTick(m.table, m.skeleton, c.rows[1]!.pe!.slot, { oi: Number.NaN });
+      const g = m.generation(c.index);
+      const got = under.decode(enc.encode(m, c, g, SERVED_AT).bytes);
+      expect(got.rows[0]!.ce!.oiChange).toBe(1_000_000);
+      expect(got.rows[1]!.pe!.oiChange).toBeNull();
+      expect(JSON.stringify(got)).toBe(JSON.stringify(referenceChain(m, c, g, SERVED_AT)));
+    });
+
     it('shows a republished chain analytics in the next build (caches keyed by the block version)', () => {
       const base = tiny();
       fillRandom(base, 31);

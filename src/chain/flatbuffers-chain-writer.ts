@@ -19,6 +19,7 @@ import { FIELD_COUNT } from '../price-table/layout.js';
 import type { Chain } from '../skeleton/types.js';
 import { F } from '../price-table/layout.js';
 import { AC, AL, copyWords, legOffset } from '../price-table/analytics-layout.js';
+import type { AnalyticsTable } from '../price-table/analytics-table.js';
 import { ANALYTICS_OFF_CODE } from './analytics-names.js';
 import {
   Chain as FbChain, ChainAnalytics as FbChainAnalytics, Leg as FbLeg, LegAnalytics as FbLegAnalytics, Row as FbRow, RowAnalytics as FbRowAnalytics, SpotQuote as FbSpotQuote,
@@ -98,6 +99,14 @@ export class FlatbuffersChainWriter {
   private oiChange = new Float64Array(0);
   /** The chain's analytics block copy (see AnalyticsTable.readChain). */
   private ana = new Float64Array(0);
+  /**
+   * Per chain, the rounded row_analytics vector of the last build (oi_change aside) with the
+   * analytics table and block version it was made from: most rebuilds follow a price tick on
+   * an unchanged analytics block, and rounding ~1,200 Greeks to 6 significant digits
+   * (Math.log10 each) cost more than the rest of the build (bench/analytics-wire.bench.mjs).
+   */
+  private readonly anaCache = new WeakMap<Chain, { table: AnalyticsTable; version: number; f64: Float64Array }>();
+  private anaVersion = -1;
   private readonly shared = new Map<Uint8Array, flatbuffers.Offset>();
   private readonly tagOffsets: flatbuffers.Offset[] = [];
   private readonly strings = new WeakMap<Chain, ChainStrings>();
@@ -140,10 +149,10 @@ export class FlatbuffersChainWriter {
       const words = copyWords(analytics.rows[chain.index]!);
       if (this.ana.length < words) this.ana = new Float64Array(words);
       // One consistent copy of the chain's analytics (per-chain seqlock), as the JSON encoder does.
-      analytics.readChain(chain.index, this.ana);
+      this.anaVersion = analytics.readChain(chain.index, this.ana);
       hasAna = true;
     }
-    const rowAnalytics = this.writeRowAnalytics(builder, chain, hasAna);
+    const rowAnalytics = this.writeRowAnalytics(builder, market, chain, hasAna);
     const chainAnalytics = analytics !== null ? writeChainAnalytics(builder, this.ana, analytics.generation(chain.index)) : 0;
 
     FbChain.startChain(builder);
@@ -174,7 +183,7 @@ export class FlatbuffersChainWriter {
    * The `row_analytics` vector: per row both legs' IV/Greeks from the block copy (when `hasAna`)
    * and the oi_change of the rows pass. Same bulk/generic split as {@link writeRows}.
    */
-  private writeRowAnalytics(builder: flatbuffers.Builder, chain: Chain, hasAna: boolean): flatbuffers.Offset {
+  private writeRowAnalytics(builder: flatbuffers.Builder, market: Market, chain: Chain, hasAna: boolean): flatbuffers.Offset {
     const n = chain.rows.length;
     FbChain.startRowAnalyticsVector(builder, n);
     const internals = builder as unknown as BuilderInternals;
@@ -185,10 +194,26 @@ export class FlatbuffersChainWriter {
       if (at % 8 === 0) {
         const f64 = new Float64Array(bytes.buffer, at, n * ROW_ANA_F64);
         const u32 = new Uint32Array(bytes.buffer, at, n * ROW_ANA_U32);
+        const table = hasAna ? market.analytics : null;
+        const hit = table === null ? undefined : this.anaCache.get(chain);
+        if (table !== null && this.anaVersion >= 0 && hit !== undefined && hit.table === table && hit.version === this.anaVersion) {
+          f64.set(hit.f64);
+          for (let r = 0; r < n; r++) {
+            const row = chain.rows[r]!;
+            if (row.ce !== null) setOiChange(f64, u32, r * ROW_ANA_F64, r * ROW_ANA_U32, this.oiChange[2 * r]!);
+            if (row.pe !== null) setOiChange(f64, u32, r * ROW_ANA_F64 + PE_ANA_F64, r * ROW_ANA_U32 + PE_ANA_U32, this.oiChange[2 * r + 1]!);
+          }
+          return builder.endVector();
+        }
         for (let r = 0; r < n; r++) {
           const row = chain.rows[r]!;
           fillLegAnalytics(f64, u32, r * ROW_ANA_F64, r * ROW_ANA_U32, row.ce !== null, hasAna, this.ana, 2 * r, this.oiChange[2 * r]!);
           fillLegAnalytics(f64, u32, r * ROW_ANA_F64 + PE_ANA_F64, r * ROW_ANA_U32 + PE_ANA_U32, row.pe !== null, hasAna, this.ana, 2 * r + 1, this.oiChange[2 * r + 1]!);
+        }
+        if (table !== null && this.anaVersion >= 0) {
+          const keep = hit !== undefined && hit.f64.length === f64.length ? hit.f64 : new Float64Array(f64.length);
+          keep.set(f64);
+          this.anaCache.set(chain, { table, version: this.anaVersion, f64: keep });
         }
         return builder.endVector();
       }
@@ -403,6 +428,13 @@ function fillLegAnalytics(f64: Float64Array, u32: Uint32Array, f: number, u: num
   if (oc === oc) d |= 64;
   f64[f + 7] = oc;
   u32[u + 1] = d;
+}
+
+/** Rewrites a listed leg's oi_change (and its delivered bit 6) in a LegAnalytics copied from the cache. */
+function setOiChange(f64: Float64Array, u32: Uint32Array, f: number, u: number, oiChange: number): void {
+  const oc = roundInt(oiChange);
+  f64[f + 7] = oc;
+  u32[u + 1] = oc === oc ? u32[u + 1]! | 64 : u32[u + 1]! & ~64;
 }
 
 /** The ChainAnalytics table from a block copy, rounded as the JSON prints it. */
