@@ -77,10 +77,11 @@ run_vitest() {
     --outputFile.json="$CI_RESULTS/$cell.json" "$@")
 }
 
-# The tests every Node × platform cell runs: the HTTP suites (every backend the machine loads)
-# and the sim-mode end-to-end test. Globs, so new HTTP contract files join by their name.
+# The tests every Node × platform cell runs: the HTTP suites (test/http-*.test.ts and the
+# contract suite's test/http/*.test.ts, on every backend the machine loads) and the sim-mode
+# end-to-end test. Globs, so new HTTP test files join by their name.
 matrix_tests() {
-  (cd "$ROOT" && ls test/http-*.test.ts test/serve-e2e.test.ts)
+  (cd "$ROOT" && shopt -s nullglob && printf '%s\n' test/http-*.test.ts test/http/*.test.ts test/serve-e2e.test.ts)
 }
 
 # ccache_env: the compiler through ccache (Debian package ccache, installed by .ci/run) with

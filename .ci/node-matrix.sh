@@ -56,7 +56,7 @@ for v in "${versions[@]}"; do
     status=1
     continue
   fi
-  stage "Node $v on $platform: ${tests[*]}" \
+  stage "Node $v on $platform: HTTP suites + serve e2e (${#tests[@]} files)" \
     run_vitest "node$major-host" "$home/bin/node" "$dir" "${tests[@]}" || status=1
   expect_var="BACKEND_EXPECT_$major"
   stage "Node $v on $platform: which HTTP backend serves" \

@@ -60,7 +60,7 @@ in_chroot() {
 mapfile -t tests < <(matrix_tests)
 status=0
 # shellcheck disable=SC2016  # expanded by the chroot's bash
-stage "Node $v on Debian 13 (chroot), glibc 2.41: ${tests[*]}" \
+stage "Node $v on Debian 13 (chroot), glibc 2.41: HTTP suites + serve e2e (${#tests[@]} files)" \
   in_chroot bash -c 'cd /opt/optchain && node node_modules/vitest/vitest.mjs run --reporter=default --reporter=json --outputFile.json="/opt/results/$0.json" "$@"' \
   "node$major-trixie" "${tests[@]}" || status=1
 # The point of this cell: uWS 20.57 must really be the backend here.
