@@ -1,8 +1,8 @@
 /**
- * Large bodies (≥ 512 KiB, snapshots) go out in pieces, one per loop turn, with backpressure:
- * a slow reader gets every byte in order; a body its owner rewrites after the handler returned
- * is sent as it was (copied), an immutable one as it is; and small requests on other
- * connections are answered while a large body is still being written.
+ * Large bodies (≥ 512 KiB, snapshots) go out with backpressure: a slow reader gets every byte
+ * in order; a body its owner rewrites after the handler returned is sent as it was (copied),
+ * an immutable one as it is; and small requests on other connections are answered while a
+ * large body is still being written.
  */
 import { createHash } from 'node:crypto';
 import { connect } from 'node:net';

@@ -22,8 +22,6 @@ import type { UwsApp, UwsListenSocket, UwsModule, UwsRequest, UwsResponse } from
 
 /** Bodies above this go out through tryEnd/onWritable (docs/engineering.md §1.3 rule 6). */
 const STREAM_THRESHOLD = 512 * 1024;
-/** Bytes of a large body handed to uWS per loop turn (stream()). */
-const STREAM_CHUNK = 256 * 1024;
 const METHOD_FN = { GET: 'get', HEAD: 'head', POST: 'post', PUT: 'put', PATCH: 'patch', DELETE: 'del', OPTIONS: 'options' } as const;
 /** Per-response state of a watched response, kept on the uWS response object itself. */
 const STATE = Symbol('optchain.state');
@@ -202,17 +200,25 @@ export class UwsTransport implements HttpTransport<UwsResponse> {
   }
 
   /**
-   * A large body (a snapshot) in pieces of {@link STREAM_CHUNK}: each piece is handed to uWS
-   * in its own loop turn (setImmediate, or onWritable under backpressure), so chain requests
-   * are answered between the pieces instead of waiting behind megabytes of copying (issue 15:
-   * chain p99 under a snapshot flood).
+   * A large body (a snapshot): as much as the socket takes now, the rest from onWritable as
+   * the client reads (backpressure), so a slow reader holds one body, never a growing queue.
+   * Handing it over in 256 KiB pieces, one per loop turn, was measured and dropped: chain
+   * throughput under the snapshot flood fell to 45–50 % of quiet from 70–94 % (bench/RESULTS.md
+   * 2026-12-03 14:05).
    */
   private stream(res: TrackedResponse, body: Uint8Array, immutable: boolean): void {
     const total = body.byteLength;
     const start = res.getWriteOffset();
-    // A body its owner may rewrite after this call (the chain cache's memory) is copied once;
-    // an immutable one is sent from where it is.
-    const own = immutable ? body : body.slice();
+    const [ok, done] = res.tryEnd(body, total);
+    if (done) {
+      this.inflight.delete(res);
+      return;
+    }
+    // A body its owner may rewrite after this call (the chain cache's memory) is copied, only
+    // what uWS has not taken yet; an immutable one (a cached snapshot) is sent from where it is.
+    const taken = res.getWriteOffset() - start;
+    const rest = immutable ? body.subarray(taken) : body.slice(taken);
+    const restStart = start + taken;
     let state = res[STATE];
     if (state === undefined) {
       const s: Watched = { aborted: false };
@@ -225,31 +231,14 @@ export class UwsTransport implements HttpTransport<UwsResponse> {
     }
     const s = state;
     this.inflight.add(res);
-    let scheduled = false;
-    let waiting = false;
-    /** Hands uWS the next piece; false when the socket pushed back (onWritable resumes). */
-    const step = (): boolean => {
-      const at = res.getWriteOffset() - start;
-      const [ok, done] = res.tryEnd(own.subarray(at, Math.min(at + STREAM_CHUNK, total)), total);
-      if (done) {
-        this.inflight.delete(res);
-        return true;
-      }
-      if (ok) {
-        scheduled = true;
-        setImmediate(() => {
-          scheduled = false;
-          if (!s.aborted) res.cork(step);
-        });
-        return true;
-      }
-      if (!waiting) {
-        waiting = true;
-        res.onWritable(() => (s.aborted || scheduled ? true : step()));
-      }
-      return false;
-    };
-    step();
+    if (!ok) {
+      res.onWritable((offset) => {
+        if (s.aborted) return true;
+        const [ok2, done2] = res.tryEnd(rest.subarray(offset - restStart), total);
+        if (done2) this.inflight.delete(res);
+        return ok2;
+      });
+    }
   }
 
 }
