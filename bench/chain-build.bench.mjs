@@ -121,6 +121,8 @@ function naiveObjects(market, chain, generation, servedAt) {
     return {
       securityId: c.securityId, lotSize: c.lotSize, ltp: price(scratch[0]), bid: price(scratch[1]), ask: price(scratch[2]), bidQty: int(scratch[3]), askQty: int(scratch[4]),
       volume: int(scratch[5]), oi: int(scratch[6]), prevClose: price(scratch[7]), ltt: int(scratch[8]), updatedAt: int(scratch[9]),
+      // OI change against the previous session's close (slot field prevOi); the Greeks are off here: no analytics table.
+      oiChange: int(scratch[6] - scratch[14]), ...ANALYTICS_OFF,
     };
   };
   const u = market.skeleton.underlyings[chain.underlyingIndex];
@@ -128,9 +130,13 @@ function naiveObjects(market, chain, generation, servedAt) {
   return {
     symbol: chain.symbol, exchange: chain.exchange, expiry: chain.expiry, tags: chain.tags, tradingDate: market.skeleton.tradingDate, generation, servedAt,
     spot: { securityId: u.spot.securityId, segment: u.spot.segment, ltp: price(scratch[0]), updatedAt: int(scratch[9]) },
+    analytics: null,
     rows: chain.rows.map((r) => ({ strike: r.strike, ce: leg(r.ce), pe: leg(r.pe) })),
   };
 }
+
+/** A leg's analytics keys when the market has no analytics table (OPTCHAIN_ANALYTICS=off). */
+const ANALYTICS_OFF = Object.freeze({ iv: null, delta: null, gamma: null, theta: null, vega: null, ivPrice: null, ivFrom: null, ivNullReason: 'off' });
 
 const enc = new TextEncoder();
 let sink = 0;
