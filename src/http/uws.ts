@@ -23,6 +23,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { ErrorCodes, OptchainError } from '../errors.js';
 import type { UwsModule } from './uws-types.js';
+import { DEFAULT_MAX_HEADER_BYTES } from './request-guard.js';
 
 export type { UwsApp, UwsListenSocket, UwsModule, UwsRequest, UwsResponse } from './uws-types.js';
 
@@ -100,6 +101,11 @@ function tryBuild(pkg: string): { module: UwsModule | null; attempt: UwsAttempt 
   if (binary === undefined) {
     return { module: null, attempt: { pkg, version, failure: `no binary for ${process.platform}-${process.arch} Node ABI ${process.versions.modules} (Node ${process.versions.node})` } };
   }
+  // uWS >= 20.4x reads its header-size cap from the environment once, when the addon loads
+  // (4 KiB by default, measured on 20.57): whoever loads it first (a backend probe, a test listing
+  // the backends) must already have raised it to the request guard's limit, or uWS answers 431
+  // itself for headers the guard accepts. HttpServer sets the configured value when it loads first.
+  process.env.UWS_HTTP_MAX_HEADERS_SIZE ??= String(DEFAULT_MAX_HEADER_BYTES);
   try {
     const mod = require(binary) as UwsModule;
     assertNativeUws(mod);
