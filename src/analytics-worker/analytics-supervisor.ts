@@ -24,6 +24,8 @@ import type { MarketClock } from '../time/market-clock.js';
 import { distUrl } from '../util/dist-path.js';
 import { chainInputs, type ChainInputs } from './chain-inputs.js';
 import type { AnalyticsMainMessage, AnalyticsWorkerData, AnalyticsWorkerMessage, AnalyticsWorkerStats } from './worker-protocol.js';
+import { stopWorker } from '../util/stop-worker.js';
+
 
 /** A worker that does not confirm a stop within this is terminated. */
 const STOP_TIMEOUT_MS = 2000;
@@ -140,17 +142,8 @@ export class AnalyticsSupervisor {
     this.restartTimer = null;
     const worker = this.worker;
     if (worker === null) return;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => void worker.terminate(), STOP_TIMEOUT_MS);
-      worker.once('exit', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      worker.on('message', (m: AnalyticsWorkerMessage) => {
-        if (m.type === 'stats') this.onStats(m);
-        if (m.type === 'stopped') void worker.terminate();
-      });
-      worker.postMessage({ type: 'stop' } satisfies AnalyticsMainMessage);
+    await stopWorker<AnalyticsWorkerMessage>(worker, { type: 'stop' } satisfies AnalyticsMainMessage, STOP_TIMEOUT_MS, (m) => {
+      if (m.type === 'stats') this.onStats(m);
     });
     this.worker = null;
   }

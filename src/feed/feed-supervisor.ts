@@ -28,6 +28,8 @@ import { loadAccounts, type AccountsSource } from '../dhan/accounts.js';
 import { accountsNeeded, MAX_CONNECTIONS_PER_ACCOUNT, planConnections, type ConnectionPlan, type PlanLimits } from './connection-plan.js';
 import type { ConnectionState, ConnectionStats } from './upstream-connection.js';
 import type { DecoderSnapshot, FeedWorkerData, FeedWorkerTimings, MainMessage, MissingTokens, WorkerMessage } from './worker-protocol.js';
+import { stopWorker } from '../util/stop-worker.js';
+
 
 /** How many unsubscribed tokens the status and the log name. */
 const EXAMPLES = 5;
@@ -602,18 +604,9 @@ export class FeedSupervisor {
     slot.restartTimer = null;
     const worker = slot.worker;
     if (worker === null) return;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => void worker.terminate(), STOP_TIMEOUT_MS);
-      worker.once('exit', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      worker.on('message', (m: WorkerMessage) => {
-        // The final stats come just before 'stopped'; keep them for the last status().
-        if (m.type === 'stats') slot.stats = m;
-        if (m.type === 'stopped') void worker.terminate();
-      });
-      worker.postMessage({ type: 'stop' } satisfies MainMessage);
+    await stopWorker<WorkerMessage>(worker, { type: 'stop' } satisfies MainMessage, STOP_TIMEOUT_MS, (m) => {
+      // The final stats come just before 'stopped'; keep them for the last status().
+      if (m.type === 'stats') slot.stats = m;
     });
     slot.worker = null;
   }
