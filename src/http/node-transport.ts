@@ -5,9 +5,10 @@
  * answer every URL alike, and keeps the properties the uWS backend has:
  *
  * - keep-alive and pipelining: node:http's own (answers leave in request order);
- * - bodies are copied before they are queued: the chain cache rewrites a body's memory after
- *   the handler returned (FastReply.body), and node:http sends on a later tick and keeps a
- *   reference to whatever the kernel did not take;
+ * - bodies are copied before they are queued (into reused slabs, body-slabs.ts): the chain
+ *   cache rewrites a body's memory after the handler returned (FastReply.body), and node:http
+ *   keeps a reference to whatever the kernel did not take; a body marked `immutable` (a cached
+ *   snapshot) is sent from its own memory;
  * - large bodies (≥ 512 KiB, snapshots) are written in 64 KiB pieces, each only after the
  *   previous one was taken (`write()` false → wait for `'drain'`), so a slow reader holds one
  *   body, never a growing queue; a reader that takes nothing for {@link IDLE_TIMEOUT_MS} is
@@ -20,6 +21,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { ErrorCodes, OptchainError } from '../errors.js';
+import { BodySlabs } from './body-slabs.js';
 import { errorReply } from './error-reply.js';
 import type { FastReply, RequestView } from './handler-types.js';
 import { RouteTable } from './route-table.js';
@@ -77,6 +79,7 @@ export class NodeTransport implements HttpTransport<ServerResponse> {
   private readonly server: Server;
   private readonly routes = new RouteTable<Route>();
   private readonly view = new NodeRequestView();
+  private readonly slabs = new BodySlabs();
   /** Abort callbacks of the answers still owed on each connection. */
   private readonly waiting = new WeakMap<Socket, Set<() => void>>();
   private listening = false;
@@ -126,10 +129,17 @@ export class NodeTransport implements HttpTransport<ServerResponse> {
     }
     headers.push('content-length', String(body.byteLength));
     res.writeHead(status, reasonPhrase(status), headers);
+    if (reply.immutable === true) {
+      const bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+      if (bytes.byteLength < STREAM_THRESHOLD) res.end(bytes);
+      else pump(res, bytes, 0);
+      return;
+    }
     // A copy: the caller may rewrite this memory once we return (see the module comment).
-    const own = Buffer.from(body);
-    if (own.byteLength < STREAM_THRESHOLD) res.end(own);
-    else pump(res, own, 0);
+    const { bytes, slab } = this.slabs.copy(body);
+    if (bytes.byteLength >= STREAM_THRESHOLD) pump(res, bytes, 0);
+    else if (slab === null) res.end(bytes);
+    else res.end(bytes, () => this.slabs.release(slab));
   }
 
   watch(res: ServerResponse, onAbort: () => void): void {
