@@ -4,6 +4,7 @@ import type { ChainEncoder, ChainFormat } from '../src/chain/chain-encoder.js';
 import { FlatbuffersChainEncoder } from '../src/chain/flatbuffers-chain-encoder.js';
 import { JsonChainEncoder } from '../src/chain/json-chain-encoder.js';
 import { Market } from '../src/chain/market.js';
+import { AnalyticsTable } from '../src/price-table/analytics-table.js';
 import { decodeChainFlatbuffer, decodeChainJson } from '../src/client/decode.js';
 import { tableFor, tinySkeleton, writeTick } from './helpers/tiny-skeleton.js';
 
@@ -138,6 +139,27 @@ describe('ChainCache representations (ETag and compressed copies)', () => {
     expect(counts.miss).toBe(misses);
     expect(after.identity).not.toBe(before.identity);
     expect(after.identity).toBe(cache.representations(chain, 'json').identity.etag);
+  });
+
+  it('current tags follow the analytics generation too: a published Greeks block moves the tag, never back onto an older body\'s', () => {
+    const s = tinySkeleton();
+    const analytics = AnalyticsTable.allocate(s.chains.map((c) => c.rows.length));
+    const market = new Market(s, tableFor(s), undefined, analytics);
+    const cache = new ChainCache(market, { json: new JsonChainEncoder(), flatbuffers: new FlatbuffersChainEncoder() }, { now: () => 1786000000000 });
+    const chain = s.chains[0]!;
+    const block = new Float64Array(analytics.copyWords(chain.index)).fill(Number.NaN);
+    analytics.writeChain(chain.index, block);
+    const served = cache.representations(chain, 'json').identity;
+    expect(cache.currentTags(chain, 'json').identity).toBe(served.etag);
+    expect(cache.currentTags(chain, 'json').generationText).toBe(String(served.generation));
+    // a price tick and another analytics block: price generation + analytics generation
+    // would collide with an older sum if the tag read only the price side
+    writeTick(market.table, s, chain.rows[0]!.ce!.slot, { ltp: Math.fround(12.5) });
+    analytics.writeChain(chain.index, block);
+    const now = cache.currentTags(chain, 'json');
+    expect(now.identity).not.toBe(served.etag);
+    expect(now.identity).toBe(cache.representations(chain, 'json').identity.etag);
+    expect(now.generation).toBe(market.generation(chain.index));
   });
 
   it('compresses once per (chain, format, generation, coding); the copy holds the body of that moment', async () => {

@@ -140,7 +140,10 @@ export class ChainCache {
    * both come from {@link cacheKey}. The strings are kept per chain until the generation moves.
    */
   currentTags(chain: Chain, format: ChainFormat): CurrentTags {
-    const generation = this.market.table.generation(chain.index);
+    // The body's generation (price + analytics, Market.generation), as cacheKey uses: the price
+    // generation alone never matched a body's tag with analytics on, and could equal an older
+    // body's sum (a 304 for stale data).
+    const generation = this.market.generation(chain.index);
     const tags = this.tags[format];
     let t = tags[chain.index];
     if (t === undefined || t.generation !== generation) {
