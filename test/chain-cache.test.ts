@@ -162,6 +162,35 @@ describe('ChainCache representations (ETag and compressed copies)', () => {
     expect(now.generation).toBe(market.generation(chain.index));
   });
 
+  it('never writes a lent body again: the next patch and the next rebuild go to fresh memory, tags and compressed copies stay', () => {
+    const { s, market, cache, tick } = setup();
+    const chain = s.chains[0]!;
+    const first = cache.representations(chain, 'json');
+    const gz = cache.compressed(chain, 'json', first, 'gzip');
+    const lent = first.identity.bytes;
+    const frozen = Uint8Array.from(lent);
+    first.retain();
+    tick(5);
+    const patched = cache.representations(chain, 'json');
+    expect(patched.identity.bytes.buffer).not.toBe(lent.buffer);
+    expect(lent).toEqual(frozen); // the lent memory still holds the body as it was sent
+    expect(decodeChainJson(patched.identity.bytes).servedAt).toBe(decodeChainJson(lent).servedAt + 5);
+    expect(patched.identity.etag).toBe(first.identity.etag);
+    expect(cache.compressed(chain, 'json', patched, 'gzip')).toBe(gz); // not compressed again
+    // not lent: patched in place from now on
+    tick(5);
+    expect(cache.representations(chain, 'json').identity.bytes.buffer).toBe(patched.identity.bytes.buffer);
+    // a rebuild never reuses lent memory either
+    const second = cache.representations(chain, 'json');
+    const again = Uint8Array.from(second.identity.bytes);
+    second.retain();
+    writeTick(market.table, s, chain.rows[0]!.ce!.slot, { ltp: Math.fround(7.5) });
+    const rebuilt = cache.representations(chain, 'json');
+    expect(rebuilt.identity.bytes.buffer).not.toBe(second.identity.bytes.buffer);
+    expect(second.identity.bytes).toEqual(again);
+    expect(rebuilt.identity.generation).toBe(second.identity.generation + 1);
+  });
+
   it('compresses once per (chain, format, generation, coding); the copy holds the body of that moment', async () => {
     const { gunzipSync, brotliDecompressSync } = await import('node:zlib');
     const compressions: string[] = [];

@@ -12,7 +12,10 @@
  *   {@link MAX_BUILD_ATTEMPTS} times) so a cached body never mixes two generations'
  *   worth of ticks under one label; after that the last build is served uncached.
  *
- * - A rebuild writes into the memory of the body it replaces (see ChainEncoder.encode).
+ * - A rebuild writes into the memory of the body it replaces (see ChainEncoder.encode), and a
+ *   servedAt patch writes into the body itself, unless the body was lent
+ *   ({@link ChainRepresentations.retain}: an HTTP backend still sends from it): a lent body's
+ *   memory is never written again; its entry moves to a copy at its next patch or rebuild.
  *
  * - Representations (see {@link ChainCache.representations}): each cached body gets its weak
  *   entity tag, derived from the cache key (market, generation, format), and compressed
@@ -27,7 +30,7 @@
  */
 import type { Chain } from '../skeleton/types.js';
 import { compressSync, type ContentEncoding } from './body-compression.js';
-import type { ChainEncoder, ChainFormat, EncodedChain } from './chain-encoder.js';
+import { copyInto, type ChainEncoder, type ChainFormat, type EncodedChain } from './chain-encoder.js';
 import { nextMarketTag, weakTag } from './entity-tag.js';
 import type { Market } from './market.js';
 
@@ -59,6 +62,13 @@ export interface ChainRepresentations {
   readonly identity: ServedBody;
   /** Entity tag per coding (known before anything is compressed, for `If-None-Match`). */
   readonly etags: Readonly<Record<ContentEncoding, string>>;
+  /**
+   * Lends `identity.bytes` to whoever still reads them after the call that got them (an HTTP
+   * backend whose send did not complete at once: FastReply.retain): the cache never writes
+   * that memory again. Costs one copy at the entry's next patch or rebuild, instead of a copy
+   * per answer.
+   */
+  readonly retain: () => void;
 }
 
 interface Representations extends ChainRepresentations {
@@ -98,6 +108,8 @@ export class ChainCache {
   private readonly tagPrefix: string;
   private readonly reps: Record<ChainFormat, (Representations | undefined)[]>;
   private readonly tags: Record<ChainFormat, (CurrentTags | undefined)[]>;
+  /** Memory of bodies lent out ({@link ChainRepresentations.retain}): never written again. */
+  private readonly lent = new WeakSet<ArrayBufferLike>();
 
   constructor(market: Market, encoders: Readonly<Record<ChainFormat, ChainEncoder>>, options: ChainCacheOptions = {}) {
     this.market = market;
@@ -121,10 +133,22 @@ export class ChainCache {
     const r = reps[chain.index];
     if (r !== undefined && r.identity.bytes === body.bytes && r.identity.generation === body.generation && r.cached) return r;
     const cached = this.entries[format][chain.index] === body;
+    const lend = this.lent;
+    const memory = body.bytes.buffer;
+    const retain = (): void => {
+      lend.add(memory);
+    };
+    if (r !== undefined && r.identity.generation === body.generation && r.cached && cached) {
+      // Same body moved to fresh memory (it was lent): same tags, same compressed copies.
+      const moved: Representations = { ...r, identity: { ...r.identity, bytes: body.bytes }, retain };
+      reps[chain.index] = moved;
+      return moved;
+    }
     const key = this.cacheKey(body);
     const fresh: Representations = {
       identity: { bytes: body.bytes, etag: weakTag(key), generation: body.generation },
       etags: { gzip: weakTag(`${key}-gzip`), br: weakTag(`${key}-br`) },
+      retain,
       cached,
       compressed: {},
     };
@@ -194,15 +218,26 @@ export class ChainCache {
     const entries = this.entries[format];
     const servedAt = this.now();
     let generation = market.generation(chain.index);
-    const cached = entries[chain.index];
-    if (cached !== undefined && cached.generation === generation && (cached.servedAt === servedAt || encoder.patchServedAt(cached, servedAt))) {
-      this.observer?.hit(format);
-      return cached;
+    let cached = entries[chain.index];
+    if (cached !== undefined && cached.generation === generation) {
+      if (cached.servedAt === servedAt) {
+        this.observer?.hit(format);
+        return cached;
+      }
+      if (this.lent.has(cached.bytes.buffer)) {
+        cached = { ...cached, bytes: copyInto(cached.bytes, undefined) };
+        entries[chain.index] = cached;
+      }
+      if (encoder.patchServedAt(cached, servedAt)) {
+        this.observer?.hit(format);
+        return cached;
+      }
     }
     const t0 = performance.now();
     // The stale entry's memory is reused for the new body (no fresh allocation per tick), so
-    // the entry is dropped first: it must never describe bytes it no longer holds.
-    let reuse = cached?.bytes;
+    // the entry is dropped first: it must never describe bytes it no longer holds. Memory
+    // still lent to a backend is never reused.
+    let reuse = cached === undefined || this.lent.has(cached.bytes.buffer) ? undefined : cached.bytes;
     entries[chain.index] = undefined;
     let built: EncodedChain | undefined;
     for (let attempt = 0; attempt < MAX_BUILD_ATTEMPTS; attempt++) {

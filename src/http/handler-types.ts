@@ -113,6 +113,14 @@ export interface FastReply {
    * keep a reference instead of copying it.
    */
   readonly immutable?: boolean;
+  /**
+   * For a body its owner would rewrite later (see {@link body}): a backend that still refers to
+   * `body` once its `send` returns (the kernel did not take all of it, or the
+   * answer waits behind a pipelined one) calls this instead of copying the body, and the owner
+   * then never writes that memory again (the chain cache moves its entry to fresh memory).
+   * Absent: the backend copies what it keeps. Called at most once, during the send.
+   */
+  readonly retain?: () => void;
 }
 
 /**

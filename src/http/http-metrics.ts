@@ -18,12 +18,40 @@ export interface HttpMetricsOptions {
   readonly registry?: Registry;
 }
 
+/** A count kept in a plain number and added to its prom-client child when the registry is read. */
+interface PendingCount {
+  n: number;
+  readonly child: Counter.Internal;
+}
+
+function pendingCount(child: Counter.Internal, all: PendingCount[]): PendingCount {
+  const cell = { n: 0, child };
+  all.push(cell);
+  return cell;
+}
+
+/** Adds every pending count to its counter. */
+function flush(all: readonly PendingCount[]): void {
+  for (const cell of all) {
+    if (cell.n === 0) continue;
+    cell.child.inc(cell.n);
+    cell.n = 0;
+  }
+}
+
 /** The HTTP layer's metrics. */
 export class HttpMetrics {
   /** Register feed and other metrics here; `/metrics` renders it. */
   readonly registry: Registry;
+  /**
+   * Answered requests per route, method and status, counted here and added to the prom-client
+   * counter when it is read (its collect hook): prom-client's own `inc` hashes and validates
+   * the labels on every call, which cost the hot chain route a few µs per request
+   * (bench/RESULTS.md 2026-12-03 http-perf section).
+   */
+  private readonly requestCells = new Map<string, Map<string, Map<number, PendingCount>>>();
+  private readonly pending: PendingCount[] = [];
   private readonly requests: Counter<'route' | 'method' | 'status'>;
-  private readonly requestChildren = new Map<string, Counter.Internal>();
   private readonly chainBuild: Histogram<'format'>;
   private readonly cacheHits: Counter<'format'>;
   private readonly cacheMisses: Counter<'format'>;
@@ -35,7 +63,9 @@ export class HttpMetrics {
     const registry = options.registry ?? new Registry();
     this.registry = registry;
     if (options.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'optchain_' });
-    this.requests = new Counter({ name: 'optchain_http_requests_total', help: 'HTTP requests by route pattern, method and status', labelNames: ['route', 'method', 'status'], registers: [registry] });
+    const pending = this.pending;
+    const collect = (): void => flush(pending);
+    this.requests = new Counter({ name: 'optchain_http_requests_total', help: 'HTTP requests by route pattern, method and status', labelNames: ['route', 'method', 'status'], registers: [registry], collect });
     this.chainBuild = new Histogram({
       name: 'optchain_chain_build_seconds',
       help: 'Time to assemble and encode one chain (cache misses only)',
@@ -43,35 +73,46 @@ export class HttpMetrics {
       buckets: [10e-6, 25e-6, 50e-6, 100e-6, 250e-6, 500e-6, 1e-3, 2.5e-3, 10e-3],
       registers: [registry],
     });
-    this.cacheHits = new Counter({ name: 'optchain_chain_cache_hits_total', help: 'Chain requests served from the serialization cache', labelNames: ['format'], registers: [registry] });
-    this.cacheMisses = new Counter({ name: 'optchain_chain_cache_misses_total', help: 'Chain requests that had to build the body', labelNames: ['format'], registers: [registry] });
+    this.cacheHits = new Counter({ name: 'optchain_chain_cache_hits_total', help: 'Chain requests served from the serialization cache', labelNames: ['format'], registers: [registry], collect });
+    this.cacheMisses = new Counter({ name: 'optchain_chain_cache_misses_total', help: 'Chain requests that had to build the body', labelNames: ['format'], registers: [registry], collect });
     this.snapshotBuild = new Histogram({
       name: 'optchain_snapshot_build_seconds',
       help: 'Time to build a /v1/snapshot message',
       buckets: [1e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 10e-3, 15e-3, 25e-3, 50e-3, 100e-3],
       registers: [registry],
     });
-    const hits = { json: this.cacheHits.labels('json'), flatbuffers: this.cacheHits.labels('flatbuffers') };
-    const misses = { json: this.cacheMisses.labels('json'), flatbuffers: this.cacheMisses.labels('flatbuffers') };
+    const hits = { json: pendingCount(this.cacheHits.labels('json'), pending), flatbuffers: pendingCount(this.cacheHits.labels('flatbuffers'), pending) };
+    const misses = { json: pendingCount(this.cacheMisses.labels('json'), pending), flatbuffers: pendingCount(this.cacheMisses.labels('flatbuffers'), pending) };
     const builds = { json: this.chainBuild.labels('json'), flatbuffers: this.chainBuild.labels('flatbuffers') };
     this.cacheObserver = {
-      hit: (format: ChainFormat) => hits[format].inc(),
+      hit: (format: ChainFormat) => {
+        hits[format].n++;
+      },
       miss: (format: ChainFormat, seconds: number) => {
-        misses[format].inc();
+        misses[format].n++;
         builds[format].observe(seconds);
       },
     };
   }
 
-  /** Counts one answered request. Children are cached: the label hashing is the costly part. */
+  /** Counts one answered request (three Map lookups, no allocation once the cell exists). */
   request(route: string, method: string, status: number): void {
-    const key = `${route} ${method} ${status}`;
-    let child = this.requestChildren.get(key);
-    if (child === undefined) {
-      child = this.requests.labels(route, method, String(status));
-      this.requestChildren.set(key, child);
+    let byMethod = this.requestCells.get(route);
+    if (byMethod === undefined) {
+      byMethod = new Map();
+      this.requestCells.set(route, byMethod);
     }
-    child.inc();
+    let byStatus = byMethod.get(method);
+    if (byStatus === undefined) {
+      byStatus = new Map();
+      byMethod.set(method, byStatus);
+    }
+    let cell = byStatus.get(status);
+    if (cell === undefined) {
+      cell = pendingCount(this.requests.labels(route, method, String(status)), this.pending);
+      byStatus.set(status, cell);
+    }
+    cell.n++;
   }
 
   /**

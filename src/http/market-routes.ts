@@ -19,7 +19,8 @@ import type { SnapshotCache } from '../chain/snapshot-cache.js';
 import { ErrorCodes, HttpError } from '../errors.js';
 import type { Chain, Exchange, Underlying } from '../skeleton/types.js';
 import { noneMatchHits } from './conditional.js';
-import { negotiateEncoding } from './content-encoding.js';
+import { ChainTargetMemo, type ChainTarget } from './chain-target-memo.js';
+import { negotiateEncoding, type NegotiatedEncoding } from './content-encoding.js';
 import type { HttpServer, RouteReply } from './http-server.js';
 import { decodePathSegment, parseQuery } from './query.js';
 
@@ -106,8 +107,64 @@ function resolveUnderlying(market: Market, symbol: string, exchange: Exchange | 
   throw new HttpError(ErrorCodes.UNKNOWN_SYMBOL, `unknown symbol ${symbol}`);
 }
 
+/**
+ * What a chain request's raw symbol and query name (validated as chainQuerySchema and
+ * symbolSchema say; a refusal throws the contract's 400/404), remembered in `memo`.
+ */
+function resolveChain(market: Market, rawSymbol: string, rawQuery: string, memo: ChainTargetMemo): ChainTarget {
+  let query = NO_QUERY;
+  if (rawQuery.length > 0) {
+    const q = parseQuery(rawQuery);
+    if (q.exchange !== undefined) q.exchange = q.exchange.toUpperCase();
+    if (plainChainQuery(q)) query = q;
+    else {
+      const parsed = chainQuerySchema.safeParse(q);
+      if (!parsed.success) throw badRequest(parsed.error);
+      query = parsed.data;
+    }
+  }
+  const { expiry, exchange, format } = query;
+  const symbol = parseSymbol(decodePathSegment(rawSymbol));
+  const u = resolveUnderlying(market, symbol, exchange);
+  const chain = market.index.chain(u, expiry);
+  if (!chain) {
+    throw new HttpError(ErrorCodes.UNKNOWN_EXPIRY, `${u.exchange}:${u.symbol} has no selected expiry ${expiry}`, { expiries: u.chains.map((c) => c.expiry) });
+  }
+  const target: ChainTarget = { chain, format: format === undefined ? undefined : format === 'json' ? 'json' : 'flatbuffers' };
+  memo.set(market, rawSymbol, rawQuery, target);
+  return target;
+}
+
+type HeaderList = readonly (readonly [string, string])[];
+/** Answer headers per (representations or current tags, coding, 200 or 304): built once per generation, not per request. */
+const HEADERS = new WeakMap<object, Partial<Record<string, HeaderList>>>();
+const PLAIN_KEY: Readonly<Record<NegotiatedEncoding, string>> = { identity: 'identity', gzip: 'gzip-plain', br: 'br-plain' };
+
+/**
+ * The headers of a chain answer: Cache-Control, ETag, Vary, Content-Encoding (a compressed
+ * 200) and the generation. `owner` (a ChainRepresentations or CurrentTags object, one per
+ * body generation) keeps them, so a client polling one chain gets the same array each time.
+ */
+function answerHeaders(owner: object, coding: NegotiatedEncoding, etag: string, generation: number | string, compressed: boolean): HeaderList {
+  let lists = HEADERS.get(owner);
+  if (lists === undefined) {
+    lists = {};
+    HEADERS.set(owner, lists);
+  }
+  const key = compressed ? coding : PLAIN_KEY[coding];
+  let list = lists[key];
+  if (list === undefined) {
+    const gen = ['x-optchain-generation', String(generation)] as const;
+    // Frozen: the security-headers interceptor then remembers its completed copy too.
+    list = Object.freeze(compressed ? [NO_CACHE, ['etag', etag], CHAIN_VARY, coding === 'gzip' ? GZIP : BR, gen] : [NO_CACHE, ['etag', etag], CHAIN_VARY, gen]);
+    lists[key] = list;
+  }
+  return list;
+}
+
 /** Registers the market routes on `server`. */
 export function registerMarketRoutes(server: HttpServer, deps: MarketRoutesDeps): void {
+  const targets = new ChainTargetMemo();
   server.fastRoute('GET', '/v1/chains/:symbol', (req) => {
     // rule 1: read everything from req before doing anything else
     const rawSymbol = req.getParameter(0);
@@ -116,25 +173,10 @@ export function registerMarketRoutes(server: HttpServer, deps: MarketRoutesDeps)
     const acceptEncoding = req.getHeader('accept-encoding');
     const ifNoneMatch = req.getHeader('if-none-match');
     const ctx = ready(deps);
-    let query = NO_QUERY;
-    if (rawQuery.length > 0) {
-      const q = parseQuery(rawQuery);
-      if (q.exchange !== undefined) q.exchange = q.exchange.toUpperCase();
-      if (plainChainQuery(q)) query = q;
-      else {
-        const parsed = chainQuerySchema.safeParse(q);
-        if (!parsed.success) throw badRequest(parsed.error);
-        query = parsed.data;
-      }
-    }
-    const { expiry, exchange, format } = query;
-    const symbol = parseSymbol(decodePathSegment(rawSymbol));
-    const u = resolveUnderlying(ctx.market, symbol, exchange);
-    const chain = ctx.market.index.chain(u, expiry);
-    if (!chain) {
-      throw new HttpError(ErrorCodes.UNKNOWN_EXPIRY, `${u.exchange}:${u.symbol} has no selected expiry ${expiry}`, { expiries: u.chains.map((c) => c.expiry) });
-    }
-    const wire: ChainFormat = format === 'fb' || format === 'flatbuffers' || (format === undefined && accept.includes(FB)) ? 'flatbuffers' : 'json';
+    const target = targets.get(ctx.market, rawSymbol, rawQuery) ?? resolveChain(ctx.market, rawSymbol, rawQuery, targets);
+    const chain = target.chain;
+    const format = target.format;
+    const wire: ChainFormat = format ?? (accept.includes(FB) ? 'flatbuffers' : 'json');
     // FlatBuffers bodies are mostly doubles and compress poorly; only JSON is offered compressed.
     const coding = wire === 'json' ? negotiateEncoding(acceptEncoding) : 'identity';
     if (ifNoneMatch.length > 0) {
@@ -142,16 +184,19 @@ export function registerMarketRoutes(server: HttpServer, deps: MarketRoutesDeps)
       // patched: a 304 costs a generation read (issue 12).
       const tags = ctx.cache.currentTags(chain, wire);
       const current = tags[coding];
-      if (noneMatchHits(ifNoneMatch, current)) return { status: 304, contentType: CONTENT_TYPES[wire], body: '', headers: [NO_CACHE, ['etag', current], CHAIN_VARY, ['x-optchain-generation', tags.generationText]] };
+      // RFC 9110 §15.4.5: a 304 carries the validator and caching fields a 200 would, and no
+      // other representation metadata (no Content-Type, no Content-Encoding).
+      if (noneMatchHits(ifNoneMatch, current)) return { status: 304, contentType: CONTENT_TYPES[wire], body: '', headers: answerHeaders(tags, coding, current, tags.generationText, false) };
     }
     const reps = ctx.cache.representations(chain, wire);
-    const etag = coding === 'identity' ? reps.identity.etag : reps.etags[coding];
-    const generation = String(reps.identity.generation);
+    const generation = reps.identity.generation;
     if (coding === 'identity') {
-      return { status: 200, contentType: CONTENT_TYPES[wire], body: reps.identity.bytes, headers: [NO_CACHE, ['etag', etag], CHAIN_VARY, ['x-optchain-generation', generation]] };
+      const identity = reps.identity;
+      return { status: 200, contentType: CONTENT_TYPES[wire], body: identity.bytes, headers: answerHeaders(reps, coding, identity.etag, generation, false), retain: reps.retain };
     }
     const body = ctx.cache.compressed(chain, wire, reps, coding);
-    return { status: 200, contentType: CONTENT_TYPES[wire], body: body.bytes, headers: [NO_CACHE, ['etag', etag], CHAIN_VARY, coding === 'gzip' ? GZIP : BR, ['x-optchain-generation', generation]] };
+    // A compressed copy is made once into its own memory and never written again.
+    return { status: 200, contentType: CONTENT_TYPES[wire], body: body.bytes, headers: answerHeaders(reps, coding, reps.etags[coding], generation, true), immutable: true };
   });
 
   server.route('GET', '/v1/snapshot', async (req): Promise<RouteReply> => {
@@ -181,7 +226,7 @@ export function registerMarketRoutes(server: HttpServer, deps: MarketRoutesDeps)
 
   server.fastRoute('GET', '/v1/underlyings', () => {
     const ctx = ready(deps);
-    return { status: 200, contentType: CONTENT_TYPES.json, body: ctx.underlyingsBody };
+    return { status: 200, contentType: CONTENT_TYPES.json, body: ctx.underlyingsBody, immutable: true };
   });
 }
 

@@ -5,10 +5,11 @@
  * answer every URL alike, and keeps the properties the uWS backend has:
  *
  * - keep-alive and pipelining: node:http's own (answers leave in request order);
- * - bodies are copied before they are queued (into reused slabs, body-slabs.ts): the chain
- *   cache rewrites a body's memory after the handler returned (FastReply.body), and node:http
- *   keeps a reference to whatever the kernel did not take; a body marked `immutable` (a cached
- *   snapshot) is sent from its own memory;
+ * - the chain cache rewrites a body's memory after the handler returned (FastReply.body), and
+ *   node:http keeps a reference to whatever the kernel did not take: a body marked `immutable`
+ *   (cached snapshots, compressed copies) is sent from its own memory; a cached chain body
+ *   (`retain`) too, and is lent to us (never rewritten) only when node:http still holds it
+ *   after `end()`; any other body is copied first, into reused slabs (body-slabs.ts);
  * - large bodies (≥ 512 KiB, snapshots) are written in 64 KiB pieces, each only after the
  *   previous one was taken (`write()` false → wait for `'drain'`), so a slow reader holds one
  *   body, never a growing queue; a reader that takes nothing for {@link IDLE_TIMEOUT_MS} is
@@ -99,7 +100,8 @@ export class NodeTransport implements HttpTransport<ServerResponse> {
   send(res: ServerResponse, reply: FastReply, head: boolean, closeConnection: boolean): void {
     if (res.destroyed || res.writableEnded) return;
     const status = reply.status;
-    const headers: string[] = ['content-type', reply.contentType];
+    // RFC 9110 §15.4.5: a 304 carries no representation metadata such as Content-Type.
+    const headers: string[] = status === 304 ? [] : ['content-type', reply.contentType];
     const extra = reply.headers;
     if (extra !== undefined) for (let i = 0; i < extra.length; i++) headers.push(extra[i]![0], extra[i]![1]);
     if (closeConnection) {
@@ -129,10 +131,20 @@ export class NodeTransport implements HttpTransport<ServerResponse> {
     }
     headers.push('content-length', String(body.byteLength));
     res.writeHead(status, reasonPhrase(status), headers);
-    if (reply.immutable === true) {
-      const bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-      if (bytes.byteLength < STREAM_THRESHOLD) res.end(bytes);
-      else pump(res, bytes, 0);
+    const retain = reply.retain;
+    if (reply.immutable === true || retain !== undefined) {
+      // Sent from its own memory. A body its owner would rewrite is lent only when node:http
+      // still holds it after end(): the kernel usually takes a whole chain body at once
+      // (one writev of head and body, measured), and then nothing refers to it any more.
+      const own = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+      if (own.byteLength >= STREAM_THRESHOLD) {
+        retain?.();
+        pump(res, own, 0);
+        return;
+      }
+      res.end(own);
+      // Queued behind a pipelined answer (outputData) or not all taken by the socket.
+      if (retain !== undefined && res.writableLength > 0) retain();
       return;
     }
     // A copy: the caller may rewrite this memory once we return (see the module comment).

@@ -23,17 +23,39 @@ function has(headers: readonly (readonly [string, string])[], name: string): boo
   return false;
 }
 
-/** The interceptor: adds what an answer lacks, never overrides what a route set. */
+type HeaderList = readonly (readonly [string, string])[];
+
+function completed(headers: HeaderList, html: boolean): HeaderList {
+  const extra: (readonly [string, string])[] = [];
+  if (!has(headers, NOSNIFF[0])) extra.push(NOSNIFF);
+  if (html && !has(headers, CSP[0])) extra.push(CSP);
+  return extra.length === 0 ? headers : [...headers, ...extra];
+}
+
+/**
+ * The interceptor: adds what an answer lacks, never overrides what a route set. A frozen
+ * header list is one a route reuses across answers (the chain route's, one per body
+ * generation): its completed list is remembered, so the hot path scans and copies nothing.
+ */
 export function securityHeadersInterceptor(): HttpInterceptor {
+  // By content kind: the same list completes differently on an HTML answer.
+  const done = new WeakMap<HeaderList, HeaderList>();
+  const doneHtml = new WeakMap<HeaderList, HeaderList>();
   return {
     onReply(_req, reply: FastReply): FastReply {
       const headers = reply.headers;
       const html = reply.contentType.startsWith('text/html');
       if (headers === undefined || headers.length === 0) return { ...reply, headers: html ? [NOSNIFF, CSP] : ONLY_NOSNIFF };
-      const extra: (readonly [string, string])[] = [];
-      if (!has(headers, NOSNIFF[0])) extra.push(NOSNIFF);
-      if (html && !has(headers, CSP[0])) extra.push(CSP);
-      return extra.length === 0 ? reply : { ...reply, headers: [...headers, ...extra] };
+      let out: HeaderList | undefined;
+      if (Object.isFrozen(headers)) {
+        const memo = html ? doneHtml : done;
+        out = memo.get(headers);
+        if (out === undefined) {
+          out = Object.freeze(completed(headers, html));
+          memo.set(headers, out);
+        }
+      } else out = completed(headers, html);
+      return out === headers ? reply : { ...reply, headers: out };
     },
   };
 }

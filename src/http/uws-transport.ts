@@ -99,7 +99,8 @@ export class UwsTransport implements HttpTransport<UwsResponse> {
       return;
     }
     res.writeStatus(statusLine(reply.status));
-    res.writeHeader('content-type', reply.contentType);
+    // RFC 9110 §15.4.5: a 304 carries no representation metadata such as Content-Type.
+    if (reply.status !== 304) res.writeHeader('content-type', reply.contentType);
     const headers = reply.headers;
     if (headers !== undefined) for (let i = 0; i < headers.length; i++) res.writeHeader(headers[i]![0], headers[i]![1]);
     const body = reply.body;
@@ -119,7 +120,7 @@ export class UwsTransport implements HttpTransport<UwsResponse> {
       this.inflight.delete(res);
       return;
     }
-    this.stream(res as TrackedResponse, body, reply.immutable === true);
+    this.stream(res as TrackedResponse, body, reply);
   }
 
   /**
@@ -206,7 +207,7 @@ export class UwsTransport implements HttpTransport<UwsResponse> {
    * throughput under the snapshot flood fell to 45–50 % of quiet from 70–94 % (bench/RESULTS.md
    * 2026-12-03 14:05).
    */
-  private stream(res: TrackedResponse, body: Uint8Array, immutable: boolean): void {
+  private stream(res: TrackedResponse, body: Uint8Array, reply: FastReply): void {
     const total = body.byteLength;
     const start = res.getWriteOffset();
     const [ok, done] = res.tryEnd(body, total);
@@ -214,10 +215,12 @@ export class UwsTransport implements HttpTransport<UwsResponse> {
       this.inflight.delete(res);
       return;
     }
-    // A body its owner may rewrite after this call (the chain cache's memory) is copied, only
-    // what uWS has not taken yet; an immutable one (a cached snapshot) is sent from where it is.
+    // A body its owner may rewrite after this call (the chain cache's memory) is lent to us
+    // (FastReply.retain) or else copied, only what uWS has not taken yet; an immutable one (a
+    // cached snapshot) is sent from where it is.
     const taken = res.getWriteOffset() - start;
-    const rest = immutable ? body.subarray(taken) : body.slice(taken);
+    if (reply.immutable !== true) reply.retain?.();
+    const rest = reply.immutable === true || reply.retain !== undefined ? body.subarray(taken) : body.slice(taken);
     const restStart = start + taken;
     let state = res[STATE];
     if (state === undefined) {

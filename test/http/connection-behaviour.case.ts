@@ -9,6 +9,7 @@ import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent, request } from 'undici';
 import { HttpServer } from '../../src/http/http-server.js';
+import { parseAnswers } from '../helpers/http-answers.js';
 import type { BackendUnderTest } from './backends.js';
 
 /** A socket and everything it received so far. */
@@ -68,27 +69,6 @@ async function rawClient(port: number): Promise<RawClient> {
         check();
       }),
   };
-}
-
-/** The answers in `raw`, split by Content-Length: status, lower-case headers, body. */
-function parseAnswers(raw: Buffer): { status: number; headers: Record<string, string>; body: Buffer }[] {
-  const out: { status: number; headers: Record<string, string>; body: Buffer }[] = [];
-  let at = 0;
-  while (at < raw.byteLength) {
-    const end = raw.indexOf('\r\n\r\n', at);
-    if (end < 0) break;
-    const [statusLine, ...lines] = raw.subarray(at, end).toString('latin1').split('\r\n');
-    const headers: Record<string, string> = {};
-    for (const l of lines) {
-      const c = l.indexOf(':');
-      headers[l.slice(0, c).trim().toLowerCase()] = l.slice(c + 1).trim();
-    }
-    const length = Number(headers['content-length'] ?? 0);
-    if (raw.byteLength < end + 4 + length) break;
-    out.push({ status: Number(statusLine!.split(' ')[1]), headers, body: raw.subarray(end + 4, end + 4 + length) });
-    at = end + 4 + length;
-  }
-  return out;
 }
 
 const complete = (n: number) => (all: Buffer) => parseAnswers(all).length >= n;

@@ -4,6 +4,7 @@
  * JSON and FlatBuffers, expiry/exchange selection, 400/404/405 shapes, HEAD, the cache, the
  * snapshot (streamed when large), /metrics, /health, a rollover.
  */
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent, request } from 'undici';
 import { referenceChain } from '../chain-encoder.case.js';
@@ -14,6 +15,7 @@ import { summarizeSkeleton } from '../../src/skeleton/summary.js';
 import type { ChainJson, HealthReport } from '../../src/client/types.js';
 import type { PriceTable } from '../../src/price-table/price-table.js';
 import type { Skeleton } from '../../src/skeleton/types.js';
+import { parseAnswers } from '../helpers/http-answers.js';
 import type { BackendUnderTest } from './backends.js';
 
 /** Registers the cases for backend `b`. */
@@ -196,6 +198,46 @@ export function marketRouteCases(b: BackendUnderTest): void {
       expect(after.generation).toBe(a.generation + 1);
       expect(after.rows[0]!.pe!.ltp).toBe(41.05);
       expect(await metric('optchain_chain_cache_misses_total')).toBe(misses0 + 1);
+    });
+
+    it('pipelined chain answers each carry their own body, though every request rebuilds into the cache\'s memory', async () => {
+      // A tick before every cache read (the clock hook): each request rebuilds the body. Answers
+      // queued behind a pipelined one are still held by the backend when the next rebuild runs;
+      // they must not be rewritten by it (FastReply.retain / the copy).
+      const s = tinySkeleton();
+      const t = tableFor(s);
+      const leg = s.chains[0]!.rows[1]!.ce!.slot;
+      let ticks = 0;
+      const ticking = new OptchainServer({ mode: 'sim', backend: b.name, now: () => {
+        ticks++;
+        writeTick(t, s, leg, fullQuote(100 + ticks / 100));
+        return 1786000000000 + ticks;
+      } });
+      ticking.setMarket(s, t);
+      const port = await ticking.listen('127.0.0.1', 0);
+      const socket = connect(port, '127.0.0.1');
+      try {
+        await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+        const n = 4;
+        let raw = Buffer.alloc(0);
+        const all = new Promise<void>((resolve) => {
+          socket.on('data', (d: Buffer) => {
+            raw = Buffer.concat([raw, d]);
+            if (parseAnswers(raw).length >= n) resolve();
+          });
+        });
+        socket.write('GET /v1/chains/NIFTY HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'.repeat(n));
+        await all;
+        const answers = parseAnswers(raw);
+        const chains = answers.map((a) => decodeChainJson(new Uint8Array(a.body)));
+        expect(answers.map((a) => a.status)).toEqual(Array.from({ length: n }, () => 200));
+        // each body is the one its headers describe, and they follow each other's ticks
+        expect(chains.map((c) => String(c.generation))).toEqual(answers.map((a) => a.headers['x-optchain-generation']));
+        for (let i = 1; i < n; i++) expect(chains[i]!.generation).toBeGreaterThan(chains[i - 1]!.generation);
+      } finally {
+        socket.destroy();
+        await ticking.close();
+      }
     });
 
     it('GET /v1/snapshot carries all chains, or those of the listed underlyings', async () => {
