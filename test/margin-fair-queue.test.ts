@@ -64,4 +64,13 @@ describe('margin fair queue', () => {
     await q.acquire(3, later(5000));
     expect(performance.now() - t1).toBeLessThan(950);
   });
+
+  it('counts a call its caller withdrew at the deadline as expired, not as cancelled', async () => {
+    const q = new FairQueue(new TokenBucketLimiter([{ burst: 1, perSecond: 0.01 }]), 10);
+    await q.acquire(1, later(5000));
+    const late = q.acquire(1, later(5000), 'z').catch((e: MarginError) => e);
+    expect(q.cancel('z', 'deadline')).toBe(true);
+    expect(await late).toMatchObject({ code: 'DEADLINE_EXCEEDED', status: 503 });
+    expect(q.stats()).toMatchObject({ depth: 0, refusedDeadline: 1, cancelled: 0 });
+  });
 });

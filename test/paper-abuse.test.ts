@@ -3,7 +3,8 @@
  * piscina margin worker, the writer thread and a Dhan-shaped margin server on a real socket:
  * the per-user token bucket, refusals kept only for the newest N per user, the per-user order
  * queue bound, the order deadline (never filled), quantity rules on /v1/margin and strategies,
- * private file modes, the margin metrics.
+ * private file modes, the margin metrics. Hang-ups and deadlines in the margin queue, on every
+ * HTTP backend: test/paper-order-disconnect.test.ts.
  */
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -121,35 +122,6 @@ describe('queue bound and deadline', () => {
       again = await p.call('POST', '/v1/paper/orders', k, order('q-0', c[0]!, 'SELL'));
     }
     expect(again.status).toBe(201);
-  });
-});
-
-describe('client disconnect before the decision', () => {
-  it('drops the order of a client that hung up while its margin was awaited: never filled, nothing stored, the same clientOrderId goes through later', async () => {
-    const p = await start({ OPTCHAIN_PAPER_ORDER_DEADLINE_MS: '10000' });
-    const k = p.user('d');
-    const c = p.market.weekly[0]!;
-    quote(p.market, c, { bid: 100, ask: 100.5, at: Date.now() + 60_000 });
-    stub.delayMs = 1500; // the margin answer comes long after the client has gone
-    const calls = stub.calls();
-    const ac = new AbortController();
-    const sent = fetch(`${p.base}/v1/paper/orders`, {
-      method: 'POST', signal: ac.signal,
-      headers: { authorization: `Bearer ${k}`, 'content-type': 'application/json' },
-      body: JSON.stringify(order('gone-1', c, 'SELL')),
-    });
-    // hang up once the margin call has reached "Dhan" (the order is waiting on it)
-    const t0 = Date.now();
-    while (stub.calls() === calls && Date.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 10));
-    expect(stub.calls()).toBe(calls + 1);
-    ac.abort();
-    await expect(sent).rejects.toThrow();
-    await new Promise((r) => setTimeout(r, 2000)); // the margin answer arrives: nothing may fill
-    expect(p.routes.service.stats()).toMatchObject({ filled: 0, cancelled: 1 });
-    expect(p.db.prepare('SELECT COUNT(*) AS n FROM order_requests').get()).toEqual({ n: 0 });
-    expect((await p.call('GET', '/v1/paper/orders', k)).body.orders).toEqual([]);
-    stub.delayMs = 0;
-    expect((await p.call('POST', '/v1/paper/orders', k, order('gone-1', c, 'SELL'))).status).toBe(201);
   });
 });
 

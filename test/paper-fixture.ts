@@ -2,7 +2,7 @@
  * Shared set-up for the paper tests (not a test file itself): a skeleton built by the real
  * master parser and skeleton builder from a small CSV, a price table with helpers to write
  * quotes the way the feed does, a small Dhan-shaped margin server on a real socket (counting
- * calls), and a running uWS server with the paper routes.
+ * calls), and a running HTTP server (the default backend, or the one asked for) with the paper routes.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
@@ -146,6 +146,7 @@ export async function startMarginStub(): Promise<MarginStub> {
 /** A running paper server. */
 export interface PaperHarness {
   readonly base: string;
+  readonly port: number;
   readonly db: PaperDb;
   readonly dataDir: string;
   readonly config: Config;
@@ -161,12 +162,12 @@ export interface PaperHarness {
 
 type Account = { clientId: string; accessToken: string };
 
-export async function startPaperServer(opts: { apiUrl: string; account: Account | null | (() => Account | null); env?: Record<string, string>; marginBackend?: MarginBackend; clock?: () => number }): Promise<PaperHarness> {
+export async function startPaperServer(opts: { apiUrl: string; account: Account | null | (() => Account | null); env?: Record<string, string>; marginBackend?: MarginBackend; clock?: () => number; backend?: 'uws' | 'node' }): Promise<PaperHarness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'optchain-paper-'));
   const config = loadConfig({ OPTCHAIN_DATA_DIR: dataDir, OPTCHAIN_LOG_LEVEL: 'silent', ...opts.env });
   const db = openPaperDb(dataDir);
   const market = makeMarket();
-  const server = new HttpServer({ maxBodyBytes: config.httpMaxBodyBytes });
+  const server = new HttpServer({ maxBodyBytes: config.httpMaxBodyBytes, ...(opts.backend ? { backend: opts.backend } : {}) });
   const routes = registerPaperRoutes(server, {
     getMarket: () => market.market,
     config,
@@ -180,7 +181,7 @@ export async function startPaperServer(opts: { apiUrl: string; account: Account 
   const port = await server.listen('127.0.0.1', 0);
   const base = `http://127.0.0.1:${port}`;
   return {
-    base, db, dataDir, config, market, routes, server,
+    base, port, db, dataDir, config, market, routes, server,
     user: (name, funds = 1_000_000) => createUser(db, name, funds).key,
     async call(method, path, key, body) {
       const headers: Record<string, string> = {};

@@ -107,13 +107,19 @@ export class FairQueue {
     });
   }
 
-  /** Withdraws a waiting call; false when it is not waiting (already granted, refused or unknown). */
-  cancel(taskId: string): boolean {
+  /**
+   * Withdraws a waiting call; false when it is not waiting (already granted, refused or unknown).
+   * `why`: its client went away (`'cancelled'`), or the caller's deadline passed first
+   * (`'deadline'`: the caller's timer and this queue's race at the same instant, and the
+   * metric must say deadline whichever fires first).
+   */
+  cancel(taskId: string, why: 'cancelled' | 'deadline' = 'cancelled'): boolean {
     const e = this.byTask.get(taskId);
     if (e === undefined || !this.remove(e)) return false;
     if (e.timer !== null) clearTimeout(e.timer);
-    this.counters.cancelled++;
-    e.reject(queueRefusal('cancelled', this.maxPerUser));
+    if (why === 'deadline') this.counters.refusedDeadline++;
+    else this.counters.cancelled++;
+    e.reject(queueRefusal(why, this.maxPerUser));
     return true;
   }
 

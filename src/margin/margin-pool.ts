@@ -174,9 +174,9 @@ export class MarginWorkerPool implements MarginBackend {
 
   compute(task: MarginTask, signal?: AbortSignal): Promise<MarginResult> {
     const taskId = String(this.nextTask++);
-    return settleBy(this.run({ ...task, taskId }), task, signal, () => {
+    return settleBy(this.run({ ...task, taskId }), task, signal, (why) => {
       // Withdraw it if it still waits for a token; a failure here only means it already left the queue.
-      this.pool.run({ op: 'cancel', taskId } satisfies MarginWorkerMessage).catch(() => undefined);
+      this.pool.run({ op: 'cancel', taskId, why } satisfies MarginWorkerMessage).catch(() => undefined);
     });
   }
 

@@ -98,9 +98,9 @@ export class MarginService {
     return p;
   }
 
-  /** Withdraws a call still waiting for a token (its client went away); false when it is not waiting. */
-  cancel(taskId: string): boolean {
-    return this.queue.cancel(taskId);
+  /** Withdraws a call still waiting for a token (its client went away, or its deadline passed); false when it is not waiting. */
+  cancel(taskId: string, why: 'cancelled' | 'deadline' = 'cancelled'): boolean {
+    return this.queue.cancel(taskId, why);
   }
 
   /** Drops the user's cached sets except `keepHash`. */

@@ -33,7 +33,7 @@ export interface MarginWorkerData {
 /** Messages the worker understands. */
 export type MarginWorkerMessage =
   | { readonly op: 'compute'; readonly task: MarginTask }
-  | { readonly op: 'cancel'; readonly taskId: string }
+  | { readonly op: 'cancel'; readonly taskId: string; readonly why: 'cancelled' | 'deadline' }
   | { readonly op: 'invalidate'; readonly userId: number; readonly keepHash?: string }
   | { readonly op: 'stats' }
   /** Test hook: an uncaught error outside the task, as a bug in the thread would throw. */
@@ -85,7 +85,7 @@ export default async function run(msg: MarginWorkerMessage): Promise<MarginAnswe
     case 'compute':
       return s.compute(msg.task);
     case 'cancel':
-      return s.cancel(msg.taskId);
+      return s.cancel(msg.taskId, msg.why);
     case 'invalidate':
       s.invalidate(msg.userId, msg.keepHash);
       return null;

@@ -12,7 +12,7 @@ import { ErrorCodes, MarginError } from '../errors.js';
 import type { MarginResult, MarginTask } from './types.js';
 
 /** Races `answer` against the task's deadline (wall clock `now`) and `signal`. */
-export function settleBy(answer: Promise<MarginResult>, task: MarginTask, signal: AbortSignal | undefined, withdraw: () => void, now: () => number = Date.now): Promise<MarginResult> {
+export function settleBy(answer: Promise<MarginResult>, task: MarginTask, signal: AbortSignal | undefined, withdraw: (why: 'cancelled' | 'deadline') => void, now: () => number = Date.now): Promise<MarginResult> {
   if (task.deadlineAt === undefined && signal === undefined) return answer;
   return new Promise<MarginResult>((resolve, reject) => {
     let timer: NodeJS.Timeout | null = null;
@@ -20,16 +20,16 @@ export function settleBy(answer: Promise<MarginResult>, task: MarginTask, signal
       if (timer !== null) clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
     };
-    const giveUp = (err: MarginError): void => {
+    const giveUp = (err: MarginError, why: 'cancelled' | 'deadline'): void => {
       finish();
-      withdraw();
+      withdraw(why);
       reject(err);
     };
-    const onAbort = (): void => giveUp(new MarginError(ErrorCodes.CLIENT_CLOSED, 'the client went away before the margin was known', false));
+    const onAbort = (): void => giveUp(new MarginError(ErrorCodes.CLIENT_CLOSED, 'the client went away before the margin was known', false), 'cancelled');
     if (signal?.aborted) return onAbort();
     signal?.addEventListener('abort', onAbort, { once: true });
     if (task.deadlineAt !== undefined) {
-      timer = setTimeout(() => giveUp(new MarginError(ErrorCodes.DEADLINE_EXCEEDED, 'the margin was not known before the deadline', true)), Math.max(0, task.deadlineAt - now()));
+      timer = setTimeout(() => giveUp(new MarginError(ErrorCodes.DEADLINE_EXCEEDED, 'the margin was not known before the deadline', true), 'deadline'), Math.max(0, task.deadlineAt - now()));
     }
     answer.then(
       (r) => {

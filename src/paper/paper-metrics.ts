@@ -145,4 +145,12 @@ export function registerPaperMetrics(registry: Registry, src: PaperMetricsSource
       this.inc(src.writer().commits);
     },
   });
+  new Gauge({
+    name: 'optchain_paper_db_writes_pending',
+    help: 'Paper database writes handed to the writer thread and not yet committed (a stalled disk shows here first)',
+    registers,
+    collect() {
+      this.set(src.writer().pending);
+    },
+  });
 }

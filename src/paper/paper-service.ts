@@ -18,7 +18,7 @@
  *   `QUEUE_FULL` at once (the margin queue bounds /v1/margin and strategies the same way);
  * - an order is not decided by its deadline (`orderDeadlineMs` after it arrived: waiting for
  *   the user's earlier orders, for Dhan's rate budget, or for Dhan) → 503 `DEADLINE_EXCEEDED`;
- * - its client disconnects before the decision → dropped (`CLIENT_CLOSED`, logged and
+ * - its client disconnects before the decision → cancelled (`CLIENT_CLOSED`, logged and
  *   counted; nobody is left to answer).
  * In all three the order is never filled and nothing is stored, so the same `clientOrderId`
  * may be sent again. The deadline and the disconnect are checked before the feasibility checks,

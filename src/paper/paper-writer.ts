@@ -25,6 +25,8 @@ export interface PaperWriterStats {
   readonly failures: number;
   /** Writer threads started (1 + restarts). */
   readonly starts: number;
+  /** Writes handed to the thread and not yet answered (decided orders not yet on disk). */
+  readonly pending: number;
 }
 
 interface Waiter {
@@ -51,7 +53,7 @@ export class PaperWriterThread implements PaperWriter {
   }
 
   stats(): PaperWriterStats {
-    return { ...this.counters };
+    return { ...this.counters, pending: this.waiting.size };
   }
 
   private start(): Worker {

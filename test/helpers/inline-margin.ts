@@ -23,7 +23,7 @@ export class InlineMarginBackend implements MarginBackend {
   compute(task: MarginTask, signal?: AbortSignal): Promise<MarginResult> {
     const taskId = String(this.nextTask++);
     const answer = this.service.compute({ ...task, taskId }).then(unwrapAnswer);
-    return settleBy(answer, task, signal, () => void this.service.cancel(taskId));
+    return settleBy(answer, task, signal, (why) => void this.service.cancel(taskId, why));
   }
 
   async invalidate(userId: number, keepHash?: string): Promise<void> {
