@@ -22,7 +22,10 @@
  *            (analytics.bench.mjs).
  *
  * Usage: `npm run bench [-- --quick] [--no-record] [--results FILE] [--json FILE]
- *        [--only http,tick,startup,build,decode,e2e,serve] [--install-wrk] [--no-wrk]`
+ *        [--only http,tick,startup,build,decode,e2e,serve] [--install-wrk] [--no-wrk] [--before DIR]`
+ * - `--before DIR`: the http section also measures the build in DIR (a worktree of an older
+ *   commit, built, with node_modules) on uWS, in the same rounds, and compares this build's
+ *   uWS backend with it.
  * - `--quick`: smoke run with tiny workloads (seconds, not minutes); not recorded unless
  *   `--record` is given.
  * - `--no-record`: print only; `--results FILE` records elsewhere; `--json FILE` writes rows.
@@ -52,6 +55,7 @@ const { values: opt } = parseArgs({
     'install-wrk': { type: 'boolean', default: false },
     'no-wrk': { type: 'boolean', default: false },
     date: { type: 'string', default: '2026-08-17' },
+    before: { type: 'string' },
   },
 });
 const quick = opt.quick;
@@ -180,8 +184,19 @@ if (target) {
             rows.push({ section: 'http', figure: `HTTP rows on the ${name} backend`, skipped: `not available here: ${why}` });
           }
         }
-        log(`  backends: ${targets.map((t) => backendLabel(t.ready.backend)).join(', ')}; tool: ${httpTool}`);
-        const res = await runHttp({ targets, quick, log, serverCpus, clientCpus, tool: httpTool });
+        // --before DIR: an older build (its own worktree, built, node_modules linked) served
+        // by its own bench-target.mjs on uWS, measured in the same rounds (issue 12: the uWS
+        // backend no slower than before the HTTP seam).
+        const before = [];
+        if (opt.before) {
+          const dir = opt.before.replace(/\/$/, '');
+          const t = await spawnReady(`${dir}/bench/bench-target.mjs`, ['--universe', quick ? 'synthetic' : 'master', '--date', opt.date], { cpus: serverCpus, nodeArgs: ['--expose-gc'], env: { ...process.env, OPTCHAIN_HTTP_BACKEND: 'uws' } });
+          others.push(t);
+          const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: dir, encoding: 'utf8' }).trim();
+          before.push({ ...t, label: `uWS before (${commit})` });
+        }
+        log(`  backends: ${[...targets.map((t) => backendLabel(t.ready.backend)), ...before.map((t) => t.label)].join(', ')}; tool: ${httpTool}`);
+        const res = await runHttp({ targets, before, quick, log, serverCpus, clientCpus, tool: httpTool });
         chainFile = res.chainFile;
         rows.push(...res.rows);
         for (const r of res.rows) if (r.cpuPct !== undefined && r.cpuPct < 90) r.clientBound = true;
@@ -339,7 +354,7 @@ process.exit(errors.length > 0 ? 1 : 0);
 function fmt(v, unit) {
   if (v === undefined || v === null || Number.isNaN(v)) return '—';
   if (unit === 'req/s' || unit === 'packets/s' || unit === 'writes/s' || unit === 'messages/s') return `${Math.round(v).toLocaleString('en-US')}/s`;
-  const digits = unit === 'µs' ? (v < 10 ? 2 : 1) : unit === 'ms' ? (v < 10 ? 2 : 1) : unit === 'MB' ? 1 : unit === 's' ? 2 : unit === '%' ? 1 : 0;
+  const digits = unit === 'µs' ? (v < 10 ? 2 : 1) : unit === 'ms' ? (v < 10 ? 2 : 1) : unit === 'MB' ? 1 : unit === 's' ? 2 : unit === '%' ? 1 : unit === '×' ? 2 : 0;
   const n = v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
   return `${n} ${unit}`;
 }

@@ -10,6 +10,7 @@ import { ErrorCodes, isOptchainError } from '../errors.js';
 import { CorsPolicy, type HeaderPair } from './cors.js';
 import { errorReply } from './error-reply.js';
 import type { FastReply, HttpInterceptor, RequestView } from './handler-types.js';
+import { withHeaders } from './reply-headers.js';
 
 const EMPTY_TYPE = 'text/plain; charset=utf-8';
 
@@ -42,7 +43,7 @@ export function corsInterceptor(policy: CorsPolicy, methodsOf: (route: string) =
       // A preflight's own answer carries its CORS headers; a refused one must not gain any.
       const extra: readonly HeaderPair[] = isPreflight(req) ? (reply.status === 204 ? [] : policy.headersFor('')) : policy.headersFor(req.getHeader('origin'));
       if (extra.length === 0) return reply;
-      return { ...reply, headers: reply.headers === undefined || reply.headers.length === 0 ? extra : [...reply.headers, ...extra] };
+      return withHeaders(reply, reply.headers === undefined || reply.headers.length === 0 ? extra : [...reply.headers, ...extra]);
     },
   };
 }

@@ -10,6 +10,7 @@
  * @module
  */
 import type { FastReply, HttpInterceptor } from './handler-types.js';
+import { withHeaders } from './reply-headers.js';
 
 /** The page's policy: its own scripts, styles and fetches, inline images only as data: URLs. */
 export const PAGE_CSP = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
@@ -17,6 +18,7 @@ export const PAGE_CSP = "default-src 'self'; img-src 'self' data:; object-src 'n
 const NOSNIFF = ['x-content-type-options', 'nosniff'] as const;
 const CSP = ['content-security-policy', PAGE_CSP] as const;
 const ONLY_NOSNIFF: readonly (readonly [string, string])[] = [NOSNIFF];
+const NOSNIFF_CSP: readonly (readonly [string, string])[] = [NOSNIFF, CSP];
 
 function has(headers: readonly (readonly [string, string])[], name: string): boolean {
   for (let i = 0; i < headers.length; i++) if (headers[i]![0] === name) return true;
@@ -45,7 +47,7 @@ export function securityHeadersInterceptor(): HttpInterceptor {
     onReply(_req, reply: FastReply): FastReply {
       const headers = reply.headers;
       const html = reply.contentType.startsWith('text/html');
-      if (headers === undefined || headers.length === 0) return { ...reply, headers: html ? [NOSNIFF, CSP] : ONLY_NOSNIFF };
+      if (headers === undefined || headers.length === 0) return withHeaders(reply, html ? NOSNIFF_CSP : ONLY_NOSNIFF);
       let out: HeaderList | undefined;
       if (Object.isFrozen(headers)) {
         const memo = html ? doneHtml : done;
@@ -55,7 +57,7 @@ export function securityHeadersInterceptor(): HttpInterceptor {
           memo.set(headers, out);
         }
       } else out = completed(headers, html);
-      return out === headers ? reply : { ...reply, headers: out };
+      return out === headers ? reply : withHeaders(reply, out);
     },
   };
 }
