@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { normCdf, normPdf } from './normal-distribution.js';
+import { erfcx, INV_SQRT_2PI } from './normal-distribution.js';
 import { normalisedTimeValue } from './normalised-black.js';
 
 /** Offsets of the Greeks written by {@link writeGreeks} (and solveOption). */
@@ -42,14 +42,29 @@ export function black76Price(forward: number, strike: number, t: number, df: num
  * theta's r·V term needs.
  */
 export function writeGreeks(forward: number, strike: number, t: number, df: number, isCall: boolean, sigma: number, price: number, out: Float64Array, at = 0): void {
-  const sqrtT = Math.sqrt(t);
-  const s = sigma * sqrtT;
-  const d1 = Math.log(forward / strike) / s + 0.5 * s;
-  const pdf = normPdf(d1);
-  const r = -Math.log(df) / t;
-  out[at + OUT_IV] = 100 * sigma;
-  out[at + OUT_DELTA] = isCall ? normCdf(d1) : -normCdf(-d1);
-  out[at + OUT_GAMMA] = pdf / (df * forward * s);
-  out[at + OUT_THETA] = (r * price - (df * forward * pdf * sigma) / (2 * sqrtT)) / 365;
-  out[at + OUT_VEGA] = (df * forward * pdf * sqrtT) / 100;
+  writeGreeksAt(forward, t, df, isCall, Math.log(forward / strike), sigma * Math.sqrt(t), price, out, at);
 }
+
+/**
+ * {@link writeGreeks} from what the IV solve already has: ln(F/K) and the total volatility
+ * s = σ√T. One exp (φ(d₁)) and one erfcx (Φ(d₁) = φ(d₁)·√(π/2)·erfcx(−d₁/√2), the tail taken
+ * directly so a deep put's or call's delta keeps its digits) — no log, no second exp.
+ */
+export function writeGreeksAt(forward: number, t: number, df: number, isCall: boolean, lnFK: number, s: number, price: number, out: Float64Array, at: number): void {
+  const sqrtT = Math.sqrt(t);
+  const sigma = s / sqrtT;
+  const d1 = lnFK / s + 0.5 * s;
+  const pdf = INV_SQRT_2PI * Math.exp(-0.5 * d1 * d1);
+  // Φ(−|d₁|).
+  const tail = pdf * SQRT_HALF_PI * erfcx(Math.abs(d1) * Math.SQRT1_2);
+  const r = -Math.log(df) / t;
+  const dfF = df * forward;
+  out[at + OUT_IV] = 100 * sigma;
+  out[at + OUT_DELTA] = isCall ? (d1 < 0 ? tail : 1 - tail) : d1 < 0 ? tail - 1 : -tail;
+  out[at + OUT_GAMMA] = pdf / (dfF * s);
+  out[at + OUT_THETA] = (r * price - (dfF * pdf * sigma) / (2 * sqrtT)) / 365;
+  out[at + OUT_VEGA] = (dfF * pdf * sqrtT) / 100;
+}
+
+/** √(π/2). */
+const SQRT_HALF_PI = 1.2533141373155003;

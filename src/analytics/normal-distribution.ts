@@ -45,25 +45,20 @@ function erfSmall(x: number): number {
   return (x * (num + A[3])) / (den + B[3]);
 }
 
-/** erfcx(y) for 0.46875 < y (Cody's second and third ranges). */
+/**
+ * erfcx(y) for 0.46875 < y (Cody's second and third ranges), Horner unrolled with the
+ * coefficients inline: the IV solver calls it several times per option.
+ */
 function erfcxLarge(y: number): number {
   if (y <= 4) {
-    let num = C[8] * y;
-    let den = y;
-    for (let i = 0; i < 7; i++) {
-      num = (num + C[i]!) * y;
-      den = (den + D[i]!) * y;
-    }
-    return (num + C[7]) / (den + D[7]);
+    const num = ((((((((C[8] * y + C[0]) * y + C[1]) * y + C[2]) * y + C[3]) * y + C[4]) * y + C[5]) * y + C[6]) * y + C[7]);
+    const den = (((((((y + D[0]) * y + D[1]) * y + D[2]) * y + D[3]) * y + D[4]) * y + D[5]) * y + D[6]) * y + D[7];
+    return num / den;
   }
   if (y >= X_HUGE) return INV_SQRT_PI / y;
   const z = 1 / (y * y);
-  let num = P[5] * z;
-  let den = z;
-  for (let i = 0; i < 4; i++) {
-    num = (num + P[i]!) * z;
-    den = (den + Q[i]!) * z;
-  }
+  const num = ((((P[5] * z + P[0]) * z + P[1]) * z + P[2]) * z + P[3]) * z;
+  const den = ((((z + Q[0]) * z + Q[1]) * z + Q[2]) * z + Q[3]) * z;
   return (INV_SQRT_PI - (z * (num + P[4])) / (den + Q[4])) / y;
 }
 
@@ -104,6 +99,36 @@ export function normCdf(z: number): number {
 /** Standard normal density φ(z). */
 export function normPdf(z: number): number {
   return INV_SQRT_2PI * Math.exp(-0.5 * z * z);
+}
+
+/**
+ * Φ⁻¹(p) for 0 < p < 1 by P. J. Acklam's rational approximation (relative error < 1.15e-9),
+ * the lower tail computed from p itself so tiny p keep their digits. Only the IV solver's
+ * initial guesses use it (implied-volatility.ts); the iteration then reaches full precision,
+ * so a refinement step here would be wasted work. NaN outside (0, 1).
+ */
+export function inverseNormCdf(p: number): number {
+  if (!(p > 0 && p < 1)) return Number.NaN;
+  if (p < P_LOW) return lowerTailQuantile(p);
+  if (p > 1 - P_LOW) return -lowerTailQuantile(1 - p);
+  const q = p - 0.5;
+  const r = q * q;
+  return (
+    ((((((-39.69683028665376 * r + 220.9460984245205) * r - 275.9285104469687) * r + 138.357751867269) * r - 30.66479806614716) * r + 2.506628277459239) * q) /
+    (((((-54.47609879822406 * r + 161.5858368580409) * r - 155.6989798598866) * r + 66.80131188771972) * r - 13.28068155288572) * r + 1)
+  );
+}
+
+/** Acklam's tail region boundary. */
+const P_LOW = 0.02425;
+
+/** Φ⁻¹(p) for 0 < p < P_LOW (Acklam's tail form). */
+function lowerTailQuantile(p: number): number {
+  const q = Math.sqrt(-2 * Math.log(p));
+  return (
+    (((((-0.007784894002430293 * q - 0.3223964580411365) * q - 2.400758277161838) * q - 2.549732539343734) * q + 4.374664141464968) * q + 2.938163982698783) /
+    ((((0.007784695709041462 * q + 0.3224671290700398) * q + 2.445134137142996) * q + 3.754408661907416) * q + 1)
+  );
 }
 
 export { INV_SQRT_2PI, INV_SQRT_PI };

@@ -92,12 +92,70 @@ function integrateSlope(m: number, r: number): number {
 const THIN = 0.2;
 
 /**
+ * Below this t = s/2 the small-t expansion is exact to double precision (Jäckel 2015 §3:
+ * τ = 2·ε^{1/16} ≈ 0.21 for the twelfth order in t).
+ */
+const SMALL_T = 0.21;
+/**
+ * Below this h = x/s Jäckel switches to an asymptotic expansion; here the general evaluation
+ * below takes over (the thin-interval quadrature, accurate there), since realistic options
+ * have |h| ≤ 4–5 and the quadrature is only slower, never less exact.
+ */
+const SMALL_T_MIN_H = -10;
+/** √π/2. */
+const HALF_SQRT_PI = 0.886226925452758;
+
+/**
+ * The normalised vega e^{−(h²+t²)/2}/√(2π) at the `s` of the last {@link normalisedTimeValue}
+ * call, which computes it anyway: the IV iteration needs β and β′ at the same s, and the
+ * second exponential would cost as much as the rest of a small-t evaluation. Read it right
+ * after the call (single-threaded; nothing else writes it).
+ */
+export let lastVega = 0;
+
+/**
+ * β by Jäckel's small-t expansion (2015, §3): with Y(z) = Φ(z)/φ(z),
+ *   β = φ-prefactor · [Y(h+t) − Y(h−t)] = e^{−(h²+t²)/2}/√(2π) · 2·Σ Y^{(2k+1)}(h)·t^{2k+1}/(2k+1)!,
+ * where every odd derivative of Y is a polynomial in h and a = Y′(h) = 1 + h·Y(h). For h < 0,
+ * a = (√π/2)·g(−h/√2) with g = −erfcx′ (erfcxSlope: its asymptotic series keeps a's digits
+ * where 1 + h·Y would cancel). One erfcx and one exp per evaluation, against 2–8 erfcx for the
+ * quadrature, and no difference of nearly equal terms. Twelfth order in t: the last term kept is
+ * t^{13}/13!·Y^{(13)}, below ε·β for t < 0.21.
+ */
+function smallTimeValue(h: number, t: number): number {
+  const a = HALF_SQRT_PI * erfcxSlope(-h * Math.SQRT1_2);
+  const w = t * t;
+  const h2 = h * h;
+  const series =
+    2 * t *
+    (a +
+      w *
+        ((-1 + 3 * a + a * h2) / 6 +
+          w *
+            ((-7 + 15 * a + h2 * (-1 + 10 * a + a * h2)) / 120 +
+              w *
+                ((-57 + 105 * a + h2 * (-18 + 105 * a + h2 * (-1 + 21 * a + a * h2))) / 5040 +
+                  w *
+                    ((-561 + 945 * a + h2 * (-285 + 1260 * a + h2 * (-33 + 378 * a + h2 * (-1 + 36 * a + a * h2)))) / 362880 +
+                      w *
+                        ((-6555 + 10395 * a + h2 * (-4680 + 17325 * a + h2 * (-840 + 6930 * a + h2 * (-52 + 990 * a + h2 * (-1 + 55 * a + a * h2))))) / 39916800 +
+                          (w * (-89055 + 135135 * a + h2 * (-82845 + 270270 * a + h2 * (-20370 + 135135 * a + h2 * (-1926 + 25740 * a + h2 * (-75 + 2145 * a + h2 * (-1 + 78 * a + a * h2))))))) /
+                            6227020800))))));
+  lastVega = INV_SQRT_2PI * Math.exp(-0.5 * (h2 + w));
+  const b = lastVega * series;
+  return b > 0 ? b : 0;
+}
+
+/**
  * The normalised out-of-the-money time value β(x, s) for x ≤ 0, s > 0 (0 when it underflows).
+ * Also leaves ∂β/∂s at s in {@link lastVega}.
  */
 export function normalisedTimeValue(x: number, s: number): number {
   const h = x / s;
   const t = 0.5 * s;
+  if (t < SMALL_T && h >= SMALL_T_MIN_H) return smallTimeValue(h, t);
   const pre = 0.5 * Math.exp(-0.5 * (h * h + t * t));
+  lastVega = 2 * INV_SQRT_2PI * pre;
   const ym = -h * Math.SQRT1_2;
   const w = Math.SQRT2 * t;
   if (w <= THIN * (ym > 1 ? ym : 1)) return pre * integrateSlope(ym, 0.5 * w);
@@ -111,7 +169,8 @@ export function normalisedTimeValue(x: number, s: number): number {
 
 /**
  * The distance to the upper bound, e^{x/2} − β(x, s), for x ≤ 0, computed without
- * subtracting where β is close to the bound (the high-volatility end).
+ * subtracting where β is close to the bound (the high-volatility end). Also leaves ∂β/∂s in
+ * {@link lastVega}.
  */
 export function normalisedTimeValueComplement(x: number, s: number): number {
   const h = x / s;
@@ -119,7 +178,9 @@ export function normalisedTimeValueComplement(x: number, s: number): number {
   const y1 = -(h + t) * Math.SQRT1_2;
   if (y1 >= 0) return Math.exp(0.5 * x) - normalisedTimeValue(x, s);
   const y2 = (t - h) * Math.SQRT1_2;
-  return 0.5 * Math.exp(-0.5 * (h * h + t * t)) * (erfcx(-y1) + erfcx(y2));
+  const pre = 0.5 * Math.exp(-0.5 * (h * h + t * t));
+  lastVega = 2 * INV_SQRT_2PI * pre;
+  return pre * (erfcx(-y1) + erfcx(y2));
 }
 
 /** ∂β/∂s = e^{−(h²+t²)/2}/√(2π), the normalised vega. */

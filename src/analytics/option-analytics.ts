@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { OUT_WORDS, writeGreeks } from './black-76.js';
+import { OUT_WORDS, writeGreeksAt } from './black-76.js';
 import { normalisedImpliedVol } from './implied-volatility.js';
 import { IvReason } from './iv-reason.js';
 
@@ -30,8 +30,9 @@ export function solveOption(price: number, forward: number, strike: number, t: n
   // A time value within a few ulp of the price is rounding noise, not information.
   if (timeValue <= 8 * 2.220446049250313e-16 * price) return IvReason.noTimeValue;
   const norm = df * Math.sqrt(forward * strike);
-  const s = normalisedImpliedVol(timeValue / norm, (bound - price) / norm, -Math.abs(Math.log(forward / strike)));
+  const lnFK = Math.log(forward / strike);
+  const s = normalisedImpliedVol(timeValue / norm, (bound - price) / norm, lnFK < 0 ? lnFK : -lnFK);
   if (!(s > 0) || !Number.isFinite(s)) return IvReason.noTimeValue;
-  writeGreeks(forward, strike, t, df, isCall, s / Math.sqrt(t), price, out, at);
+  writeGreeksAt(forward, t, df, isCall, lnFK, s, price, out, at);
   return 1;
 }
