@@ -46,7 +46,7 @@ export function backendLabel(backend) {
  * `rows` for the suite table, `configs` with every measured run. `targets[0]` serves the
  * chain bytes the baseline replays.
  */
-export async function runHttp({ targets, before = [], quick = false, log = console.log, serverCpus = '0', clientCpus = '1', tool = 'wrk' }) {
+export async function runHttp({ targets, before = [], roundSeconds, quick = false, log = console.log, serverCpus = '0', clientCpus = '1', tool = 'wrk' }) {
   const first = targets[0];
   const c = first.ready.chain;
   const chainPath = `/v1/chains/${c.symbol}?expiry=${c.expiry}`;
@@ -99,8 +99,8 @@ export async function runHttp({ targets, before = [], quick = false, log = conso
   const setBusy = (k, on) => getJson(`${k.busy}?on=${on ? 1 : 0}`);
 
   const rounds = quick ? 1 : 2;
-  const seconds = quick ? 1 : 8;
-  const warm = quick ? 0 : 3;
+  const seconds = quick ? 1 : roundSeconds ?? 8;
+  const warm = quick ? 0 : Math.min(3, Math.ceil(seconds / 2));
   for (const k of run) k.runs = [];
   try {
     for (let round = 0; round < rounds; round++) {

@@ -25,7 +25,7 @@
  *        [--only http,tick,startup,build,decode,e2e,serve] [--install-wrk] [--no-wrk] [--before DIR]`
  * - `--before DIR`: the http section also measures the build in DIR (a worktree of an older
  *   commit, built, with node_modules) on uWS, in the same rounds, and compares this build's
- *   uWS backend with it.
+ *   uWS backend with it. `--http-seconds N`: measured seconds per HTTP run (default 8).
  * - `--quick`: smoke run with tiny workloads (seconds, not minutes); not recorded unless
  *   `--record` is given.
  * - `--no-record`: print only; `--results FILE` records elsewhere; `--json FILE` writes rows.
@@ -56,6 +56,7 @@ const { values: opt } = parseArgs({
     'no-wrk': { type: 'boolean', default: false },
     date: { type: 'string', default: '2026-08-17' },
     before: { type: 'string' },
+    'http-seconds': { type: 'string' },
   },
 });
 const quick = opt.quick;
@@ -196,7 +197,8 @@ if (target) {
           before.push({ ...t, label: `uWS before (${commit})` });
         }
         log(`  backends: ${[...targets.map((t) => backendLabel(t.ready.backend)), ...before.map((t) => t.label)].join(', ')}; tool: ${httpTool}`);
-        const res = await runHttp({ targets, before, quick, log, serverCpus, clientCpus, tool: httpTool });
+        const roundSeconds = opt['http-seconds'] === undefined ? undefined : Number(opt['http-seconds']);
+        const res = await runHttp({ targets, before, roundSeconds, quick, log, serverCpus, clientCpus, tool: httpTool });
         chainFile = res.chainFile;
         rows.push(...res.rows);
         for (const r of res.rows) if (r.cpuPct !== undefined && r.cpuPct < 90) r.clientBound = true;
