@@ -64,6 +64,8 @@ export function conventionCases(b: BackendUnderTest): void {
       expect(nm.status).toBe(304);
       expect(nm.bytes.byteLength).toBe(0);
       expect(nm.headers['content-length']).toBeUndefined();
+      expect(nm.headers['content-type']).toBeUndefined(); // RFC 9110 §15.4.5: no representation metadata
+      expect(nm.headers['cache-control']).toBe('no-cache');
       expect(nm.headers.etag).toBe(etag);
       expect(nm.headers['x-optchain-generation']).toBe(a.headers['x-optchain-generation']);
       // the FlatBuffers body has its own tag: a JSON tag never validates it
