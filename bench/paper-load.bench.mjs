@@ -12,9 +12,12 @@
  *   commit costs shows up here, a commit in the writer thread does not;
  * - **cross-user queueing**: user B's order latency (each order a new position set, so a Dhan
  *   margin call) while user A floods `/v1/margin` with distinct baskets, vs B's quiet latency
- *   — margin calls share Dhan's 10/s budget, fair queuing keeps B's wait near one slot.
+ *   — margin calls share Dhan's 10/s budget, fair queuing keeps B's wait near one slot. Two
+ *   clients: closed-loop (the next order as soon as the last is answered: it asks for more than
+ *   half the budget, so its fair share bounds it) and paced (`--pace` ms between orders, as a
+ *   user placing orders rather than a script): the fair queue's held-back token is for the latter.
  *
- * Usage: `node bench/paper-load.bench.mjs [--before DIR] [--seconds N] [--json FILE] [--prof DIR]`
+ * Usage: `node bench/paper-load.bench.mjs [--before DIR] [--seconds N] [--orders N] [--pace MS] [--json FILE] [--prof DIR]`
  * (needs `npm run build` and wrk on PATH). Prints one JSON line per build and a table.
  * `--prof DIR` writes a V8 CPU profile of each server process there (`--cpu-prof`), to see
  * where the HTTP thread's time goes under the flood (bench/profile-summary.mjs reads it).
@@ -31,12 +34,14 @@ const { values: opt } = parseArgs({
     after: { type: 'string', default: new URL('../dist', import.meta.url).pathname },
     seconds: { type: 'string', default: '5' },
     orders: { type: 'string', default: '30' },
+    pace: { type: 'string', default: '700' },
     json: { type: 'string' },
     prof: { type: 'string' },
   },
 });
 const seconds = Number(opt.seconds);
 const ORDERS = Number(opt.orders);
+const PACE_MS = Number(opt.pace);
 const FLOOD_CONNECTIONS = 32;
 
 const pct = (xs, p) => {
@@ -130,6 +135,19 @@ async function measure(label, dist) {
     const e1 = await elu();
     const wall = e1.idle + e1.active - e0.idle - e0.active;
     out.mainThreadMsPerOrder = Math.max(0, e1.active - e0.active - idleRate * wall) / ORDERS;
+    /** `ORDERS` orders of one user, `PACE_MS` apart (after each answer); latencies and statuses. */
+    const paced = async (c, prefix) => {
+      const lat = [];
+      const status = {};
+      for (let i = 0; i < ORDERS; i++) {
+        await sleep(PACE_MS);
+        const r = await c.post('/v1/paper/orders', { clientOrderId: `${prefix}-${i}`, legs: [{ ...legs[(i + 3) % legs.length], side: 'BUY', lots: 1, type: 'MARKET' }] });
+        status[r.status] = (status[r.status] ?? 0) + 1;
+        lat.push(r.ms);
+      }
+      return { lat, status };
+    };
+    const quietPaced = await paced(bC, 'bp');
 
     // ── user C's orders while user A floods margin baskets ──────────────────────────────
     const m = flood(FLOOD_CONNECTIONS, (i) => {
@@ -144,7 +162,12 @@ async function measure(label, dist) {
       cStatus[r.status] = (cStatus[r.status] ?? 0) + 1;
       loadedLat.push(r.ms);
     }
+    const loadedPaced = await paced(cC, 'cp');
     const marginStatus = await m.stop();
+    out.crossUserPaced = {
+      paceMs: PACE_MS, quietP50: pct(quietPaced.lat, 50), quietP99: pct(quietPaced.lat, 99), loadedP50: pct(loadedPaced.lat, 50), loadedP99: pct(loadedPaced.lat, 99),
+      p50Ratio: pct(loadedPaced.lat, 50) / pct(quietPaced.lat, 50), p99Ratio: pct(loadedPaced.lat, 99) / pct(quietPaced.lat, 99), orderAnswers: loadedPaced.status,
+    };
     out.crossUser = {
       quietP50: pct(quietLat, 50), quietP99: pct(quietLat, 99), loadedP50: pct(loadedLat, 50), loadedP99: pct(loadedLat, 99),
       p50Ratio: pct(loadedLat, 50) / pct(quietLat, 50), p99Ratio: pct(loadedLat, 99) / pct(quietLat, 99), orderAnswers: cStatus, marginFloodAnswers: marginStatus,
@@ -166,11 +189,12 @@ load.end = loadavg().map((x) => x.toFixed(2)).join(' ');
 for (const r of results) console.log(JSON.stringify(r));
 const f2 = (x) => (Number.isFinite(x) ? x.toFixed(2) : '—');
 console.log(`\nload average ${load.start} → ${load.end}`);
-console.log('| build | chain p99 quiet → under order flood (ratio) | main-thread ms per filled order | order p50/p99 quiet → under another user\'s margin flood (ratios) | flood answers |');
-console.log('| --- | --- | --- | --- | --- |');
+console.log(`| build | chain p99 quiet → under order flood (ratio) | main-thread ms per filled order | order p50/p99 quiet → under another user's margin flood (ratios), closed loop | the same, paced ${PACE_MS} ms | flood answers |`);
+console.log('| --- | --- | --- | --- | --- | --- |');
+const lat = (x) => `${f2(x.quietP50)}/${f2(x.quietP99)} → ${f2(x.loadedP50)}/${f2(x.loadedP99)} ms (×${f2(x.p50Ratio)}/×${f2(x.p99Ratio)})`;
 for (const r of results) {
   console.log(
-    `| ${r.label} | ${f2(r.chain.quietP99)} → ${f2(r.chain.floodP99)} ms (×${f2(r.chain.p99Ratio)}) | ${r.mainThreadMsPerOrder.toFixed(3)} | ${f2(r.crossUser.quietP50)}/${f2(r.crossUser.quietP99)} → ${f2(r.crossUser.loadedP50)}/${f2(r.crossUser.loadedP99)} ms (×${f2(r.crossUser.p50Ratio)}/×${f2(r.crossUser.p99Ratio)}) | orders ${JSON.stringify(r.chain.floodAnswers)}; margin ${JSON.stringify(r.crossUser.marginFloodAnswers)}; B ${JSON.stringify(r.crossUser.orderAnswers)} |`,
+    `| ${r.label} | ${f2(r.chain.quietP99)} → ${f2(r.chain.floodP99)} ms (×${f2(r.chain.p99Ratio)}) | ${r.mainThreadMsPerOrder.toFixed(3)} | ${lat(r.crossUser)} | ${lat(r.crossUserPaced)} | orders ${JSON.stringify(r.chain.floodAnswers)}; margin ${JSON.stringify(r.crossUser.marginFloodAnswers)}; C ${JSON.stringify(r.crossUser.orderAnswers)}, paced ${JSON.stringify(r.crossUserPaced.orderAnswers)} |`,
   );
 }
 if (opt.json) writeFileSync(opt.json, JSON.stringify({ load, results }, null, 2));

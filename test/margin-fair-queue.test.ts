@@ -73,4 +73,39 @@ describe('margin fair queue', () => {
     expect(await late).toMatchObject({ code: 'DEADLINE_EXCEEDED', status: 503 });
     expect(q.stats()).toMatchObject({ depth: 0, refusedDeadline: 1, cancelled: 0 });
   });
+
+  it('hands a user with nothing waiting the held-back token at once while another user\'s calls wait, then gives the ring the next token', async () => {
+    const { now, run } = frozenClock();
+    // 50 ms a token, burst 2: A's first two calls take the burst, the rest wait.
+    const q = new FairQueue(new TokenBucketLimiter([{ burst: 2, perSecond: 20 }], now), 100, now);
+    const order: string[] = [];
+    const a = Array.from({ length: 8 }, (_, i) => q.acquire(1, now() + 10_000).then(() => order.push(`a${i}`)));
+    run();
+    while (!order.includes('a2')) await new Promise((r) => setTimeout(r, 5));
+    // Whenever B comes, one token is there for it: A's calls are granted only above it.
+    let bAt = -1;
+    const b = q.acquire(2, now() + 10_000).then(() => (bAt = order.push('b')));
+    await Promise.resolve();
+    expect(bAt).toBeGreaterThan(0); // granted without waiting for a refill
+    // B's second call came with the reserve just used: the ring (A) gets the next token, then B.
+    const b2 = q.acquire(2, now() + 10_000).then(() => order.push('b2'));
+    await Promise.all([...a, b, b2]);
+    const after = order.slice(order.indexOf('b'));
+    expect(after.slice(0, 3)).toEqual(['b', expect.stringMatching(/^a\d$/), 'b2']);
+    expect(q.stats()).toMatchObject({ depth: 0, reserveGrants: 2 });
+  });
+
+  it('costs a lone user who queues no rate: its calls are granted as fast as without the reserve, give or take the one held-back token', async () => {
+    const spec = [{ burst: 3, perSecond: 50 }];
+    const timeAll = async (reserve: number) => {
+      const q = new FairQueue(new TokenBucketLimiter(spec), 100, () => performance.now(), reserve);
+      const t0 = performance.now();
+      await Promise.all(Array.from({ length: 23 }, () => q.acquire(1, later(10_000))));
+      return performance.now() - t0;
+    };
+    // Side by side, so both see the same scheduling delays on a loaded machine.
+    const [withReserve, without] = await Promise.all([timeAll(1), timeAll(0)]);
+    expect(without).toBeGreaterThanOrEqual(380); // 20 calls beyond the burst at 50/s
+    expect(withReserve).toBeLessThanOrEqual(without + 20 + 150);
+  });
 });

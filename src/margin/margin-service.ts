@@ -112,7 +112,7 @@ export class MarginService {
     const q = this.queue.stats();
     return {
       ...this.counters, cacheEntries: this.cache.size, limiterWaits: q.waited, limiterRefusals: q.refusedFull + q.refusedDeadline,
-      queueDepth: q.depth, queueFull: q.refusedFull, queueExpired: q.refusedDeadline, queueCancelled: q.cancelled,
+      queueDepth: q.depth, queueFull: q.refusedFull, queueExpired: q.refusedDeadline, queueCancelled: q.cancelled, queueReserveGrants: q.reserveGrants,
     };
   }
 

@@ -60,21 +60,24 @@ export class TokenBucketLimiter {
     }
   }
 
-  /** Milliseconds until one token is available in every bucket (0 = now). */
-  waitMs(): number {
+  /**
+   * Milliseconds until one token is available in every bucket (0 = now), with `keep` more
+   * left in each bucket after it (capped at the bucket's burst − 1, so a burst-1 bucket keeps none).
+   */
+  waitMs(keep = 0): number {
     this.refill();
     let wait = 0;
     for (let i = 0; i < this.specs.length; i++) {
       const s = this.specs[i]!;
-      const missing = 1 - this.tokens[i]!;
+      const missing = 1 + Math.min(keep, s.burst - 1) - this.tokens[i]!;
       if (missing > 0) wait = Math.max(wait, (missing * 1000) / s.perSecond);
     }
     return wait;
   }
 
-  /** Takes a token now if every bucket has one. */
-  tryTake(): boolean {
-    if (this.waitMs() > 0) return false;
+  /** Takes a token now if every bucket has one, and `keep` more (see {@link waitMs}). */
+  tryTake(keep = 0): boolean {
+    if (this.waitMs(keep) > 0) return false;
     for (let i = 0; i < this.tokens.length; i++) this.tokens[i] = this.tokens[i]! - 1;
     return true;
   }

@@ -66,6 +66,8 @@ export interface MarginStats {
   readonly queueExpired: number;
   /** Waiting calls withdrawn because their client went away. */
   readonly queueCancelled: number;
+  /** Calls of users with nothing waiting that took the token held back for them (fair-queue.ts). */
+  readonly queueReserveGrants: number;
 }
 
 /** Anything that can compute margins: the piscina-backed pool in production, inline in unit tests. */

@@ -53,6 +53,7 @@ export function registerPaperMetrics(registry: Registry, src: PaperMetricsSource
   marginCounter('optchain_margin_retries_total', 'Margin call retries', (s) => s.retries);
   marginCounter('optchain_margin_failures_total', 'Margin computations that ended without a margin', (s) => s.failures);
   marginCounter('optchain_margin_rate_limit_waits_total', 'Margin calls that waited in the fair queue for a token of Dhan\'s rate budget', (s) => s.limiterWaits);
+  marginCounter('optchain_margin_reserve_grants_total', 'Margin calls of users with nothing waiting that took the token held back for them while others\' calls waited', (s) => s.queueReserveGrants);
   new Counter({
     name: 'optchain_margin_queue_refused_total',
     help: 'Margin calls dropped before reaching Dhan: the user\'s queue was full, the deadline passed while waiting, or the client went away',
