@@ -10,24 +10,12 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openPaperDb } from '../src/paper/paper-db.js';
-import { afterEach, beforeAll, afterAll, describe, expect, it } from 'vitest';
-import { order, quote, startMarginStub, startPaperServer, type MarginStub, type PaperHarness } from './paper-fixture.js';
+import { describe, expect, it } from 'vitest';
+import { order, paperSuite, quote, startPaperServer } from './paper-fixture.js';
 
-let stub: MarginStub;
-let h: PaperHarness | undefined;
-beforeAll(async () => {
-  stub = await startMarginStub();
-});
-afterAll(async () => {
-  await stub?.close();
-});
-afterEach(async () => {
-  stub.delayMs = 0;
-  await h?.close();
-  h = undefined;
-});
+const suite = paperSuite();
 
-const start = async (env: Record<string, string>) => (h = await startPaperServer({ apiUrl: stub.apiUrl, account: stub.account, env }));
+const start = async (env: Record<string, string>) => (suite.harness = await startPaperServer({ apiUrl: suite.stub.apiUrl, account: suite.stub.account, env }));
 
 describe('per-user rate limit', () => {
   it('answers 429 RATE_LIMITED with Retry-After past the burst, for that user only, and counts it in /metrics', async () => {
@@ -104,7 +92,7 @@ describe('queue bound and deadline', () => {
     const k = p.user('q');
     const c = p.market.weekly;
     for (let i = 0; i < 3; i++) quote(p.market, c[i]!, { bid: 100, ask: 100.5, at: Date.now() + 60_000 });
-    stub.delayMs = 1500; // Dhan slower than the deadline
+    suite.stub.delayMs = 1500; // Dhan slower than the deadline
     const rs = await Promise.all([0, 1, 2].map((i) => p.call('POST', '/v1/paper/orders', k, order(`q-${i}`, c[i]!, 'SELL'))));
     const codes = rs.map((r) => `${r.status} ${r.body.error?.code}`).sort();
     expect(codes).toEqual(['429 QUEUE_FULL', '503 DEADLINE_EXCEEDED', '503 DEADLINE_EXCEEDED']);
@@ -115,7 +103,7 @@ describe('queue bound and deadline', () => {
     // nothing was stored: the same clientOrderId goes through once Dhan is quick again (on a
     // loaded box a quick answer can still miss 400 ms; such a try is refused the same way)
     expect(p.db.prepare('SELECT COUNT(*) AS n FROM order_requests').get()).toEqual({ n: 0 });
-    stub.delayMs = 0;
+    suite.stub.delayMs = 0;
     let again = await p.call('POST', '/v1/paper/orders', k, order('q-0', c[0]!, 'SELL'));
     for (let i = 0; i < 5 && again.status === 503; i++) {
       expect(again.body.error.code).toBe('DEADLINE_EXCEEDED');
@@ -130,7 +118,7 @@ describe('quantity rules on margins and strategies', () => {
     const p = await start({ OPTCHAIN_PAPER_MAX_LOTS: '100' });
     const k = p.user('m');
     const c = p.market.weekly[0]!; // lot 65, freeze 1756
-    const calls = stub.calls();
+    const calls = suite.stub.calls();
     for (const lots of [1e12, 1.5, 0, 101]) {
       const leg = { exchangeSegment: c.segment, securityId: c.securityId, side: 'SELL', lots };
       const m = await p.call('POST', '/v1/margin', k, { legs: [leg] });
@@ -140,11 +128,11 @@ describe('quantity rules on margins and strategies', () => {
       expect(s.status, String(lots)).toBe(422);
       expect(s.body.error.code).toBe('INVALID_QUANTITY');
     }
-    expect(stub.calls()).toBe(calls);
+    expect(suite.stub.calls()).toBe(calls);
     // 28 lots = 1,820 units > freeze 1,756: too much for one order, a fine holding (two orders)
     const big = { exchangeSegment: c.segment, securityId: c.securityId, side: 'SELL', lots: 28 };
     expect((await p.call('POST', '/v1/margin', k, { legs: [big] })).status).toBe(200);
-    expect(stub.calls()).toBe(calls + 1);
+    expect(suite.stub.calls()).toBe(calls + 1);
     quote(p.market, c, { bid: 100, ask: 100.5, at: Date.now() + 60_000 });
     const o = await p.call('POST', '/v1/paper/orders', k, order('big', c, 'SELL', 28));
     expect(o.status).toBe(422);

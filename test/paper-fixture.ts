@@ -9,6 +9,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { loadConfig, type Config } from '../src/config/config.js';
 import { HttpServer } from '../src/http/http-server.js';
 import { parseMaster } from '../src/master/parse-master.js';
@@ -203,4 +204,34 @@ export async function startPaperServer(opts: { apiUrl: string; account: Account 
 /** A one-leg order body. */
 export function order(clientOrderId: string, c: Contract, side: 'BUY' | 'SELL', lots = 1, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return { clientOrderId, legs: [{ exchangeSegment: c.segment, securityId: c.securityId, side, lots, type: 'MARKET', ...extra }] };
+}
+
+/** One margin stub per test file and the harness of the running test, closed after it. */
+export interface PaperSuite {
+  readonly stub: MarginStub;
+  harness: PaperHarness | undefined;
+}
+
+/** Registers the hooks of {@link PaperSuite} in the calling test file. */
+export function paperSuite(): PaperSuite {
+  let stub: MarginStub | undefined;
+  const suite: PaperSuite = {
+    get stub(): MarginStub {
+      if (stub === undefined) throw new Error('the margin stub starts in beforeAll');
+      return stub;
+    },
+    harness: undefined,
+  };
+  beforeAll(async () => {
+    stub = await startMarginStub();
+  });
+  afterAll(async () => {
+    await stub?.close();
+  });
+  afterEach(async () => {
+    if (stub !== undefined) stub.delayMs = 0;
+    await suite.harness?.close();
+    suite.harness = undefined;
+  });
+  return suite;
 }

@@ -14,24 +14,12 @@
 import { connect, type Socket } from 'node:net';
 import Database from 'better-sqlite3';
 import { Pool } from 'undici';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { availableBackends } from './http/backends.js';
 import { InlineMarginBackend } from './helpers/inline-margin.js';
-import { order, quote, startMarginStub, startPaperServer, type MarginStub, type PaperHarness } from './paper-fixture.js';
+import { order, paperSuite, quote, startPaperServer, type PaperHarness } from './paper-fixture.js';
 
-let stub: MarginStub;
-let h: PaperHarness | undefined;
-beforeAll(async () => {
-  stub = await startMarginStub();
-});
-afterAll(async () => {
-  await stub?.close();
-});
-afterEach(async () => {
-  stub.delayMs = 0;
-  await h?.close();
-  h = undefined;
-});
+const suite = paperSuite();
 
 /** Polls `cond` every 10 ms; fails after `ms` (generous: the machine is shared). */
 async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
@@ -69,20 +57,20 @@ function sendOrder(port: number, key: string, body: unknown): Promise<HangingCli
 
 /** Whether any margin call that reached "Dhan" since call number `from` carried this contract. */
 const dhanSaw = (securityId: number, from: number): boolean =>
-  stub.bodies.slice(from).some((b: { scripList: { securityId: string }[] }) => b.scripList.some((l) => l.securityId === String(securityId)));
+  suite.stub.bodies.slice(from).some((b: { scripList: { securityId: string }[] }) => b.scripList.some((l) => l.securityId === String(securityId)));
 
 const metric = async (p: PaperHarness, line: RegExp): Promise<boolean> => line.test(await p.server.metrics.registry.metrics());
 
 for (const { name: backend } of availableBackends()) {
   describe(`paper orders whose client hangs up or whose deadline passes (${backend})`, () => {
-    const start = (env: Record<string, string>) => startPaperServer({ apiUrl: stub.apiUrl, account: stub.account, env, backend }).then((p) => (h = p));
+    const start = (env: Record<string, string>) => startPaperServer({ apiUrl: suite.stub.apiUrl, account: suite.stub.account, env, backend }).then((p) => (suite.harness = p));
 
     it('cancels an order whose client hangs up while its margin call waits for Dhan\'s rate budget: withdrawn from the queue, never sent, never filled, counted', async () => {
       const p = await start({ OPTCHAIN_PAPER_QUEUE_PER_USER: '30', OPTCHAIN_PAPER_RATE_LIMIT_BURST: '200', OPTCHAIN_PAPER_RATE_LIMIT_PER_SEC: '200', OPTCHAIN_PAPER_ORDER_DEADLINE_MS: '30000' });
       const k = p.user('w');
       const [probe, target] = [p.market.weekly[0]!, p.market.weekly[2]!];
       for (const c of [probe, target]) quote(p.market, c, { bid: 100, ask: 100.5, at: Date.now() + 120_000 });
-      const seen = stub.bodies.length;
+      const seen = suite.stub.bodies.length;
       const s0 = await p.routes.marginStats();
       // 15 distinct what-ifs of the same user: ~5 spend the budget's burst (5 a second), the
       // rest wait in the user's queue, so the order's margin call queues behind them (~2 s).
@@ -120,10 +108,10 @@ for (const { name: backend } of availableBackends()) {
       const k = p.user('d');
       const c = p.market.weekly[0]!;
       quote(p.market, c, { bid: 100, ask: 100.5, at: Date.now() + 120_000 });
-      stub.delayMs = 1500;
-      const calls = stub.calls();
+      suite.stub.delayMs = 1500;
+      const calls = suite.stub.calls();
       const client = await sendOrder(p.port, k, order('gone-1', c, 'SELL'));
-      await until('the margin call to reach Dhan', () => stub.calls() === calls + 1);
+      await until('the margin call to reach Dhan', () => suite.stub.calls() === calls + 1);
       client.hangUp();
       await until('the order to be cancelled', () => p.routes.service.stats().cancelled === 1);
       await new Promise((r) => setTimeout(r, 1800)); // Dhan's answer arrives: still nothing fills
@@ -131,7 +119,7 @@ for (const { name: backend } of availableBackends()) {
       expect(p.routes.service.stats()).toMatchObject({ filled: 0, cancelled: 1 });
       expect(p.db.prepare('SELECT COUNT(*) AS n FROM order_requests').get()).toEqual({ n: 0 });
       expect(await metric(p, /^optchain_paper_orders_total\{outcome="cancelled"\} 1$/m)).toBe(true);
-      stub.delayMs = 0;
+      suite.stub.delayMs = 0;
       expect((await p.call('POST', '/v1/paper/orders', k, order('gone-1', c, 'SELL'))).status).toBe(201);
     });
 
@@ -176,14 +164,14 @@ for (const { name: backend } of availableBackends()) {
 
     it('refuses an order whose deadline passes while its margin call waits for the rate budget: 503 DEADLINE_EXCEEDED, never sent, never filled', async () => {
       // One token per 20 s: after the first order the budget stays empty for the whole test.
-      const pool = new Pool(new URL(stub.apiUrl).origin);
-      const margin = new InlineMarginBackend({ dispatcher: pool, apiUrl: stub.apiUrl, timeoutMs: 5000, cacheTtlMs: 60_000, buckets: [{ burst: 1, perSecond: 0.05 }] }, () => pool.close());
-      const p = (h = await startPaperServer({ apiUrl: stub.apiUrl, account: stub.account, env: { OPTCHAIN_PAPER_ORDER_DEADLINE_MS: '800' }, backend, marginBackend: margin }));
+      const pool = new Pool(new URL(suite.stub.apiUrl).origin);
+      const margin = new InlineMarginBackend({ dispatcher: pool, apiUrl: suite.stub.apiUrl, timeoutMs: 5000, cacheTtlMs: 60_000, buckets: [{ burst: 1, perSecond: 0.05 }] }, () => pool.close());
+      const p = (suite.harness = await startPaperServer({ apiUrl: suite.stub.apiUrl, account: suite.stub.account, env: { OPTCHAIN_PAPER_ORDER_DEADLINE_MS: '800' }, backend, marginBackend: margin }));
       const k = p.user('t');
       const [first, late] = [p.market.weekly[0]!, p.market.weekly[2]!];
       for (const c of [first, late]) quote(p.market, c, { bid: 100, ask: 100.5, at: Date.now() + 120_000 });
       expect((await p.call('POST', '/v1/paper/orders', k, order('first', first, 'SELL'))).status).toBe(201);
-      const seen = stub.bodies.length;
+      const seen = suite.stub.bodies.length;
       const t0 = performance.now();
       const r = await p.call('POST', '/v1/paper/orders', k, order('late', late, 'SELL'));
       const ms = performance.now() - t0;
