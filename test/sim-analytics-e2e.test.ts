@@ -94,6 +94,16 @@ describe('sim mode: IV recovered from the simulator quotes', () => {
     // Every leg is either solved or says why not; none is pending once computed.
     for (const row of c.rows) for (const leg of [row.ce, row.pe]) if (leg) expect(leg.iv === null ? leg.ivNullReason : leg.ivFrom).not.toBeNull();
     expect(c.rows.flatMap((r) => [r.ce, r.pe]).some((l) => l !== null && l.ivNullReason === 'pending')).toBe(false);
+    // oiChange: the simulator sends Prev Close (code 6, previous session's OI) for every
+    // subscription as Dhan's docs say (docs/dhan-protocol.md §2.7), so every option leg has one,
+    // equal to its OI minus the simulator's previous-day OI.
+    const legs = c.rows.flatMap((r) => [r.ce, r.pe]).filter((l) => l !== null && l.oi !== null);
+    expect(legs.length).toBeGreaterThan(20);
+    const missing = legs.filter((l) => l!.oiChange === null).map((l) => `${l!.securityId} oi ${l!.oi} prevClose ${l!.prevClose}`);
+    expect(missing, `${missing.length} of ${legs.length}`).toEqual([]);
+    expect(legs.some((l) => l!.oiChange !== 0)).toBe(true);
+    expect(a.ceOiChange).not.toBeNull();
+    expect(a.peOiChange).not.toBeNull();
   }, 120_000);
 
   it('reports the analytics thread in /health and /metrics', async () => {

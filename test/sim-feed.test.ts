@@ -137,9 +137,16 @@ describe('feed', () => {
     await c.waitFor(() => new Set(c.packets.filter((p) => p.type !== 'marketStatus' && p.type !== 'oi').map((p) => p.header.securityId)).size >= 30, 3000, 'snapshots');
     await sleep(1500);
     const types = (ids: Instrument[]) => new Set(c.packets.filter((p) => ids.some((x) => x.securityId === p.header.securityId)).map((p) => p.type));
-    expect([...types(full)]).toEqual(['full']);
-    expect([...types(quote)].sort()).toEqual(['oi', 'quote']);
-    expect([...types(ticker)]).toEqual(['ticker']);
+    // Every subscription also gets one Prev Close (code 6) with the previous session's OI
+    // (docs/dhan-protocol.md §2.7: "whenever any instrument is subscribed for any data packet").
+    expect([...types(full)].sort()).toEqual(['full', 'prevClose']);
+    expect([...types(quote)].sort()).toEqual(['oi', 'prevClose', 'quote']);
+    expect([...types(ticker)].sort()).toEqual(['prevClose', 'ticker']);
+    for (const x of near) {
+      const pc = c.packets.filter((p) => p.type === 'prevClose' && p.header.securityId === x.securityId);
+      expect(pc, `prev close of ${x.securityId}`).toHaveLength(1);
+      expect(pc[0]!.type === 'prevClose' && pc[0]!.values.prevOi).toBeGreaterThan(0);
+    }
     // Ticks beyond the snapshots arrived (the ATM strikes tick several times a second).
     expect(c.packets.length).toBeGreaterThan(60);
     // One packet per WebSocket message by default (docs/dhan-protocol.md §2.8), each exact in length.
@@ -203,7 +210,8 @@ describe('feed', () => {
       await c.waitFor(() => c.frames.some((f) => f.length > 162), 3000, 'a stacked frame');
       expect(c.rest).toBe(0);
       const stacked = c.frames.filter((f) => f.length > 162);
-      expect(stacked[0]!.length % 162).toBe(0);
+      // Full packets (162 bytes) stacked, each subscription's snapshot followed by its Prev Close (16).
+      expect(stacked[0]!.length % (162 + 16)).toBe(0);
     } finally {
       sim.faults.setStacked(false);
     }

@@ -63,7 +63,12 @@ export interface FeedServerOptions {
    * the stack, ahead of the round's packets, when `stacked` is on.
    */
   readonly keepAlivesPerSecond?: number;
-  /** Which subscriptions get a Prev Close (code 6) packet: IDX_I only (default, docs/dhan-protocol.md §2.7) or all. */
+  /**
+   * Which subscriptions get a Prev Close (code 6) packet: every instrument in every mode (default: Dhan's docs say
+   * code 6 is sent "whenever any instrument is subscribed for any data packet", docs/dhan-protocol.md §2.7, and
+   * it is the only packet that carries the previous session's OI, so options need it for oiChange), or IDX_I only
+   * (what one third party reports Dhan support told them, same section).
+   */
   readonly prevCloseFor?: 'index' | 'all';
   /** A connection whose socket buffers more than this many bytes is terminated as a slow consumer. Default 32 MiB. */
   readonly maxBufferedBytes?: number;
@@ -199,7 +204,7 @@ export class FeedServer {
       stacked: opts.stacked ?? false,
       keepAlivesPerSecond: checkKeepAliveRate(opts.keepAlivesPerSecond ?? 0),
       maxStack: Math.max(1, opts.maxStack ?? 32),
-      prevCloseFor: opts.prevCloseFor ?? 'index',
+      prevCloseFor: opts.prevCloseFor ?? 'all',
       maxBufferedBytes: opts.maxBufferedBytes ?? 32 * 1024 * 1024,
       maxInstrumentsPerConnection: opts.maxInstrumentsPerConnection ?? 5000,
       maxConnectionsPerClient: opts.maxConnectionsPerClient ?? 5,

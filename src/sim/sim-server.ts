@@ -65,7 +65,7 @@ export interface SimulatorOptions {
   readonly pingIntervalMs?: number;
   /** Silent clients dropped after this many ms. Default 40 000 (docs/dhan-protocol.md §2.10). */
   readonly silentTimeoutMs?: number;
-  /** Prev Close packets for IDX_I only (default, docs/dhan-protocol.md §2.7) or for every subscription. */
+  /** Prev Close packets for every subscription (default, Dhan's docs; docs/dhan-protocol.md §2.7) or for IDX_I only. */
   readonly prevCloseFor?: 'index' | 'all';
   /** Margin answer latency range, ms. Default [30, 80]. */
   readonly restLatencyMs?: readonly [number, number];
