@@ -32,6 +32,13 @@ export interface Universe {
 }
 
 const indexRank = new Map(INDEX_UNDERLYINGS.map((u, i) => [`${u.exchange}:${u.symbol}`, i]));
+/** The index symbols in scope per exchange, so option rows are matched without building a key string each. */
+const indexSymbols: Readonly<Record<Exchange, ReadonlySet<string>>> = {
+  NSE: new Set(INDEX_UNDERLYINGS.filter((u) => u.exchange === 'NSE').map((u) => u.symbol)),
+  BSE: new Set(INDEX_UNDERLYINGS.filter((u) => u.exchange === 'BSE').map((u) => u.symbol)),
+};
+
+type Group = { symbol: string; exchange: Exchange; kind: 'index' | 'stock'; options: Instrument[] };
 
 function compareEntries(a: UniverseEntry, b: UniverseEntry): number {
   const ra = indexRank.get(`${a.exchange}:${a.symbol}`);
@@ -54,7 +61,10 @@ function mode(values: number[]): number {
 /** Groups the master's option rows into the day's universe and resolves each spot. */
 export function selectUniverse(instruments: readonly Instrument[], tradingDate: string): Universe {
   const warnings: string[] = [];
-  const groups = new Map<string, { symbol: string; exchange: Exchange; kind: 'index' | 'stock'; options: Instrument[] }>();
+  // Per exchange, by symbol: a `${exchange}:${symbol}` key per option row (~150k at real size)
+  // was a fresh string to hash each time.
+  const groups: Record<Exchange, Map<string, Group>> = { NSE: new Map(), BSE: new Map() };
+  const inOrder: Group[] = [];
   const indexRows = new Map<string, Instrument>();
   const equityRows = new Map<string, Instrument>();
   for (const ins of instruments) {
@@ -72,21 +82,22 @@ export function selectUniverse(instruments: readonly Instrument[], tradingDate: 
     if (ins.optionType === null || ins.expiry < tradingDate) continue;
     let kind: 'index' | 'stock';
     if (ins.instrument === 'OPTIDX') {
-      if (!indexRank.has(`${ins.exchange}:${ins.underlyingSymbol}`)) continue;
+      if (!indexSymbols[ins.exchange].has(ins.underlyingSymbol)) continue;
       kind = 'index';
     } else if (ins.instrument === 'OPTSTK') {
       kind = 'stock';
     } else continue;
-    const key = `${ins.exchange}:${ins.underlyingSymbol}`;
-    let g = groups.get(key);
+    const byExchange = groups[ins.exchange];
+    let g = byExchange.get(ins.underlyingSymbol);
     if (!g) {
       g = { symbol: ins.underlyingSymbol, exchange: ins.exchange, kind, options: [] };
-      groups.set(key, g);
+      byExchange.set(ins.underlyingSymbol, g);
+      inOrder.push(g);
     }
     g.options.push(ins);
   }
   const entries: UniverseEntry[] = [];
-  for (const g of groups.values()) {
+  for (const g of inOrder) {
     let spot: Instrument | null;
     if (g.kind === 'index') {
       // Index options carry a derivatives-domain UNDERLYING_SECURITY_ID (NIFTY 26000, not 13):
