@@ -453,7 +453,6 @@ async function simPhase({ seconds, log }) {
     const p = sim.stats().feed.packets;
     return Object.values(p).reduce((n, x) => n + x, 0);
   };
-  const rows = [];
   let best = null;
   for (const rate of [1, 10, 30, 100, 300, 1000]) {
     sim.faults.setRate(rate);
@@ -589,7 +588,7 @@ export async function run({ quick = false, log = console.log, rates: onlyRates =
   const { F } = await import('../dist/price-table/layout.js');
   const { MarketClock } = await import('../dist/time/market-clock.js');
   const { SEGMENT_CODE } = await import('../dist/dhan/segments.js');
-  const { planConnections, subscribeMessagesFor } = await import('../dist/feed/connection-plan.js');
+  const { subscribeMessagesFor } = await import('../dist/feed/connection-plan.js');
   const { pino } = await import('pino');
 
   const u = universe();

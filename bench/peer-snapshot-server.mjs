@@ -37,7 +37,6 @@ for (const r of chain.rows) {
 const IST_SHIFT_S = 19_800; // Dhan's LTT is IST-shifted epoch seconds (docs/dhan-protocol.md §2.9)
 const price = (x) => Math.round(x * 100) / 100;
 
-let packets = 0;
 /** A peer-style decode: one Full packet at `o` of `d` (a Buffer) into its leg object. */
 function onPacket(d, o) {
   if (d[o + HeaderOffset.CODE] !== ResponseCode.FULL) return;
@@ -53,7 +52,6 @@ function onPacket(d, o) {
   leg.oi = d.readUInt32LE(o + FullOffset.OI);
   leg.ltt = d.readUInt32LE(o + FullOffset.LTT) - IST_SHIFT_S;
   leg.updatedAt = Date.now();
-  packets++;
 }
 
 const ws = new WebSocket(`${args.feed}?version=2&token=peer&clientId=peer&authType=2`, { perMessageDeflate: false });

@@ -519,7 +519,7 @@ describe('fuzz: 1,000,000 random and mutated frames', () => {
     }
 
     const t0 = Date.now();
-    let kinds = [0, 0, 0, 0, 0, 0];
+    const kinds = [0, 0, 0, 0, 0, 0];
     for (let i = 0; i < FRAMES; i++) {
       let len: number;
       const kind = next() % 6;

@@ -254,7 +254,10 @@ describe.skipIf(!haveChromium)(haveChromium ? 'web page in Chromium' : `web page
     const off = await cells();
     const ivs = off.iv.filter((t) => t !== '').map(Number);
     expect(ivs.length).toBeGreaterThan(10);
-    for (const v of ivs) expect(v).toBeGreaterThan(1), expect(v).toBeLessThan(300);
+    for (const v of ivs) {
+      expect(v).toBeGreaterThan(1);
+      expect(v).toBeLessThan(300);
+    }
     expect(off.delta.filter((t) => t !== '').map(Number).every((d) => d >= 0 && d <= 1)).toBe(true);
     expect(off.gammaShown).toBe(false);
     expect(off.vegaShown).toBe(false);

@@ -39,7 +39,6 @@ export function compileLiteral(text: string): LiteralWriter {
   const bytes = enc.encode(text);
   let body = '';
   for (let i = 0; i < bytes.length; i++) body += `out[pos+${i}]=${bytes[i]};`;
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- see the TSDoc above
   return new Function('out', 'pos', `${body}return pos+${bytes.length};`) as LiteralWriter;
 }
 

@@ -205,7 +205,7 @@ export class SnapshotCache {
       });
       entry.compressed[encoding] = compressed;
       compressed.catch(() => {
-        if (e.compressed[encoding] === compressed) delete e.compressed[encoding];
+        if (e.compressed[encoding] === compressed) e.compressed[encoding] = undefined;
       });
       return this.waitFor(compressed);
     }

@@ -109,12 +109,12 @@ export class FairQueue {
     }
     if (q !== undefined && q.length >= this.maxPerUser) {
       this.counters.refusedFull++;
-      return Promise.reject<void>(queueRefusal('full', this.maxPerUser));
+      return Promise.reject(queueRefusal('full', this.maxPerUser));
     }
     const wait = deadline - this.now();
     if (wait <= 0) {
       this.counters.refusedDeadline++;
-      return Promise.reject<void>(queueRefusal('deadline', this.maxPerUser));
+      return Promise.reject(queueRefusal('deadline', this.maxPerUser));
     }
     this.counters.waited++;
     return new Promise<void>((resolve, reject) => {

@@ -39,7 +39,6 @@ import type { DhanAccount } from '../margin/dhan-margin-api.js';
 import { canonicalSet, positionSetHash, type FnoSegment, type PricedLeg } from '../margin/position-set.js';
 import type { MarginBackend, MarginResult } from '../margin/types.js';
 import { FIELD_COUNT } from '../price-table/layout.js';
-import type { PriceTable } from '../price-table/price-table.js';
 import type { Contract } from '../skeleton/types.js';
 import { bearerKey, findUserByKey, type PaperUser } from './api-keys.js';
 import { checkOrder, checkStatic, readQuote, type FeasibilityRules, type FeasibleLeg, type Quote } from './feasibility.js';

@@ -157,7 +157,8 @@ export class ChainTable {
       td.className = c < STRIKE_COL ? `ce f-${CE_FIELDS[c]}` : c > STRIKE_COL ? `pe f-${PE_FIELDS[c - STRIKE_COL - 1]}` : 'strike';
       this.totals.push(td);
     }
-    this.totals[STRIKE_COL].textContent = 'Total';
+    // The loop above made COLS cells, so every column index below has one.
+    this.totals[STRIKE_COL]!.textContent = 'Total';
     this.spotRow = document.createElement('tr');
     this.spotRow.className = 'spot-line';
     this.spotRow.setAttribute('role', 'row');
@@ -195,7 +196,8 @@ export class ChainTable {
     this.tbody.innerHTML = html;
     const trs = this.tbody.rows;
     this.rows = chain.rows.map((r, i) => {
-      const tr = trs[i];
+      // innerHTML above wrote one <tr> per chain row.
+      const tr = trs[i]!;
       const cells = Array.from(tr.cells);
       const text = cells.map((c) => c.textContent ?? '');
       // A sentinel no quote can equal, so the first pass writes every cell.
@@ -211,14 +213,15 @@ export class ChainTable {
 
   private sameStrikes(chain: ChainJson): boolean {
     if (chain.rows.length !== this.rows.length) return false;
-    for (let i = 0; i < chain.rows.length; i++) if (chain.rows[i].strike !== this.rows[i].strike) return false;
+    for (let i = 0; i < chain.rows.length; i++) if (chain.rows[i]!.strike !== this.rows[i]!.strike) return false;
     return true;
   }
 
+  // Every column index used on a RowView is < COLS: rebuild() gives each row COLS cells.
   private set(row: RowView, col: number, s: string): void {
     if (row.text[col] !== s) {
       row.text[col] = s;
-      row.cells[col].textContent = s;
+      row.cells[col]!.textContent = s;
     }
   }
 
@@ -244,7 +247,7 @@ export class ChainTable {
       return;
     }
     for (let j = 0; j < SIDE_COLS; j++) {
-      const f = fields[j];
+      const f = fields[j]!;
       if (f === 'age') continue;
       const v = raw(f, leg);
       const col = base + j;
@@ -253,12 +256,12 @@ export class ChainTable {
       row.vals[col] = v;
       this.set(row, col, format(f, leg));
     }
-    const chgCell = row.cells[CHG_COL[side]];
+    const chgCell = row.cells[CHG_COL[side]]!;
     const dir = leg.ltp !== null && leg.prevClose !== null ? Math.sign(leg.ltp - leg.prevClose) : 0;
     const chgCls = dir > 0 ? 'f-chg pos' : dir < 0 ? 'f-chg neg' : 'f-chg';
     if (!chgCell.className.endsWith(chgCls)) chgCell.className = `${side} ${chgCls}`;
     if (flash && st.ltp !== null && leg.ltp !== null && leg.ltp !== st.ltp) {
-      const cell = row.cells[LTP_COL[side]];
+      const cell = row.cells[LTP_COL[side]]!;
       cell.classList.add(leg.ltp > st.ltp ? 'up' : 'down');
       this.flashing.push(cell);
     }
@@ -286,37 +289,45 @@ export class ChainTable {
     let peVol = 0;
     const maxOi = { ce: -1, pe: -1 };
     const maxVal = { ce: -1, pe: -1 };
+    // rebuild() above made one RowView per chain row, so both indexes hit.
     for (let i = 0; i < chain.rows.length; i++) {
-      const r: RowJson = chain.rows[i];
-      const row = this.rows[i];
+      const r: RowJson = chain.rows[i]!;
+      const row = this.rows[i]!;
       this.updateSide(row, 'ce', r.ce, spot, !rebuilt);
       this.updateSide(row, 'pe', r.pe, spot, !rebuilt);
       if (r.ce?.oi != null) {
         ceOi += r.ce.oi;
-        if (r.ce.oi > maxVal.ce) (maxVal.ce = r.ce.oi), (maxOi.ce = i);
+        if (r.ce.oi > maxVal.ce) {
+          maxVal.ce = r.ce.oi;
+          maxOi.ce = i;
+        }
       }
       if (r.pe?.oi != null) {
         peOi += r.pe.oi;
-        if (r.pe.oi > maxVal.pe) (maxVal.pe = r.pe.oi), (maxOi.pe = i);
+        if (r.pe.oi > maxVal.pe) {
+          maxVal.pe = r.pe.oi;
+          maxOi.pe = i;
+        }
       }
       ceVol += r.ce?.volume ?? 0;
       peVol += r.pe?.volume ?? 0;
     }
     for (const side of ['ce', 'pe'] as const) {
       if (maxOi[side] !== this.maxOi[side]) {
-        if (this.maxOi[side] >= 0) this.rows[this.maxOi[side]].cells[OI_COL[side]].classList.remove('max-oi');
-        if (maxOi[side] >= 0) this.rows[maxOi[side]].cells[OI_COL[side]].classList.add('max-oi');
+        // maxOi indexes were set from this.rows in the loop above (or by the update before, same rows).
+        if (this.maxOi[side] >= 0) this.rows[this.maxOi[side]]!.cells[OI_COL[side]]!.classList.remove('max-oi');
+        if (maxOi[side] >= 0) this.rows[maxOi[side]]!.cells[OI_COL[side]]!.classList.add('max-oi');
         this.maxOi[side] = maxOi[side];
       }
     }
-    this.totals[OI_COL.ce].textContent = fmt.compact(ceOi);
-    this.totals[OI_COL.pe].textContent = fmt.compact(peOi);
-    this.totals[colIndex('ce', 'volume')].textContent = fmt.compact(ceVol);
-    this.totals[colIndex('pe', 'volume')].textContent = fmt.compact(peVol);
+    this.totals[OI_COL.ce]!.textContent = fmt.compact(ceOi);
+    this.totals[OI_COL.pe]!.textContent = fmt.compact(peOi);
+    this.totals[colIndex('ce', 'volume')]!.textContent = fmt.compact(ceVol);
+    this.totals[colIndex('pe', 'volume')]!.textContent = fmt.compact(peVol);
     this.placeSpot(chain, spot);
     this.ages(serverNow);
     if (this.flashing.length > 0) this.flashTimer = setTimeout(() => this.unflash(), FLASH_MS);
-    this.lastStats = { atmStrike: this.atmIndex >= 0 ? this.rows[this.atmIndex].strike : null, ceOi, peOi, pcr: ceOi > 0 ? peOi / ceOi : null };
+    this.lastStats = { atmStrike: this.rows[this.atmIndex]?.strike ?? null, ceOi, peOi, pcr: ceOi > 0 ? peOi / ceOi : null };
     return rebuilt;
   }
 
@@ -338,14 +349,18 @@ export class ChainTable {
     if (spot !== null && this.rows.length > 0) {
       let best = Infinity;
       for (let i = 0; i < this.rows.length; i++) {
-        const d = Math.abs(this.rows[i].strike - spot);
-        if (d < best) (best = d), (atm = i);
-        if (above === this.rows.length && this.rows[i].strike > spot) above = i;
+        const strike = this.rows[i]!.strike;
+        const d = Math.abs(strike - spot);
+        if (d < best) {
+          best = d;
+          atm = i;
+        }
+        if (above === this.rows.length && strike > spot) above = i;
       }
     }
     if (atm !== this.atmIndex) {
-      if (this.atmIndex >= 0) this.rows[this.atmIndex].tr.classList.remove('atm');
-      if (atm >= 0) this.rows[atm].tr.classList.add('atm');
+      this.rows[this.atmIndex]?.tr.classList.remove('atm');
+      this.rows[atm]?.tr.classList.add('atm');
       this.atmIndex = atm;
     }
     if (spot === null) {
@@ -354,7 +369,7 @@ export class ChainTable {
       return;
     }
     if (above !== this.spotIndex || !this.spotRow.isConnected) {
-      this.tbody.insertBefore(this.spotRow, above < this.rows.length ? this.rows[above].tr : null);
+      this.tbody.insertBefore(this.spotRow, this.rows[above]?.tr ?? null);
       this.spotIndex = above;
     }
     const text = `${chain.symbol} spot ${fmt.bigPrice(spot)}`;

@@ -65,8 +65,7 @@ export function clock(ms: number | null): string {
 }
 
 function utcDay(date: string): number {
-  const [y, m, d] = date.split('-').map(Number);
-  return Date.UTC(y, m - 1, d);
+  return Date.parse(`${date}T00:00:00Z`);
 }
 
 /** Calendar days from the trading date to the expiry (0 on expiry day). */
@@ -76,8 +75,8 @@ export function daysToExpiry(tradingDate: string, expiry: string): number {
 
 /** `18 Aug`, with the year appended when it differs from `refYear`'s. */
 export function expiryLabel(expiry: string, refDate: string): string {
-  const [y, m, d] = expiry.split('-');
-  const label = `${Number(d)} ${MONTHS[Number(m) - 1]}`;
+  const y = expiry.slice(0, 4);
+  const label = `${Number(expiry.slice(8, 10))} ${MONTHS[Number(expiry.slice(5, 7)) - 1] ?? ''}`;
   return y === refDate.slice(0, 4) ? label : `${label} ${y.slice(2)}`;
 }
 

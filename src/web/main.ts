@@ -104,6 +104,7 @@ function underlyingOf(s: Selection): UnderlyingEntry | undefined {
 function resolve(s: Selection): Selection {
   if (!summary || summary.underlyings.length === 0) return s;
   const u = underlyingOf(s) ?? summary.underlyings.find((x) => x.symbol === 'NIFTY') ?? summary.underlyings[0];
+  if (!u) return s;
   const expiry = u.expiries.some((e) => e.expiry === s.expiry) ? s.expiry : (u.expiries[0]?.expiry ?? null);
   return { symbol: u.symbol, exchange: u.exchange, expiry };
 }

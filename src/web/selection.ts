@@ -18,7 +18,7 @@ const HASH = /^#?(?:(NSE|BSE):)?([A-Z0-9&_.-]+)(?:\/(\d{4}-\d{2}-\d{2}))?$/i;
 export function parseHash(hash: string): Selection | null {
   const m = HASH.exec(decodeURIComponent(hash));
   if (!m) return null;
-  return { exchange: (m[1]?.toUpperCase() ?? 'NSE') as 'NSE' | 'BSE', symbol: m[2].toUpperCase(), expiry: m[3] ?? null };
+  return { exchange: (m[1]?.toUpperCase() ?? 'NSE') as 'NSE' | 'BSE', symbol: (m[2] ?? '').toUpperCase(), expiry: m[3] ?? null };
 }
 
 /** The fragment for a selection. */
