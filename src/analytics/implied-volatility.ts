@@ -1,6 +1,6 @@
 /**
  * Black-76 implied volatility to full double precision, with the structure of Jäckel's "Let's
- * Be Rational" (Wilmott 2015, §3–5) on the normalised time value β(s) of normalised-black.ts:
+ * Be Rational" (Wilmott 2015, sections 3–5) on the normalised time value β(s) of normalised-black.ts:
  *
  * 1. Four branches around the inflection point s_c = √(2|x|) of β, whose tangent meets 0 at
  *    s_l = s_c − β(s_c)/β′(s_c) and the bound e^{x/2} at s_h = s_c + (e^{x/2} − β(s_c))/β′(s_c).
@@ -56,7 +56,7 @@ const UPPER = 2;
 
 /**
  * The lower map f(β(s)) = (2π/√27)·|x|·Φ(−z)³, z = |x|/(√3·s), and its first two derivatives in
- * β, at s (Jäckel 2015 §4, eq. (4.5)–(4.7)): written to `lowerMap[0..3)`. Φ(−z) and Φ(−z)/φ(z)
+ * β, at s (Jäckel 2015 section 4, eq. (4.5)–(4.7)): written to `lowerMap[0..3)`. Φ(−z) and Φ(−z)/φ(z)
  * are taken from erfcx so nothing overflows for large z.
  */
 const lowerMap = new Float64Array(3);

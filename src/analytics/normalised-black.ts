@@ -92,7 +92,7 @@ function integrateSlope(m: number, r: number): number {
 const THIN = 0.2;
 
 /**
- * Below this t = s/2 the small-t expansion is exact to double precision (Jäckel 2015 §3:
+ * Below this t = s/2 the small-t expansion is exact to double precision (Jäckel 2015 section 3:
  * τ = 2·ε^{1/16} ≈ 0.21 for the twelfth order in t).
  */
 const SMALL_T = 0.21;
@@ -114,7 +114,7 @@ const HALF_SQRT_PI = 0.886226925452758;
 export let lastVega = 0;
 
 /**
- * β by Jäckel's small-t expansion (2015, §3): with Y(z) = Φ(z)/φ(z),
+ * β by Jäckel's small-t expansion (2015, section 3): with Y(z) = Φ(z)/φ(z),
  *   β = φ-prefactor · [Y(h+t) − Y(h−t)] = e^{−(h²+t²)/2}/√(2π) · 2·Σ Y^{(2k+1)}(h)·t^{2k+1}/(2k+1)!,
  * where every odd derivative of Y is a polynomial in h and a = Y′(h) = 1 + h·Y(h). For h < 0,
  * a = (√π/2)·g(−h/√2) with g = −erfcx′ (erfcxSlope: its asymptotic series keeps a's digits

@@ -1,7 +1,7 @@
 /**
  * Delbourgo–Gregory rational cubic interpolation ("Shape preserving piecewise rational
  * interpolation", SIAM J. Sci. Stat. Comput. 6 (1985) 967–976), as Jäckel's "Let's Be
- * Rational" (Wilmott 2015, §4 and its appendix) uses it for the IV solver's initial guess: an
+ * Rational" (Wilmott 2015, section 4 and its appendix) uses it for the IV solver's initial guess: an
  * interpolant between two points with given slopes and one free control parameter r, which
  * is chosen to match a second derivative at one end while keeping the curve convex (or
  * monotone) where the data are, so the guess never leaves the region it interpolates.
