@@ -26,9 +26,15 @@ class RowProblem {
   constructor(readonly reason: string) {}
 }
 
-type ColumnIndex = Record<(typeof REQUIRED_COLUMNS)[number] | (typeof OPTIONAL_COLUMNS)[number], number>;
+/** Column positions of the master's header; -1 for an optional column the file lacks. */
+export type ColumnIndex = Record<(typeof REQUIRED_COLUMNS)[number] | (typeof OPTIONAL_COLUMNS)[number], number>;
 
-function indexHeader(header: string[]): { idx: ColumnIndex; unknown: string[]; missingOptional: string[] } {
+/**
+ * Positions of the known columns in a header line (first occurrence wins; BOM and blanks trimmed).
+ * Throws MASTER_MISSING_COLUMN for a missing required column. Shared with the test oracle
+ * (test/helpers/reference-master-parser.ts), whose point is the row parsing, not the header.
+ */
+export function indexHeader(header: string[]): { idx: ColumnIndex; unknown: string[]; missingOptional: string[] } {
   const positions = new Map<string, number>();
   header.forEach((name, i) => {
     const n = name.trim().replace(/^\uFEFF/, '');

@@ -8,8 +8,8 @@ import { isAscii } from 'node:buffer';
 import { parse } from 'csv-parse/sync';
 import { ErrorCodes, MasterError } from '../../src/errors.js';
 import { segmentFromMaster } from '../../src/dhan/segments.js';
-import { DETAILED_COLUMNS, OPTIONAL_COLUMNS, REQUIRED_COLUMNS } from '../../src/master/columns.js';
 import type { Instrument, MasterStats, ParsedMaster } from '../../src/master/instrument.js';
+import { indexHeader, type ColumnIndex } from '../../src/master/parse-master.js';
 
 
 /** A record and the 1-based line it started on. */
@@ -96,30 +96,11 @@ function forEachCsvRecord(
 }
 
 const MAX_EXAMPLES = 20;
-const KNOWN = new Set<string>(DETAILED_COLUMNS);
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 /** Sentinel returned by the row converter for a malformed row. */
 class RowProblem {
   constructor(readonly reason: string) {}
-}
-
-type ColumnIndex = Record<(typeof REQUIRED_COLUMNS)[number] | (typeof OPTIONAL_COLUMNS)[number], number>;
-
-function indexHeader(header: string[]): { idx: ColumnIndex; unknown: string[]; missingOptional: string[] } {
-  const positions = new Map<string, number>();
-  header.forEach((name, i) => {
-    const n = name.trim().replace(/^\uFEFF/, '');
-    if (n !== '' && !positions.has(n)) positions.set(n, i);
-  });
-  const missing = REQUIRED_COLUMNS.filter((c) => !positions.has(c));
-  if (missing.length > 0) {
-    throw new MasterError(ErrorCodes.MASTER_MISSING_COLUMN, `instrument master header lacks column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`, { missing });
-  }
-  const idx = {} as ColumnIndex;
-  for (const c of [...REQUIRED_COLUMNS, ...OPTIONAL_COLUMNS]) idx[c] = positions.get(c) ?? -1;
-  const unknown = [...positions.keys()].filter((n) => !KNOWN.has(n));
-  return { idx, unknown, missingOptional: OPTIONAL_COLUMNS.filter((c) => idx[c] < 0) };
 }
 
 function num(text: string | undefined, column: string, required: boolean): number | RowProblem {
