@@ -348,6 +348,45 @@ export function* mcxSection(ctx: GenContext, out: ByteSink): Generator<void> {
   }
 }
 
+/**
+ * Expired currency futures and options still listed in the file (issue 16 §2: the real master
+ * carries stale currency rows). Their SM_EXPIRY_DATE is before the trading date; nothing but
+ * their INSTRUMENT (FUTCUR/OPTCUR) and segment letter `C` keeps them out of the universe, and
+ * the expiry rule would drop them too. Only the real size writes them (`staleCurrencyMonths`),
+ * so the compact master stays byte-identical. Chains are a quarter of a live one's strikes:
+ * the rows are distractors, not size.
+ */
+export function* staleCurrencySection(ctx: GenContext, out: ByteSink, exchange: 'NSE' | 'BSE'): Generator<void> {
+  const months = ctx.profile.staleCurrencyMonths;
+  if (months <= 0) return;
+  const segment = exchange === 'NSE' ? 'NSE_CURRENCY' : 'BSE_CURRENCY';
+  // Far above the live section's ids (from 1,000 / 1,000,000, ~60k rows with gaps): unique per segment.
+  const ids = new IdAllocator(exchange === 'NSE' ? 700_000 : 1_700_000, rngFor(`${segment}/stale-ids/${ctx.tradingDate}`, ctx.seed));
+  for (const u of CURRENCY) {
+    const price = u.price * levelFactor(`fx/${u.symbol}`, ctx.seed, ctx.tradingDate, 0.04);
+    const expired: string[] = [];
+    for (let k = -months; k <= 0; k++) {
+      const e = currencyMonthlyExpiry(ctx.tradingDate, k, exchange);
+      if (e < ctx.tradingDate) expired.push(e);
+    }
+    const monthly = expired.slice(-months);
+    futuresOf(out, u, exchange, 'C', monthly, price, ids);
+    ctx.count(segment, monthly.length);
+    const stale: DerivUnderlying = { ...u, strikes: Math.max(10, Math.round(u.strikes / 4)) };
+    const chains: [string, string][] = monthly.map((e) => [e, 'M']);
+    // The last weekly that expired (a Friday, or the Thursday before a Friday holiday).
+    if (u.weekly > 0) {
+      const lastFri = addDays(ctx.tradingDate, -(((weekday(ctx.tradingDate) - 5 + 7) % 7) || 7));
+      const e = adjustExpiry(lastFri, exchange);
+      if (e < ctx.tradingDate && !monthly.includes(e)) chains.push([e, 'W']);
+    }
+    for (const [e, flag] of chains) {
+      ctx.count(segment, distractorChain(out, stale, exchange, 'C', e, flag, price, ctx.tradingDate, ids));
+      yield;
+    }
+  }
+}
+
 /** NSE or BSE currency futures and options (NSE_CURRENCY / BSE_CURRENCY). */
 export function* currencySection(ctx: GenContext, out: ByteSink, exchange: 'NSE' | 'BSE'): Generator<void> {
   const segment = exchange === 'NSE' ? 'NSE_CURRENCY' : 'BSE_CURRENCY';

@@ -11,7 +11,8 @@
  *   expiring contracts;
  * - strike counts per chain close to the Aug-2026 master (docs/market-structure.md §2.1), one-sided strikes, CE/PE
  *   pairs usually but not always on adjacent ids;
- * - distractors: five other derivative indices, equities, futures, MCX, currency, TEST rows.
+ * - distractors: five other derivative indices, equities, futures, MCX, currency (at real size
+ *   also expired currency contracts still listed), TEST rows.
  *
  * NSE_FNO/BSE_FNO security ids (options and futures) are a pure function of the contract
  * (underlying, contract month or week, strike, side) and the seed, so a contract keeps its id
@@ -27,7 +28,7 @@
 import { defaultUniverseSize, sizeProfile, type SizeProfile, type UniverseSize } from './synthetic-size.js';
 import type { Segment } from '../dhan/segments.js';
 import { ErrorCodes, OptchainError } from '../errors.js';
-import { currencySection, distractorEquities, distractorEquityRow, mcxSection, type DistractorEquity } from './synthetic-distractors.js';
+import { currencySection, distractorEquities, distractorEquityRow, mcxSection, staleCurrencySection, type DistractorEquity } from './synthetic-distractors.js';
 import { isCalendarDate } from '../time/trading-calendar.js';
 import { listedExpiries, type ListedExpiry } from './synthetic-expiries.js';
 import {
@@ -573,7 +574,9 @@ function* allSections(ctx: GenContext, out: ByteSink): Generator<string | void, 
   yield* stockDerivatives(ctx, out, 'BSE', spots);
   testDerivatives(ctx, out, 'BSE');
   yield* currencySection(ctx, out, 'NSE');
+  yield* staleCurrencySection(ctx, out, 'NSE');
   yield* currencySection(ctx, out, 'BSE');
+  yield* staleCurrencySection(ctx, out, 'BSE');
   yield* mcxSection(ctx, out);
 }
 

@@ -34,6 +34,8 @@ export interface SizeProfile {
   bseOptions(index: number, knownBse: boolean): boolean;
   /** First BSE_FNO id of the TEST option rows (above every BSE stock option region). */
   readonly bseTestBase: number;
+  /** Expired currency months kept in the file as stale distractor rows (synthetic-distractors.ts); 0 = none. */
+  readonly staleCurrencyMonths: number;
 }
 
 const COMPACT: SizeProfile = Object.freeze({
@@ -45,6 +47,7 @@ const COMPACT: SizeProfile = Object.freeze({
   nseOptions: () => true,
   bseOptions: (_i: number, known: boolean) => known,
   bseTestBase: 1_190_000,
+  staleCurrencyMonths: 0,
 } satisfies SizeProfile);
 
 /**
@@ -70,6 +73,7 @@ function realProfile(stockCount: number): SizeProfile {
     // then have options on BSE only, a case the real file has too few of to leave untested.
     bseOptions: (i: number, known: boolean) => known || i >= stockCount - BSE_STOCKS_REAL,
     bseTestBase: 1_990_000,
+    staleCurrencyMonths: 2,
   } satisfies SizeProfile);
 }
 
