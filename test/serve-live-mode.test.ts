@@ -6,38 +6,20 @@
  * under the data dir, every token is subscribed across both accounts, chains are served, and
  * margins are signed with the first configured account.
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChainJson, HealthReport } from '../src/client/index.js';
+import { OPTCHAIN_BIN as BIN, startCli as start, stopCli, untilCli as until, type CliChild } from './helpers/cli-child.js';
 import { freePort } from './helpers/net.js';
 
-const BIN = fileURLToPath(new URL('../bin/optchain.js', import.meta.url));
 const DATE = '2026-08-17';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-interface Child { proc: ChildProcess; out: string; exit: number | null }
-function start(args: string[], env: NodeJS.ProcessEnv): Child {
-  const c: Child = { proc: spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] }), out: '', exit: null };
-  c.proc.stdout!.on('data', (d) => (c.out += String(d)));
-  c.proc.stderr!.on('data', (d) => (c.out += String(d)));
-  c.proc.on('exit', (code) => (c.exit = code));
-  return c;
-}
-async function until(what: string, c: Child, cond: () => boolean | Promise<boolean>, ms = 90_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (c.exit !== null || Date.now() > end) throw new Error(`${what}:\n${c.out.slice(-3000)}`);
-    await sleep(200);
-  }
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'optchain-live-'));
-let sim: Child;
-let server: Child;
+let sim: CliChild;
+let server: CliChild;
 let base = '';
 let env: NodeJS.ProcessEnv;
 let accounts: { clientId: string; token: string }[] = [];
@@ -74,9 +56,7 @@ beforeAll(async () => {
 }, 150_000);
 
 afterAll(async () => {
-  for (const c of [server, sim]) if (c && c.exit === null) c.proc.kill('SIGTERM');
-  await sleep(500);
-  for (const c of [server, sim]) if (c && c.exit === null) c.proc.kill('SIGKILL');
+  await stopCli([server, sim], 5000);
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -88,6 +88,17 @@ export function registerFeedMetrics(registry: Registry, status: () => FeedStatus
     },
   });
   new Gauge({
+    name: 'optchain_feed_accounts',
+    help: 'Dhan accounts: configured, and needed to hold every skeleton token at 5 x 5000 each (needed > configured = tokens unsubscribed)',
+    labelNames: ['kind'],
+    registers,
+    collect() {
+      const s = get();
+      this.set({ kind: 'configured' }, s.accounts);
+      this.set({ kind: 'needed' }, s.accountsNeeded);
+    },
+  });
+  new Gauge({
     name: 'optchain_feed_connection_up',
     help: '1 when the upstream connection is open and subscribed',
     labelNames: ['account', 'index'],
