@@ -33,12 +33,14 @@
  *   the feed worker does), so snapshots and chains go stale as in market hours;
  * - `GET /bench/snapshot-legacy` → the whole universe encoded per request with one reused
  *   SnapshotEncoder, synchronously: the `/v1/snapshot` of before issue 15 (the flood bench's
- *   "before").
+ *   "before");
+ * - `GET /bench/loop-delay?reset=1` → the main thread's event-loop delay since the last reset
+ *   (perf_hooks.monitorEventLoopDelay, 1 ms resolution): p50/p99/max in ms, then resets.
  *
  * Prints one JSON line `{"type":"ready", …}` on stdout when listening. Needs `--expose-gc`.
  */
 import { parseArgs } from 'node:util';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 
 const { values: args } = parseArgs({
   options: {
@@ -185,6 +187,15 @@ server.http.fastRoute('GET', '/bench/ticker', (req) => {
 const { SnapshotEncoder } = await import(dist('chain/snapshot-encoder.js'));
 const legacySnapshot = new SnapshotEncoder();
 server.http.fastRoute('GET', '/bench/snapshot-legacy', () => ({ status: 200, contentType: 'application/x-flatbuffers', body: legacySnapshot.encode(server.market, skeleton.chains, Date.now()) }));
+
+const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+loopDelay.enable();
+server.http.fastRoute('GET', '/bench/loop-delay', (req) => {
+  const ms = (ns) => ns / 1e6;
+  const body = JSON.stringify({ p50: ms(loopDelay.percentile(50)), p99: ms(loopDelay.percentile(99)), max: ms(loopDelay.max), mean: ms(loopDelay.mean), count: loopDelay.count });
+  if (param(req, 'reset') === '1') loopDelay.reset();
+  return { status: 200, contentType: 'application/json', body };
+});
 
 let feed = null;
 /** Slot versions when the feed started: the table was prefilled, so "has data" = "version moved since". */

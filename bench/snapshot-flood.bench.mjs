@@ -11,18 +11,23 @@
  *
  * Reported: chain req/s and p99 in each phase as a ratio to quiet (target: p99 under the
  * flood ≤ 2× quiet), and what the flood itself got (snapshots/s, MB/s, non-2xx = 503 busy).
- * Both wrk processes run on CPU 1 (the client core).
+ * Both wrk processes run on CPU 1 (the client core). Each phase also reports the server's
+ * event-loop delay (`/bench/loop-delay`: how long a ready chain request could have waited).
  *
- * Run alone: `npm run build && node bench/snapshot-flood.bench.mjs [--quick]`.
+ * Run alone: `npm run build && node bench/snapshot-flood.bench.mjs [--quick] [--backend uws|node]
+ * [--runs N] [--no-before] [--profile DIR]` (`--profile`: the server runs under
+ * `node --cpu-prof`, profile written to DIR on exit; summarise with bench/profile-summary.mjs).
  */
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { get, getJson, runWrk, sleep, spawnReady, stopChild } from './bench-util.mjs';
 
 /** Runs the three phases against a fresh target; resolves `{ rows, phases }`. */
-export async function runSnapshotFlood({ quick = false, log = console.log, serverCpus = '0', clientCpus = '1', tickRate = 10_000 } = {}) {
+export async function runSnapshotFlood({ quick = false, log = console.log, serverCpus = '0', clientCpus = '1', tickRate = 10_000, backend = undefined, before = true, profileDir = undefined } = {}) {
   const universe = quick ? 'synthetic' : 'master';
-  const target = await spawnReady(fileURLToPath(new URL('./bench-target.mjs', import.meta.url)), ['--universe', universe], { cpus: serverCpus, nodeArgs: ['--expose-gc'] });
+  const nodeArgs = ['--expose-gc', ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])];
+  const env = backend ? { ...process.env, OPTCHAIN_HTTP_BACKEND: backend } : process.env;
+  const target = await spawnReady(fileURLToPath(new URL('./bench-target.mjs', import.meta.url)), ['--universe', universe], { cpus: serverCpus, nodeArgs, env });
   try {
     const base = `http://127.0.0.1:${target.ready.port}`;
     const c = target.ready.chain;
@@ -40,23 +45,26 @@ export async function runSnapshotFlood({ quick = false, log = console.log, serve
         flood = runWrk(floodUrl, { seconds: seconds + 3, connections: floodConnections, cpus: clientCpus, headers: ['Accept-Encoding: identity'] });
         await sleep(1500); // let the flood reach its steady state before measuring
       }
+      await getJson(`${base}/bench/loop-delay?reset=1`);
       const chain = await runWrk(chainUrl, { seconds, connections: chainConnections, cpus: clientCpus });
+      const loop = await getJson(`${base}/bench/loop-delay?reset=1`);
       const f = flood ? await flood : null;
-      log(`  ${label}: chain ${Math.round(chain.rps).toLocaleString('en-US')} req/s, p50 ${chain.p50.toFixed(2)} ms, p99 ${chain.p99.toFixed(2)} ms${f ? `; flood ${f.rps.toFixed(1)} snapshots/s, p99 ${f.p99.toFixed(0)} ms, ${f.non2xx} non-2xx, ${f.socketErrors} socket errors` : ''}`);
-      return { label, chain, flood: f };
+      log(`  ${label}: chain ${Math.round(chain.rps).toLocaleString('en-US')} req/s, p50 ${chain.p50.toFixed(2)} ms, p99 ${chain.p99.toFixed(2)} ms; loop delay p99 ${loop.p99.toFixed(1)} ms, max ${loop.max.toFixed(1)} ms${f ? `; flood ${f.rps.toFixed(1)} snapshots/s, p99 ${f.p99.toFixed(0)} ms, ${f.non2xx} non-2xx, ${f.socketErrors} socket errors` : ''}`);
+      return { label, chain, flood: f, loop };
     };
     const phases = {};
     phases.quiet = await measure('quiet (no flood)', null);
-    phases.before = await measure('before: snapshot built per request (20 connections)', `${base}/bench/snapshot-legacy`);
+    if (before) phases.before = await measure('before: snapshot built per request (20 connections)', `${base}/bench/snapshot-legacy`);
     phases.after = await measure('after: /v1/snapshot cached + bounded (20 connections)', `${base}/v1/snapshot`);
     phases.quiet2 = await measure('quiet again', null);
     await getJson(`${base}/bench/ticker?rate=0`);
     const m = (await get(`${base}/metrics`)).body;
     const quiet = phases.quiet.chain.p99 <= phases.quiet2.chain.p99 ? phases.quiet : phases.quiet2;
     const rows = [];
-    const note = (p) => `chain ${Math.round(p.chain.rps).toLocaleString('en-US')} req/s (${(p.chain.rps / quiet.chain.rps * 100).toFixed(0)} % of quiet), p99 ${p.chain.p99.toFixed(2)} ms = ${(p.chain.p99 / quiet.chain.p99).toFixed(2)}× quiet; flood got ${p.flood.rps.toFixed(1)} snapshots/s (${p.flood.non2xx} × 503 busy); ${tickRate.toLocaleString('en-US')} ticks/s`;
+    const note = (p) => `chain ${Math.round(p.chain.rps).toLocaleString('en-US')} req/s (${(p.chain.rps / quiet.chain.rps * 100).toFixed(0)} % of quiet), p99 ${p.chain.p99.toFixed(2)} ms = ${(p.chain.p99 / quiet.chain.p99).toFixed(2)}× quiet; loop delay p99 ${p.loop.p99.toFixed(1)} ms (quiet ${quiet.loop.p99.toFixed(1)}); flood got ${p.flood.rps.toFixed(1)} snapshots/s (${p.flood.non2xx} × 503 busy); ${tickRate.toLocaleString('en-US')} ticks/s; ${target.ready.backend.name}`;
     for (const [key, figure] of [['before', 'chain p99 under a 20-connection snapshot flood, before (built per request)'], ['after', 'chain p99 under a 20-connection snapshot flood, after (cached, assembled, bounded)']]) {
       const p = phases[key];
+      if (p === undefined) continue;
       rows.push({
         section: 'flood', figure, value: p.chain.p99, unit: 'ms', better: 'lower', p50: p.chain.p50, p99: p.chain.p99,
         baseline: { label: 'quiet chain p99', value: quiet.chain.p99 },
@@ -75,8 +83,15 @@ export async function runSnapshotFlood({ quick = false, log = console.log, serve
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, 'tick-rate': { type: 'string', default: '10000' } } });
-  const r = await runSnapshotFlood({ quick: values.quick, tickRate: Number(values['tick-rate']) });
-  for (const row of r.rows) console.log(`${row.figure}: ${row.value.toFixed(2)} ms — ${row.note}`);
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false }, 'tick-rate': { type: 'string', default: '10000' }, backend: { type: 'string' },
+      runs: { type: 'string', default: '1' }, 'no-before': { type: 'boolean', default: false }, profile: { type: 'string' },
+    },
+  });
+  for (let run = 1; run <= Number(values.runs); run++) {
+    const r = await runSnapshotFlood({ quick: values.quick, tickRate: Number(values['tick-rate']), backend: values.backend, before: !values['no-before'], profileDir: values.profile });
+    for (const row of r.rows) console.log(`run ${run}: ${row.figure}: ${row.value.toFixed(2)} ms — ${row.note}`);
+  }
   process.exit(0);
 }

@@ -38,7 +38,11 @@ import type { Chain } from '../skeleton/types.js';
 import { compressAsync, type ContentEncoding } from './body-compression.js';
 import type { ChainCache, ServedBody } from './chain-cache.js';
 import { nextMarketTag, weakTag } from './entity-tag.js';
-import { assembleSnapshot } from './snapshot-assembler.js';
+import { SnapshotWriter, snapshotHeaderBytes } from './snapshot-assembler.js';
+
+/** First-build size estimate of a FlatBuffers chain body: fixed part and per strike row (measured: NIFTY 271 rows, 89 KB with analytics). */
+const ESTIMATED_CHAIN_BYTES = 2048;
+const ESTIMATED_ROW_BYTES = 352;
 
 /** Hooks for metrics and tests. */
 export interface SnapshotCacheObserver {
@@ -290,12 +294,26 @@ export class SnapshotCache {
 
   private async build(setKey: string, chains: readonly Chain[]): Promise<Entry> {
     const cache = this.chainCache;
+    const tradingDate = cache.market.skeleton.tradingDate;
+    const writer = new SnapshotWriter(tradingDate, chains.length, this.memoryFor(setKey, tradingDate, chains));
+    const gens = new Float64Array(chains.length);
+    let h1 = 0x811c9dc5;
+    let h2 = 0x01000193;
     let busy = 0;
-    // Pass 1, in slices with yields: bring every chain's cached FlatBuffers body up to date
-    // (the expensive part: encoding the chains that ticked).
+    // One pass in slices of at most sliceMs, yielding to the event loop between them: each
+    // chain's body is brought up to date (encoded only if it ticked since its last encode) and
+    // copied into the message at once, because the chain cache rewrites that memory at its
+    // next rebuild. A chain is taken at its generation of that moment (its body says which,
+    // and its servedAt when); no pass over every chain runs without a yield (the profile of
+    // the flood bench put 40–50 ms stalls there, bench/RESULTS.md 2026-12-03 19:00).
     let sliceStart = performance.now();
     for (let i = 0; i < chains.length; i++) {
-      cache.get(chains[i]!, 'flatbuffers');
+      const body = cache.get(chains[i]!, 'flatbuffers');
+      writer.append(body.bytes);
+      const g = body.generation;
+      gens[i] = g;
+      h1 = Math.imul(h1 ^ g, 0x01000193) >>> 0;
+      h2 = (Math.imul(h2, 31) + g + i) >>> 0;
       const t = performance.now();
       if (t - sliceStart >= this.sliceMs && i + 1 < chains.length) {
         busy += t - sliceStart;
@@ -303,22 +321,7 @@ export class SnapshotCache {
         sliceStart = performance.now();
       }
     }
-    // Pass 2, synchronous: take the bodies (re-encoding the few that ticked during pass 1) and
-    // copy them once into the message. No yield here: a cached body's memory is reused by
-    // its next rebuild, so the references must not outlive this pass.
-    const bodies: Uint8Array[] = new Array<Uint8Array>(chains.length);
-    const gens = new Float64Array(chains.length);
-    let h1 = 0x811c9dc5;
-    let h2 = 0x01000193;
-    for (let i = 0; i < chains.length; i++) {
-      const body = cache.get(chains[i]!, 'flatbuffers');
-      bodies[i] = body.bytes;
-      const g = body.generation;
-      gens[i] = g;
-      h1 = Math.imul(h1 ^ g, 0x01000193) >>> 0;
-      h2 = (Math.imul(h2, 31) + g + i) >>> 0;
-    }
-    const bytes = assembleSnapshot(cache.market.skeleton.tradingDate, this.now(), bodies);
+    const bytes = writer.finish(this.now());
     busy += performance.now() - sliceStart;
     this.observer?.build?.(busy / 1000, chains.length);
     const entry: Entry = {
@@ -333,6 +336,22 @@ export class SnapshotCache {
     this.entries.set(setKey, entry);
     while (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
     return entry;
+  }
+
+  /**
+   * Memory for a build of `setKey`: its last size plus an eighth (a chain's body grows when
+   * its analytics arrive or a quote goes from never-delivered to priced), or for a first
+   * build an estimate from the rows, so the writer rarely has to grow (each growth copies).
+   */
+  private memoryFor(setKey: string, tradingDate: string, chains: readonly Chain[]): Uint8Array {
+    const last = this.entries.get(setKey)?.identity.bytes.byteLength;
+    let bytes: number;
+    if (last !== undefined) bytes = last + (last >>> 3);
+    else {
+      bytes = snapshotHeaderBytes(tradingDate, chains.length);
+      for (const c of chains) bytes += ESTIMATED_CHAIN_BYTES + ESTIMATED_ROW_BYTES * c.rows.length;
+    }
+    return new Uint8Array(new ArrayBuffer(bytes));
   }
 
   private tagOf(setKey: string, n: number, h1: number, h2: number, encoding: ContentEncoding | 'identity'): string {
