@@ -10,7 +10,7 @@ import { ChainCache } from '../src/chain/chain-cache.js';
 import { FlatbuffersChainEncoder } from '../src/chain/flatbuffers-chain-encoder.js';
 import { JsonChainEncoder } from '../src/chain/json-chain-encoder.js';
 import { Market } from '../src/chain/market.js';
-import { assembleSnapshot } from '../src/chain/snapshot-assembler.js';
+import { assembleSnapshot, SnapshotWriter } from '../src/chain/snapshot-assembler.js';
 import { SnapshotCache } from '../src/chain/snapshot-cache.js';
 import { SnapshotEncoder } from '../src/chain/snapshot-encoder.js';
 import { decodeSnapshot } from '../src/client/decode.js';
@@ -62,6 +62,29 @@ describe('assembleSnapshot', () => {
       expect(decodeSnapshot(bytes)).toEqual(reference(market, T0 + 5, subset));
     }
   });
+
+  it('writes into reused memory full of an older message, and grows when a chain does not fit', () => {
+    const s = tinySkeleton();
+    const market = new Market(s, tableFor(s));
+    fillRandom(market, 4);
+    const fb = new FlatbuffersChainEncoder();
+    const bodies = s.chains.map((c) => fb.encode(market, c, market.table.generation(c.index), T0 + 9).bytes.slice());
+    const exact = assembleSnapshot(s.tradingDate, T0 + 9, bodies);
+    // dirty memory: 0xA5 everywhere, as a pooled buffer holding another message would be
+    const dirty = new Uint8Array(exact.byteLength + 64).fill(0xa5);
+    const w = new SnapshotWriter(s.tradingDate, bodies.length, dirty);
+    for (const b of bodies) w.append(b);
+    const reused = w.finish(T0 + 9);
+    expect(w.grown).toBe(0);
+    expect(reused.buffer).toBe(dirty.buffer);
+    expect(reused).toEqual(exact);
+    expect(decodeSnapshot(reused)).toEqual(reference(market, T0 + 9));
+    const small = new SnapshotWriter(s.tradingDate, bodies.length, new Uint8Array(200).fill(0xa5));
+    for (const b of bodies) small.append(b);
+    const grown = small.finish(T0 + 9);
+    expect(small.grown).toBeGreaterThan(0);
+    expect(grown).toEqual(exact);
+  });
 });
 
 describe('SnapshotCache', () => {
@@ -109,6 +132,23 @@ describe('SnapshotCache', () => {
     const after = await cache.get('*', s.chains, 'identity');
     expect(encodes).toBe(s.chains.length + 1);
     expect(decodeSnapshot(after.bytes)).toEqual(reference(market, T0));
+  });
+
+  it('yields between chains: a tick landing mid-build is in the chains taken after it, and the next request rebuilds', async () => {
+    const { s, market, cache, counts } = setup({ sliceMs: 0 });
+    const last = s.chains[s.chains.length - 1]!;
+    const pending = cache.get('*', s.chains, 'identity');
+    // sliceMs 0: the build yields after every chain, so this runs while it is in progress
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    writeTick(market.table, s, last.rows[0]!.ce!.slot, fullQuote(321.5, T0));
+    const a = await pending;
+    const got = decodeSnapshot(a.bytes);
+    expect(got.chains[s.chains.length - 1]!.rows[0]!.ce!.ltp).toBe(321.5);
+    expect(got).toEqual(reference(market, T0));
+    expect(cache.etag('*', s.chains, 'identity')).toBe(a.etag);
+    writeTick(market.table, s, s.chains[0]!.rows[0]!.ce!.slot, fullQuote(11, T0));
+    expect(await cache.get('*', s.chains, 'identity')).not.toBe(a);
+    expect(counts.builds).toBe(2);
   });
 
   it('lets concurrent requests share one build and refuses past the waiting bound', async () => {
