@@ -54,10 +54,11 @@ describe('analytics engine: the worker pass', () => {
   it('the first pass computes every chain; later passes only the chains whose prices moved', () => {
     const { market, engine, clock } = world();
     quoteNifty(market, 24010, clock.now);
-    expect(engine.pass(60_000)).toEqual({ computed: 2, legs: 44 });
+    expect(engine.pass(60_000)).toEqual({ computed: 2, legs: 44, reused: 0, anchored: 2 });
     expect(engine.pass(60_000).computed).toBe(0);
     writeTick(market.table, market.skeleton, market.skeleton.chains[1]!.rows[0]!.ce!.slot, { ltp: Math.fround(3.5) });
-    expect(engine.pass(60_000)).toEqual({ computed: 1, legs: 2 });
+    // The ticked CE is solved again; the chain's unlisted PE (no input, no forward) is kept.
+    expect(engine.pass(60_000)).toEqual({ computed: 1, legs: 1, reused: 1, anchored: 0 });
     expect(market.analytics!.generation(0)).toBe(1);
     expect(market.analytics!.generation(1)).toBe(2);
   });

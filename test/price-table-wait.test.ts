@@ -48,3 +48,65 @@ describe('PriceTable.waitForVersionChange', () => {
     await w.terminate();
   });
 });
+
+/** A thread that attaches to `t` (compiled table from dist/) and runs `body` (with `t` in scope) after `delayMs`. */
+function laterOnThread(t: PriceTable, delayMs: number, body: string): Worker {
+  const dist = new URL('../dist/price-table/price-table.js', import.meta.url).href;
+  const src = `
+    const { workerData } = require('node:worker_threads');
+    import(${JSON.stringify(dist)}).then(({ PriceTable }) => {
+      const t = PriceTable.attach(workerData.handle);
+      setTimeout(() => { ${body} }, ${delayMs});
+    });`;
+  return new Worker(src, { eval: true, workerData: { handle: t.handle() } });
+}
+
+describe('PriceTable wake word (publishTicks / waitForTicks)', () => {
+  it('counts published frames; a wait returns at once when the count already moved, at its timeout when not', () => {
+    const t = PriceTable.allocate(2, 3);
+    const seen = t.ticksPublished();
+    t.publishTicks();
+    t.publishTicks();
+    expect(t.ticksPublished()).toBe(seen + 2);
+    const t0 = performance.now();
+    expect(t.waitForTicks(seen, 5000)).toBe(seen + 2);
+    expect(performance.now() - t0).toBeLessThan(1000);
+    const t1 = performance.now();
+    expect(t.waitForTicks(seen + 2, 40)).toBe(seen + 2);
+    expect(performance.now() - t1).toBeGreaterThanOrEqual(39);
+  });
+
+  it('the word sits after the generation counters: publishing moves no slot and no generation', () => {
+    const t = PriceTable.allocate(3, 5);
+    for (let i = 0; i < 10; i++) t.publishTicks();
+    for (let s = 0; s < 3; s++) expect(t.version(s)).toBe(0);
+    for (let c = 0; c < 5; c++) expect(t.generation(c)).toBe(0);
+    expect(t.ticksPublished()).toBe(10);
+  });
+
+  it('a frame published by another thread ends the wait long before its timeout', async () => {
+    const t = PriceTable.allocate(1, 1);
+    const w = laterOnThread(t, 100, 't.publishTicks();');
+    await new Promise((r) => w.once('online', r));
+    const t0 = performance.now();
+    const n = t.waitForTicks(0, 10_000);
+    const waited = performance.now() - t0;
+    expect(n).toBe(1);
+    expect(waited).toBeGreaterThanOrEqual(90);
+    expect(waited).toBeLessThan(5000);
+    await w.terminate();
+  });
+
+  it('wakeTickWaiters ends the wait without publishing (how a supervisor gets a stop read at once)', async () => {
+    const t = PriceTable.allocate(1, 1);
+    const w = laterOnThread(t, 100, 't.wakeTickWaiters();');
+    await new Promise((r) => w.once('online', r));
+    const t0 = performance.now();
+    const n = t.waitForTicks(0, 10_000);
+    const waited = performance.now() - t0;
+    expect(n).toBe(0);
+    expect(waited).toBeGreaterThanOrEqual(90);
+    expect(waited).toBeLessThan(5000);
+    await w.terminate();
+  });
+});

@@ -32,16 +32,35 @@ export function registerAnalyticsMetrics(registry: Registry, status: () => Analy
   });
   new Counter({
     name: 'optchain_analytics_legs_computed_total',
-    help: 'Option legs (IV + Greeks) the analytics worker computed',
+    help: 'Option legs whose IV and Greeks the analytics worker solved',
     registers,
     collect() {
       this.reset();
       this.inc(status()?.legsComputed ?? 0);
     },
   });
+  new Counter({
+    name: 'optchain_analytics_legs_reused_total',
+    help: 'Option legs of recomputed chains kept without a new solve (their price and the chain forward and time to expiry unchanged)',
+    registers,
+    collect() {
+      this.reset();
+      this.inc(status()?.legsReused ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'optchain_analytics_cpu_ratio',
+    help: 'CPU of the analytics worker thread over the last second, share of one core (from the OS; absent where it does not say)',
+    registers,
+    collect() {
+      this.reset();
+      const cpu = status()?.cpu;
+      if (cpu !== null && cpu !== undefined) this.set(cpu);
+    },
+  });
   new Gauge({
     name: 'optchain_analytics_busy_ratio',
-    help: 'Share of the last second the analytics worker thread spent computing (its CPU, 0..1)',
+    help: 'Share of the last second the analytics worker thread spent inside passes (0..1)',
     registers,
     collect() {
       this.set(status()?.busy ?? 0);

@@ -63,9 +63,14 @@ export interface AnalyticsStatus extends ThreadHealth {
   readonly passes: number;
   /** Chains recomputed and published since start. */
   readonly chainsComputed: number;
+  /** Legs solved (IV + Greeks) since start. */
   readonly legsComputed: number;
-  /** Share of the last stats interval the thread spent computing (0..1): its CPU. */
+  /** Legs of recomputed chains kept unsolved since start (their input and the chain's forward and T unchanged). */
+  readonly legsReused: number;
+  /** Share of the last stats interval the thread spent inside passes (0..1). */
   readonly busy: number;
+  /** The thread's CPU over the last stats interval, share of one core (0..1, from the OS: includes waking and messaging); null where the OS does not say. */
+  readonly cpu: number | null;
   /** The longest pass in the last stats interval, ms. */
   readonly maxPassMs: number;
   readonly lastPassMs: number;
@@ -87,9 +92,9 @@ export class AnalyticsSupervisor {
   private readonly restart: AnalyticsRestartPolicy;
   private readonly inputs: ChainInputs;
   /** Totals of dead threads, so counters never go backwards after a restart. */
-  private carried = { passes: 0, chains: 0, legs: 0 };
+  private carried = { passes: 0, chains: 0, legs: 0, reused: 0 };
   private stats: AnalyticsWorkerStats | null = null;
-  private rate = { busy: 0, chainsPerSec: 0 };
+  private rate: { busy: number; cpu: number | null; chainsPerSec: number } = { busy: 0, cpu: null, chainsPerSec: 0 };
 
   constructor(private readonly opts: AnalyticsSupervisorOptions) {
     this.restart = { ...DEFAULT_RESTART, ...opts.restart };
@@ -114,7 +119,9 @@ export class AnalyticsSupervisor {
       passes: this.carried.passes + (s?.passes ?? 0),
       chainsComputed: this.carried.chains + (s?.chains ?? 0),
       legsComputed: this.carried.legs + (s?.legs ?? 0),
+      legsReused: this.carried.reused + (s?.reused ?? 0),
       busy: this.worker !== null ? this.rate.busy : 0,
+      cpu: this.worker !== null ? this.rate.cpu : null,
       maxPassMs: s?.maxPassMs ?? 0,
       lastPassMs: s?.lastPassMs ?? 0,
       chainsPerSec: this.worker !== null ? this.rate.chainsPerSec : 0,
@@ -131,7 +138,10 @@ export class AnalyticsSupervisor {
     if (this.opts.testHooks !== true || worker === null) throw new OptchainError(ErrorCodes.ANALYTICS_TEST_HOOK_DISABLED, this.opts.testHooks === true ? 'the analytics worker is not running' : 'analytics test hooks are disabled');
     const gone = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
     if (how === 'terminate') void worker.terminate();
-    else worker.postMessage({ type: 'test-crash', how } satisfies AnalyticsMainMessage);
+    else {
+      worker.postMessage({ type: 'test-crash', how } satisfies AnalyticsMainMessage);
+      this.opts.price.wakeTickWaiters();
+    }
     await gone;
   }
 
@@ -142,9 +152,12 @@ export class AnalyticsSupervisor {
     this.restartTimer = null;
     const worker = this.worker;
     if (worker === null) return;
-    await stopWorker<AnalyticsWorkerMessage>(worker, { type: 'stop' } satisfies AnalyticsMainMessage, STOP_TIMEOUT_MS, (m) => {
+    const stopped = stopWorker<AnalyticsWorkerMessage>(worker, { type: 'stop' } satisfies AnalyticsMainMessage, STOP_TIMEOUT_MS, (m) => {
       if (m.type === 'stats') this.onStats(m);
     });
+    // The worker may be asleep on the wake word: end the sleep so it reads the message now.
+    this.opts.price.wakeTickWaiters();
+    await stopped;
     this.worker = null;
   }
 
@@ -203,7 +216,8 @@ export class AnalyticsSupervisor {
     const prev = this.stats;
     if (prev !== null && m.at > prev.at) {
       const dt = m.at - prev.at;
-      this.rate = { busy: Math.min(1, (m.busyMs - prev.busyMs) / dt), chainsPerSec: Math.round(((m.chains - prev.chains) * 1000) / dt) };
+      const cpu = m.cpuMs !== null && prev.cpuMs !== null ? Math.min(1, (m.cpuMs - prev.cpuMs) / dt) : null;
+      this.rate = { busy: Math.min(1, (m.busyMs - prev.busyMs) / dt), cpu, chainsPerSec: Math.round(((m.chains - prev.chains) * 1000) / dt) };
     }
     this.stats = m;
   }
@@ -214,7 +228,7 @@ export class AnalyticsSupervisor {
     const reason = this.pendingError ?? `exit code ${code}`;
     this.pendingError = null;
     const s = this.stats;
-    if (s !== null) this.carried = { passes: this.carried.passes + s.passes, chains: this.carried.chains + s.chains, legs: this.carried.legs + s.legs };
+    if (s !== null) this.carried = { passes: this.carried.passes + s.passes, chains: this.carried.chains + s.chains, legs: this.carried.legs + s.legs, reused: this.carried.reused + s.reused };
     this.stats = null;
     this.restarts++;
     this.lastExitAt = now;

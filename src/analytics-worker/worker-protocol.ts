@@ -19,9 +19,9 @@ export interface AnalyticsWorkerData {
   readonly params: AnalyticsParams;
   /** Market clock = wall clock + this (the simulator's session clock in sim mode). */
   readonly clockOffsetMs: number;
-  /** Pause between passes, ms (config `analyticsIntervalMs`). */
+  /** Shortest time from one pass's start to the next's, ms: ticks within it share a pass (config `analyticsIntervalMs`). */
   readonly intervalMs: number;
-  /** Market-time age after which an unchanged chain is recomputed anyway, ms (config `analyticsRefreshMs`). */
+  /** Longest time-decay cadence, ms of market time: a chain's legs are re-solved at least this often (config `analyticsRefreshMs`; analytics-engine.ts `decayCadenceMs`). */
   readonly refreshMs: number;
   /** Accept `test-crash` messages. */
   readonly testHooks: boolean;
@@ -38,9 +38,14 @@ export interface AnalyticsWorkerStats {
   readonly passes: number;
   /** Chains recomputed and published. */
   readonly chains: number;
+  /** Legs solved (IV + Greeks). */
   readonly legs: number;
+  /** Legs of recomputed chains kept as they were (input and anchor unchanged). */
+  readonly reused: number;
   /** Milliseconds spent inside passes (the thread's work; the rest it sleeps). */
   readonly busyMs: number;
+  /** The thread's CPU time so far, ms (thread-cpu.ts), null where the OS does not say. */
+  readonly cpuMs: number | null;
   /** The longest pass since the previous stats message, ms. */
   readonly maxPassMs: number;
   /** The last pass, ms. */

@@ -6,7 +6,7 @@
  */
 export { black76Price, writeGreeks, OUT_DELTA, OUT_GAMMA, OUT_IV, OUT_THETA, OUT_VEGA, OUT_WORDS } from './black-76.js';
 export { atmIndex, maxPain, writeOpenInterest } from './chain-aggregates.js';
-export { computeChainAnalytics, type ChainAnalyticsInput } from './chain-analytics.js';
+export { computeChainAnalytics, legInput, solveLeg, writeChainAggregates, writeForward, type ChainAnalyticsInput } from './chain-analytics.js';
 export { C, CHAIN_WORDS, L, LEG_WORDS, Q, QUOTE_WORDS } from './chain-layout.js';
 export { impliedVolatility, normalisedImpliedVol, type SolverStats } from './implied-volatility.js';
 export { isSaneQuote, ivPrice, type SpreadRules } from './iv-price.js';

@@ -76,9 +76,9 @@ export const configSchema = z.object({
   httpBackend: z.enum(HTTP_BACKENDS),
   /** The analytics worker (issue 13): IV, Greeks, forward, PCR, max pain in every chain. `off` serves chains without them. */
   analytics: z.enum(['on', 'off']),
-  /** Pause between two analytics passes over the changed chains, ms. */
+  /** Shortest time between the starts of two analytics passes, ms (the worker wakes on ticks; ticks within this share one pass). */
   analyticsIntervalMs: positiveInt.max(10_000),
-  /** An untraded chain is recomputed after this much market time anyway (time to expiry keeps running), ms. */
+  /** Longest time-decay cadence: every chain's legs are re-solved at least this often in market time (sooner near expiry: 0.1 % of T), ms. */
   analyticsRefreshMs: positiveInt,
 });
 

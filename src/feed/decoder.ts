@@ -1,7 +1,8 @@
 /**
  * The feed's hot path: decodes Dhan live-feed v2 binary frames (docs/dhan-protocol.md §2.5–§2.9)
  * and merges every packet into its token's price-table slot under the seqlock
- * (docs/engineering.md §2.2), then bumps the generation of each chain the slot belongs to.
+ * (docs/engineering.md §2.2), then bumps the generation of each chain the slot belongs to; a
+ * frame that published anything ends with one `publishTicks` (the wake word consumers sleep on).
  *
  * Robustness: a frame is walked by the header's length field (docs/dhan-protocol.md §2.8: several packets per frame
  * are allowed); an all-zero 8-byte header (Dhan's keep-alive, docs/dhan-protocol.md §2.5) is stepped over and counted
@@ -247,6 +248,7 @@ export class FeedDecoder {
     c.bytes += n;
     // A detached buffer has byteLength 0; returning here also avoids `new DataView` on it.
     if (n === 0) return;
+    const applied = c.applied;
     try {
       const o = this.walk(bytes, n, 0, receivedAtMs);
       if (o >= 0) this.zeroLength(bytes, n, o, receivedAtMs);
@@ -255,6 +257,8 @@ export class FeedDecoder {
       // test asserts internalErrors stays 0); a decoder bug must not kill the feed worker.
       c.internalErrors++;
     }
+    // Once per frame, not per packet: the analytics worker sleeps on this word (issue 13).
+    if (c.applied !== applied) this.table.publishTicks();
   }
 
   /**

@@ -3,7 +3,8 @@
  * slot 16 × Float64 = 128 bytes (two cache lines), word 0 holding the seqlock version in its
  * low Int32. A field that no tick has delivered is NaN (presented as `null`).
  *
- * After the slots: one Int32 generation counter per chain.
+ * After the slots: one Int32 generation counter per chain, then the two Int32 words of the
+ * universe-wide wake word ({@link WAKE}).
  *
  * @module
  */
@@ -43,7 +44,22 @@ export const FIELD_NAMES = Object.freeze([
 
 export type FieldName = (typeof FIELD_NAMES)[number];
 
-/** Bytes needed for `slots` slots and `chains` generation counters (rounded up to 8). */
+/**
+ * The wake word after the generation counters (Int32 indices relative to its start): `TICKS`
+ * counts decoded frames that published at least one slot (the feed bumps it once per frame,
+ * not per packet), `WAITERS` counts threads asleep on it, so the feed pays for a notify only
+ * while someone waits (price-table.ts `publishTicks` / `waitForTicks`).
+ */
+export const WAKE = Object.freeze({ TICKS: 0, WAITERS: 1 });
+/** Int32 words of the wake word. */
+export const WAKE_WORDS = 2;
+
+/** Byte offset of the wake word in a table of `slots` slots and `chains` chains. */
+export function wakeOffset(slots: number, chains: number): number {
+  return slots * SLOT_BYTES + chains * 4;
+}
+
+/** Bytes needed for `slots` slots, `chains` generation counters and the wake word (rounded up to 8). */
 export function tableBytes(slots: number, chains: number): number {
-  return slots * SLOT_BYTES + Math.ceil((chains * 4) / 8) * 8;
+  return slots * SLOT_BYTES + Math.ceil(((chains + WAKE_WORDS) * 4) / 8) * 8;
 }

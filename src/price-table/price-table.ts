@@ -10,10 +10,17 @@
  * Reader protocol: {@link PriceTable.readSlot} copies the fields into scratch memory and
  * accepts the copy only when the version was even and unchanged across the copy.
  *
+ * Wake protocol: a feed writer calls {@link PriceTable.publishTicks} once per decoded frame
+ * that published anything; a consumer (the analytics worker) sleeps in
+ * {@link PriceTable.waitForTicks} until the count moves. The waiter announces itself before it
+ * sleeps and the writer counts before it looks for waiters; `Atomics` operations are
+ * sequentially consistent, so either the writer sees the waiter (and notifies) or the waiter's
+ * `Atomics.wait` sees the new count (and does not sleep): no wake-up is lost.
+ *
  * @module
  */
 import { OptchainError, ErrorCodes } from '../errors.js';
-import { F, FIELD_COUNT, SLOT_BYTES, SLOT_WORDS, tableBytes } from './layout.js';
+import { F, FIELD_COUNT, SLOT_BYTES, SLOT_WORDS, WAKE, WAKE_WORDS, tableBytes, wakeOffset } from './layout.js';
 
 /** Retries before a reader gives up on a slot whose writer keeps rewriting it or was descheduled mid-write (~20k spins ≈ 0.2–1 ms). */
 const READ_RETRY_LIMIT = 20_000;
@@ -34,6 +41,7 @@ export class PriceTable {
   readonly f64: Float64Array;
   private readonly i32: Int32Array;
   private readonly gen: Int32Array;
+  private readonly wake: Int32Array;
   /** Reads that needed at least one retry (contention statistics). */
   retries = 0;
   /** Reads that gave up after the retry limit (should stay 0). */
@@ -50,6 +58,7 @@ export class PriceTable {
     this.f64 = new Float64Array(handle.sab, 0, handle.slots * SLOT_WORDS);
     this.i32 = new Int32Array(handle.sab, 0, handle.slots * SLOT_WORDS * 2);
     this.gen = new Int32Array(handle.sab, handle.slots * SLOT_BYTES, handle.chains);
+    this.wake = new Int32Array(handle.sab, wakeOffset(handle.slots, handle.chains), WAKE_WORDS);
   }
 
   /** Allocates a new table with every field NaN (never delivered) and every version 0. */
@@ -106,6 +115,46 @@ export class PriceTable {
   /** Current generation of a chain (monotonic until Int32 wrap, which takes 2^31 ticks). */
   generation(chain: number): number {
     return Atomics.load(this.gen, chain);
+  }
+
+  /**
+   * Writer: a decoded frame published at least one slot (call after its last `bumpGeneration`).
+   * One atomic add and one atomic load per frame; the notify (a futex syscall) only while a
+   * consumer sleeps in {@link waitForTicks}.
+   */
+  publishTicks(): void {
+    Atomics.add(this.wake, WAKE.TICKS, 1);
+    if (Atomics.load(this.wake, WAKE.WAITERS) !== 0) Atomics.notify(this.wake, WAKE.TICKS);
+  }
+
+  /** Frames published so far (wraps at 2^32: compare for equality only). */
+  ticksPublished(): number {
+    return Atomics.load(this.wake, WAKE.TICKS);
+  }
+
+  /**
+   * Blocks the calling thread until the published-frame count differs from `seen` (a value of
+   * {@link ticksPublished}), {@link wakeTickWaiters} is called, or `timeoutMs` passes; returns
+   * the count then. Returns at once when the count already moved. Blocks the thread's event
+   * loop: call it only on a worker thread, in bounded slices, so its messages still run.
+   */
+  waitForTicks(seen: number, timeoutMs: number): number {
+    Atomics.add(this.wake, WAKE.WAITERS, 1);
+    try {
+      Atomics.wait(this.wake, WAKE.TICKS, seen, timeoutMs > 0 ? timeoutMs : 0);
+    } finally {
+      Atomics.sub(this.wake, WAKE.WAITERS, 1);
+    }
+    return Atomics.load(this.wake, WAKE.TICKS);
+  }
+
+  /**
+   * Wakes every thread asleep in {@link waitForTicks} without publishing anything (its count is
+   * unchanged): a supervisor calls it after posting `stop`, so the worker returns to its event
+   * loop and reads the message now rather than at the end of its slice.
+   */
+  wakeTickWaiters(): void {
+    Atomics.notify(this.wake, WAKE.TICKS);
   }
 
   /** Current seqlock version of a slot (even = stable). Number of writes × 2. */

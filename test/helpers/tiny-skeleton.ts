@@ -163,7 +163,8 @@ export function tableFor(skeleton: Skeleton): PriceTable {
 
 /**
  * Writes one tick into a slot the way the feed does: seqlock write, then bump the generation
- * of every chain the slot belongs to (a spot → all its underlying's chains).
+ * of every chain the slot belongs to (a spot → all its underlying's chains), then count it on
+ * the wake word as one decoded frame (what wakes the analytics worker).
  */
 export function writeTick(table: PriceTable, skeleton: Skeleton, slot: number, fields: Partial<Record<FieldName, number>>): void {
   table.beginWrite(slot);
@@ -172,6 +173,7 @@ export function writeTick(table: PriceTable, skeleton: Skeleton, slot: number, f
   }
   table.endWrite(slot);
   for (const c of skeleton.chainsOfSlot[slot]!) table.bumpGeneration(c);
+  table.publishTicks();
 }
 
 /** A full option quote with float32 prices (as Dhan sends them), for fixtures. */
