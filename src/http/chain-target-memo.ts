@@ -1,7 +1,8 @@
 /**
- * What `GET /v1/chains/:symbol?…` requests resolve to, remembered by their raw symbol and raw
+ * What `GET /v1/chains/:symbol?…` requests resolve to, remembered by their raw path and raw
  * query, so a client polling the same chain costs two Map lookups instead of a query parse,
- * validation, symbol decoding and the underlying and expiry lookups per request (issue 12: a
+ * validation, symbol decoding and the underlying and expiry lookups per request (and, on uWS,
+ * no native read of the path parameter: the request guard read the path already) (issue 12: a
  * 304 must cost no more than the hello route, and on node:http every µs of the route counts
  * against the 80 % of uWS target; bench/RESULTS.md 2026-12-03 http-perf section).
  *
@@ -26,33 +27,33 @@ export interface ChainTarget {
 
 /** Keys remembered at most (then the memo starts over). */
 export const MEMO_LIMIT = 4096;
-/** Longest raw symbol + raw query remembered. */
+/** Longest raw path + raw query remembered. */
 const KEY_LIMIT = 160;
 
 /** The memo of one chain route. */
 export class ChainTargetMemo {
   private owner: object | null = null;
-  private readonly bySymbol = new Map<string, Map<string, ChainTarget>>();
+  private readonly byPath = new Map<string, Map<string, ChainTarget>>();
   private size = 0;
 
-  /** The target `rawSymbol` and `rawQuery` resolved to in the market `owner`, if remembered. */
-  get(owner: object, rawSymbol: string, rawQuery: string): ChainTarget | undefined {
+  /** The target `rawPath` and `rawQuery` resolved to in the market `owner`, if remembered. */
+  get(owner: object, rawPath: string, rawQuery: string): ChainTarget | undefined {
     if (owner !== this.owner) return undefined;
-    return this.bySymbol.get(rawSymbol)?.get(rawQuery);
+    return this.byPath.get(rawPath)?.get(rawQuery);
   }
 
   /** Remembers a successful resolution made in the market `owner`. */
-  set(owner: object, rawSymbol: string, rawQuery: string, target: ChainTarget): void {
-    if (rawSymbol.length + rawQuery.length > KEY_LIMIT) return;
+  set(owner: object, rawPath: string, rawQuery: string, target: ChainTarget): void {
+    if (rawPath.length + rawQuery.length > KEY_LIMIT) return;
     if (owner !== this.owner || this.size >= MEMO_LIMIT) {
-      this.bySymbol.clear();
+      this.byPath.clear();
       this.size = 0;
       this.owner = owner;
     }
-    let byQuery = this.bySymbol.get(rawSymbol);
+    let byQuery = this.byPath.get(rawPath);
     if (byQuery === undefined) {
       byQuery = new Map();
-      this.bySymbol.set(rawSymbol, byQuery);
+      this.byPath.set(rawPath, byQuery);
     }
     if (!byQuery.has(rawQuery)) this.size++;
     byQuery.set(rawQuery, target);

@@ -21,7 +21,7 @@ import type { Chain, Exchange, Underlying } from '../skeleton/types.js';
 import { noneMatchHits } from './conditional.js';
 import { ChainTargetMemo, type ChainTarget } from './chain-target-memo.js';
 import { negotiateEncoding, type NegotiatedEncoding } from './content-encoding.js';
-import type { HttpServer, RouteReply } from './http-server.js';
+import type { FastReply, HttpServer, RouteReply } from './http-server.js';
 import { decodePathSegment, parseQuery } from './query.js';
 
 /** What the routes need from the installed market. */
@@ -109,9 +109,10 @@ function resolveUnderlying(market: Market, symbol: string, exchange: Exchange | 
 
 /**
  * What a chain request's raw symbol and query name (validated as chainQuerySchema and
- * symbolSchema say; a refusal throws the contract's 400/404), remembered in `memo`.
+ * symbolSchema say; a refusal throws the contract's 400/404), remembered in `memo` under the
+ * request's raw path and query.
  */
-function resolveChain(market: Market, rawSymbol: string, rawQuery: string, memo: ChainTargetMemo): ChainTarget {
+function resolveChain(market: Market, rawSymbol: string, rawPath: string, rawQuery: string, memo: ChainTargetMemo): ChainTarget {
   let query = NO_QUERY;
   if (rawQuery.length > 0) {
     const q = parseQuery(rawQuery);
@@ -131,7 +132,7 @@ function resolveChain(market: Market, rawSymbol: string, rawQuery: string, memo:
     throw new HttpError(ErrorCodes.UNKNOWN_EXPIRY, `${u.exchange}:${u.symbol} has no selected expiry ${expiry}`, { expiries: u.chains.map((c) => c.expiry) });
   }
   const target: ChainTarget = { chain, format: format === undefined ? undefined : format === 'json' ? 'json' : 'flatbuffers' };
-  memo.set(market, rawSymbol, rawQuery, target);
+  memo.set(market, rawPath, rawQuery, target);
   return target;
 }
 
@@ -162,18 +163,43 @@ function answerHeaders(owner: object, coding: NegotiatedEncoding, etag: string, 
   return list;
 }
 
+/**
+ * Whole answers, frozen, per owner (a CurrentTags object for 304s, a ChainRepresentations
+ * object for identity 200s, a compressed ServedBody for compressed 200s; each lives for one
+ * body generation) and coding: a client polling one chain gets the same reply object each
+ * time, which the security-headers interceptor and the uWS backend then finish from their own
+ * memos (one header block per reply) instead of per request.
+ */
+const REPLIES = new WeakMap<object, Partial<Record<NegotiatedEncoding, FastReply>>>();
+
+function remembered(owner: object, coding: NegotiatedEncoding): FastReply | undefined {
+  return REPLIES.get(owner)?.[coding];
+}
+
+function remember(owner: object, coding: NegotiatedEncoding, reply: FastReply): FastReply {
+  let byCoding = REPLIES.get(owner);
+  if (byCoding === undefined) {
+    byCoding = {};
+    REPLIES.set(owner, byCoding);
+  }
+  const frozen = Object.freeze(reply);
+  byCoding[coding] = frozen;
+  return frozen;
+}
+
 /** Registers the market routes on `server`. */
 export function registerMarketRoutes(server: HttpServer, deps: MarketRoutesDeps): void {
   const targets = new ChainTargetMemo();
   server.fastRoute('GET', '/v1/chains/:symbol', (req) => {
-    // rule 1: read everything from req before doing anything else
-    const rawSymbol = req.getParameter(0);
+    // rule 1: read everything from req before doing anything else (the raw symbol too, below,
+    // but only when the memo does not know the path: a native call the polling client skips)
+    const rawPath = req.getUrl();
     const rawQuery = req.getQuery();
+    const ifNoneMatch = req.getHeader('if-none-match');
     const accept = req.getHeader('accept');
     const acceptEncoding = req.getHeader('accept-encoding');
-    const ifNoneMatch = req.getHeader('if-none-match');
     const ctx = ready(deps);
-    const target = targets.get(ctx.market, rawSymbol, rawQuery) ?? resolveChain(ctx.market, rawSymbol, rawQuery, targets);
+    const target = targets.get(ctx.market, rawPath, rawQuery) ?? resolveChain(ctx.market, req.getParameter(0), rawPath, rawQuery, targets);
     const chain = target.chain;
     const format = target.format;
     const wire: ChainFormat = format ?? (accept.includes(FB) ? 'flatbuffers' : 'json');
@@ -181,22 +207,23 @@ export function registerMarketRoutes(server: HttpServer, deps: MarketRoutesDeps)
     const coding = wire === 'json' ? negotiateEncoding(acceptEncoding) : 'identity';
     if (ifNoneMatch.length > 0) {
       // Checked against the tag of the current generation before any body is built or
-      // patched: a 304 costs a generation read (issue 12).
+      // patched: a 304 costs a generation read and a string compare (issue 12).
       const tags = ctx.cache.currentTags(chain, wire);
       const current = tags[coding];
-      // RFC 9110 §15.4.5: a 304 carries the validator and caching fields a 200 would, and no
-      // other representation metadata (no Content-Type, no Content-Encoding).
-      if (noneMatchHits(ifNoneMatch, current)) return { status: 304, contentType: CONTENT_TYPES[wire], body: '', headers: answerHeaders(tags, coding, current, tags.generationText, false) };
+      if (noneMatchHits(ifNoneMatch, current)) {
+        // RFC 9110 §15.4.5: a 304 carries the validator and caching fields a 200 would, and no
+        // other representation metadata (no Content-Type, no Content-Encoding).
+        return remembered(tags, coding) ?? remember(tags, coding, { status: 304, contentType: CONTENT_TYPES[wire], body: '', headers: answerHeaders(tags, coding, current, tags.generationText, false) });
+      }
     }
     const reps = ctx.cache.representations(chain, wire);
-    const generation = reps.identity.generation;
     if (coding === 'identity') {
       const identity = reps.identity;
-      return { status: 200, contentType: CONTENT_TYPES[wire], body: identity.bytes, headers: answerHeaders(reps, coding, identity.etag, generation, false), retain: reps.retain };
+      return remembered(reps, coding) ?? remember(reps, coding, { status: 200, contentType: CONTENT_TYPES[wire], body: identity.bytes, headers: answerHeaders(reps, coding, identity.etag, identity.generation, false), retain: reps.retain });
     }
     const body = ctx.cache.compressed(chain, wire, reps, coding);
     // A compressed copy is made once into its own memory and never written again.
-    return { status: 200, contentType: CONTENT_TYPES[wire], body: body.bytes, headers: answerHeaders(reps, coding, reps.etags[coding], generation, true), immutable: true };
+    return remembered(body, coding) ?? remember(body, coding, { status: 200, contentType: CONTENT_TYPES[wire], body: body.bytes, headers: answerHeaders(reps, coding, reps.etags[coding], reps.identity.generation, true), immutable: true });
   });
 
   server.route('GET', '/v1/snapshot', async (req): Promise<RouteReply> => {

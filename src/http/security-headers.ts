@@ -37,27 +37,39 @@ function completed(headers: HeaderList, html: boolean): HeaderList {
 /**
  * The interceptor: adds what an answer lacks, never overrides what a route set. A frozen
  * header list is one a route reuses across answers (the chain route's, one per body
- * generation): its completed list is remembered, so the hot path scans and copies nothing.
+ * generation): its completed list is remembered, so the hot path scans and copies nothing. A
+ * frozen reply (the chain route's, one per body generation and coding) gets its completed
+ * reply remembered too, itself frozen, so the backend can remember its header block in turn.
  */
 export function securityHeadersInterceptor(): HttpInterceptor {
   // By content kind: the same list completes differently on an HTML answer.
   const done = new WeakMap<HeaderList, HeaderList>();
   const doneHtml = new WeakMap<HeaderList, HeaderList>();
+  const doneReplies = new WeakMap<FastReply, FastReply>();
+  const complete = (reply: FastReply): FastReply => {
+    const headers = reply.headers;
+    const html = reply.contentType.startsWith('text/html');
+    if (headers === undefined || headers.length === 0) return withHeaders(reply, html ? NOSNIFF_CSP : ONLY_NOSNIFF);
+    let out: HeaderList | undefined;
+    if (Object.isFrozen(headers)) {
+      const memo = html ? doneHtml : done;
+      out = memo.get(headers);
+      if (out === undefined) {
+        out = Object.freeze(completed(headers, html));
+        memo.set(headers, out);
+      }
+    } else out = completed(headers, html);
+    return out === headers ? reply : withHeaders(reply, out);
+  };
   return {
     onReply(_req, reply: FastReply): FastReply {
-      const headers = reply.headers;
-      const html = reply.contentType.startsWith('text/html');
-      if (headers === undefined || headers.length === 0) return withHeaders(reply, html ? NOSNIFF_CSP : ONLY_NOSNIFF);
-      let out: HeaderList | undefined;
-      if (Object.isFrozen(headers)) {
-        const memo = html ? doneHtml : done;
-        out = memo.get(headers);
-        if (out === undefined) {
-          out = Object.freeze(completed(headers, html));
-          memo.set(headers, out);
-        }
-      } else out = completed(headers, html);
-      return out === headers ? reply : withHeaders(reply, out);
+      if (!Object.isFrozen(reply)) return complete(reply);
+      let out = doneReplies.get(reply);
+      if (out === undefined) {
+        out = Object.freeze(complete(reply));
+        doneReplies.set(reply, out);
+      }
+      return out;
     },
   };
 }

@@ -33,25 +33,62 @@ interface Watched {
 }
 type TrackedResponse = UwsResponse & { [STATE]?: Watched; [CLOSING]?: boolean };
 
-/** The reusable request view (valid only during one synchronous dispatch). */
+/**
+ * The reusable request view (valid only during one synchronous dispatch). Each uWS getter is
+ * a native call (~0.7 µs each under wrk, --cpu-prof), and every request already crosses once
+ * for all its headers: the request guard's `forEachHeader` (request-guard.ts). So the first
+ * header access records every field in JavaScript arrays, and `getHeader` reads them there;
+ * the URL and query are read natively once. A 304 read five headers natively where the hello
+ * route read one (bench/RESULTS.md 2026-12-03 http-floor section).
+ */
 class UwsRequestView implements RequestView {
   req: UwsRequest = null as unknown as UwsRequest;
   method = 'GET';
   route = '';
+  private url: string | null = null;
+  private query: string | null = null;
+  /** Fields recorded for this request; -1 until the first header access. */
+  private count = -1;
+  private readonly names: string[] = [];
+  private readonly values: string[] = [];
+  private readonly record = (name: string, value: string): void => {
+    const i = this.count++;
+    this.names[i] = name;
+    this.values[i] = value;
+  };
+
+  /** Points the view at the next request. */
+  reset(req: UwsRequest, method: string, route: string): void {
+    this.req = req;
+    this.method = method;
+    this.route = route;
+    this.url = null;
+    this.query = null;
+    this.count = -1;
+  }
   getUrl(): string {
-    return this.req.getUrl();
+    return (this.url ??= this.req.getUrl());
   }
   getQuery(): string {
-    return this.req.getQuery() ?? '';
+    return (this.query ??= this.req.getQuery() ?? '');
   }
   getHeader(name: string): string {
-    return this.req.getHeader(name);
+    if (this.count < 0) this.recordHeaders();
+    // uWS's own getHeader answers the first field of a repeated name: so does this.
+    const names = this.names;
+    for (let i = 0; i < this.count; i++) if (names[i] === name) return this.values[i]!;
+    return '';
   }
   getParameter(index: number): string {
     return this.req.getParameter(index) ?? '';
   }
   forEachHeader(cb: (name: string, value: string) => void): void {
-    this.req.forEach(cb);
+    if (this.count < 0) this.recordHeaders();
+    for (let i = 0; i < this.count; i++) cb(this.names[i]!, this.values[i]!);
+  }
+  private recordHeaders(): void {
+    this.count = 0;
+    this.req.forEach(this.record);
   }
 }
 
@@ -62,6 +99,8 @@ export class UwsTransport implements HttpTransport<UwsResponse> {
   private readonly app: UwsApp;
   private readonly view = new UwsRequestView();
   private readonly inflight = new Set<UwsResponse>();
+  /** Header blocks of frozen replies ({@link blockOf}). */
+  private readonly blocks = new WeakMap<FastReply, string | null>();
   private listenSocket: UwsListenSocket | null = null;
 
   constructor(uws: UwsModule, info: BackendInfo) {
@@ -75,9 +114,7 @@ export class UwsTransport implements HttpTransport<UwsResponse> {
     if (method === '*') {
       const route = pattern === '/*' ? 'unmatched' : pattern;
       this.app.any(pattern, (res, req) => {
-        view.req = req;
-        view.method = req.getCaseSensitiveMethod();
-        view.route = route;
+        view.reset(req, req.getCaseSensitiveMethod(), route);
         dispatch(res, view);
       });
       return;
@@ -86,9 +123,7 @@ export class UwsTransport implements HttpTransport<UwsResponse> {
     if (fn === undefined) throw new OptchainError(ErrorCodes.INTERNAL, `uWS backend: unsupported method ${method}`);
     // The method is known from the registration: no native call to read it per request.
     this.app[fn](pattern, (res, req) => {
-      view.req = req;
-      view.method = method;
-      view.route = pattern;
+      view.reset(req, method, pattern);
       dispatch(res, view);
     });
   }
@@ -98,11 +133,15 @@ export class UwsTransport implements HttpTransport<UwsResponse> {
       this.sendThenClose(res as TrackedResponse, reply, head);
       return;
     }
-    res.writeStatus(statusLine(reply.status));
-    // RFC 9110 §15.4.5: a 304 carries no representation metadata such as Content-Type.
-    if (reply.status !== 304) res.writeHeader('content-type', reply.contentType);
-    const headers = reply.headers;
-    if (headers !== undefined) for (let i = 0; i < headers.length; i++) res.writeHeader(headers[i]![0], headers[i]![1]);
+    const block = Object.isFrozen(reply) ? this.blockOf(reply) : null;
+    if (block !== null) res.writeStatus(block);
+    else {
+      res.writeStatus(statusLine(reply.status));
+      // RFC 9110 §15.4.5: a 304 carries no representation metadata such as Content-Type.
+      if (reply.status !== 304) res.writeHeader('content-type', reply.contentType);
+      const headers = reply.headers;
+      if (headers !== undefined) for (let i = 0; i < headers.length; i++) res.writeHeader(headers[i]![0], headers[i]![1]);
+    }
     const body = reply.body;
     // 204 and 304 have no content and no Content-Length (RFC 9110 §8.6, §15.3.5, §15.4.5).
     const bodiless = reply.status === 204 || reply.status === 304;
@@ -121,6 +160,24 @@ export class UwsTransport implements HttpTransport<UwsResponse> {
       return;
     }
     this.stream(res as TrackedResponse, body, reply);
+  }
+
+  /**
+   * The status line and header fields of a frozen reply (one the chain route reuses for a
+   * whole body generation) as one text, made once: uWS writes `writeStatus`'s argument
+   * verbatim between `HTTP/1.1 ` and CRLF, and `writeHeader` as `name: value` CRLF, so one
+   * native call with the fields joined by CRLF puts the same bytes on the wire as one call
+   * per field (a chain 304 made seven native calls here where the hello route made four;
+   * ~0.8 µs each under wrk, --cpu-prof). Null when a field could break the framing (CR or LF
+   * in it; never the case for the server-built lists that are frozen): sent field by field.
+   */
+  private blockOf(reply: FastReply): string | null {
+    let block = this.blocks.get(reply);
+    if (block === undefined) {
+      block = headerBlock(reply);
+      this.blocks.set(reply, block);
+    }
+    return block;
   }
 
   /**
@@ -244,4 +301,18 @@ export class UwsTransport implements HttpTransport<UwsResponse> {
     }
   }
 
+}
+
+const FRAMING = /[\r\n]/;
+
+/** `statusLine` CRLF `name: value` … (no final CRLF: uWS writes it), or null (see blockOf). */
+function headerBlock(reply: FastReply): string | null {
+  // RFC 9110 §15.4.5: a 304 carries no representation metadata such as Content-Type.
+  let block = reply.status === 304 ? statusLine(reply.status) : `${statusLine(reply.status)}\r\ncontent-type: ${reply.contentType}`;
+  if (FRAMING.test(reply.contentType)) return null;
+  for (const [name, value] of reply.headers ?? []) {
+    if (FRAMING.test(name) || FRAMING.test(value)) return null;
+    block += `\r\n${name}: ${value}`;
+  }
+  return block;
 }
