@@ -74,6 +74,22 @@ class NodeRequestView implements RequestView {
   }
 }
 
+/** A frozen reply's raw header array and body view (NodeTransport.prepare). */
+interface PreparedReply {
+  readonly headers: readonly string[];
+  readonly body: Buffer | null;
+}
+
+/** The flat raw header array of `reply` (content-type unless a 304, its fields, content-length when given). */
+function rawHeaders(reply: FastReply, length: number | null): string[] {
+  // RFC 9110 §15.4.5: a 304 carries no representation metadata such as Content-Type.
+  const headers: string[] = reply.status === 304 ? [] : ['content-type', reply.contentType];
+  const extra = reply.headers;
+  if (extra !== undefined) for (let i = 0; i < extra.length; i++) headers.push(extra[i]![0], extra[i]![1]);
+  if (length !== null) headers.push('content-length', String(length));
+  return headers;
+}
+
 /** node:http as an {@link HttpTransport}. */
 export class NodeTransport implements HttpTransport<ServerResponse> {
   readonly info: BackendInfo;
@@ -81,6 +97,8 @@ export class NodeTransport implements HttpTransport<ServerResponse> {
   private readonly routes = new RouteTable<Route>();
   private readonly view = new NodeRequestView();
   private readonly slabs = new BodySlabs();
+  /** Frozen replies made ready to send ({@link prepare}). */
+  private readonly prepared = new WeakMap<FastReply, PreparedReply | null>();
   /** Abort callbacks of the answers still owed on each connection. */
   private readonly waiting = new WeakMap<Socket, Set<() => void>>();
   private listening = false;
@@ -99,11 +117,15 @@ export class NodeTransport implements HttpTransport<ServerResponse> {
 
   send(res: ServerResponse, reply: FastReply, head: boolean, closeConnection: boolean): void {
     if (res.destroyed || res.writableEnded) return;
+    if (!head && !closeConnection && Object.isFrozen(reply)) {
+      const ready = this.prepared.get(reply) ?? this.prepare(reply);
+      if (ready !== null) {
+        this.sendPrepared(res, reply, ready);
+        return;
+      }
+    }
     const status = reply.status;
-    // RFC 9110 §15.4.5: a 304 carries no representation metadata such as Content-Type.
-    const headers: string[] = status === 304 ? [] : ['content-type', reply.contentType];
-    const extra = reply.headers;
-    if (extra !== undefined) for (let i = 0; i < extra.length; i++) headers.push(extra[i]![0], extra[i]![1]);
+    const headers = rawHeaders(reply, null);
     if (closeConnection) {
       headers.push('connection', 'close');
       CLOSING.add(res.req.socket);
@@ -152,6 +174,35 @@ export class NodeTransport implements HttpTransport<ServerResponse> {
     if (bytes.byteLength >= STREAM_THRESHOLD) pump(res, bytes, 0);
     else if (slab === null) res.end(bytes);
     else res.end(bytes, () => this.slabs.release(slab));
+  }
+
+  /**
+   * The raw header array and Buffer view of a frozen reply (the chain route's, one per body
+   * generation and coding), made once; null for what is sent the general way (a body that must
+   * be copied, a large one, a string).
+   */
+  private prepare(reply: FastReply): PreparedReply | null {
+    const status = reply.status;
+    const body = reply.body;
+    let ready: PreparedReply | null = null;
+    if (status === 304 || status === 204) ready = { headers: Object.freeze(rawHeaders(reply, null)), body: null };
+    else if (typeof body !== 'string' && body.byteLength < STREAM_THRESHOLD && (reply.immutable === true || reply.retain !== undefined)) {
+      ready = { headers: Object.freeze(rawHeaders(reply, body.byteLength)), body: Buffer.from(body.buffer, body.byteOffset, body.byteLength) };
+    }
+    this.prepared.set(reply, ready);
+    return ready;
+  }
+
+  /** {@link send} of a prepared reply: what the general path does for it, without building anything. */
+  private sendPrepared(res: ServerResponse, reply: FastReply, ready: PreparedReply): void {
+    res.writeHead(reply.status, reasonPhrase(reply.status), ready.headers as string[]);
+    if (ready.body === null) {
+      res.end();
+      return;
+    }
+    res.end(ready.body);
+    // As in send: lent only when node:http still holds it after end().
+    if (reply.retain !== undefined && res.writableLength > 0) reply.retain();
   }
 
   watch(res: ServerResponse, onAbort: () => void): void {
