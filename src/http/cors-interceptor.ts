@@ -25,6 +25,12 @@ function isPreflight(req: RequestView): boolean {
  * With a disabled policy every preflight is refused (same origin only) and nothing is added.
  */
 export function corsInterceptor(policy: CorsPolicy, methodsOf: (route: string) => readonly string[] | undefined): HttpInterceptor {
+  // A frozen reply (the chain route's, reused for a whole body generation) with one of the
+  // policy's shared header lists: the completed reply is remembered, frozen in turn, so the
+  // backend can keep writing it from its memo (uws-transport.ts, node-transport.ts).
+  const done = new WeakMap<FastReply, WeakMap<readonly HeaderPair[], FastReply>>();
+  const completed = (reply: FastReply, extra: readonly HeaderPair[]): FastReply =>
+    withHeaders(reply, reply.headers === undefined || reply.headers.length === 0 ? extra : [...reply.headers, ...extra]);
   return {
     onRequest(req: RequestView): FastReply | undefined {
       if (!isPreflight(req)) return undefined;
@@ -43,7 +49,18 @@ export function corsInterceptor(policy: CorsPolicy, methodsOf: (route: string) =
       // A preflight's own answer carries its CORS headers; a refused one must not gain any.
       const extra: readonly HeaderPair[] = isPreflight(req) ? (reply.status === 204 ? [] : policy.headersFor('')) : policy.headersFor(req.getHeader('origin'));
       if (extra.length === 0) return reply;
-      return withHeaders(reply, reply.headers === undefined || reply.headers.length === 0 ? extra : [...reply.headers, ...extra]);
+      if (!Object.isFrozen(reply)) return completed(reply, extra);
+      let byList = done.get(reply);
+      if (byList === undefined) {
+        byList = new WeakMap();
+        done.set(reply, byList);
+      }
+      let out = byList.get(extra);
+      if (out === undefined) {
+        out = Object.freeze(completed(reply, extra));
+        byList.set(extra, out);
+      }
+      return out;
     },
   };
 }

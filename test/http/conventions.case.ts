@@ -18,6 +18,7 @@ import { orderBodySchema } from '../../src/paper/paper-schemas.js';
 import { fillRandom } from '../chain-encoder.case.js';
 import { fullQuote, tableFor, tinySkeleton, writeTick } from '../helpers/tiny-skeleton.js';
 import type { BackendUnderTest } from './backends.js';
+import { pipelined, type RawAnswer } from '../helpers/raw-pipeline.js';
 
 /** Registers the cases for backend `b`. */
 export function conventionCases(b: BackendUnderTest): void {
@@ -46,6 +47,7 @@ export function conventionCases(b: BackendUnderTest): void {
     const port = await server.listen('127.0.0.1', 0);
     base = `http://127.0.0.1:${port}`;
   });
+  const port = (): number => Number(new URL(base).port);
 
   afterAll(async () => {
     await server.close();
@@ -79,6 +81,36 @@ export function conventionCases(b: BackendUnderTest): void {
       expect(moved.status).toBe(200);
       expect(moved.headers.etag).not.toBe(etag);
       expect(decodeChainJson(moved.bytes).generation).toBeGreaterThan(decodeChainJson(a.bytes).generation);
+    });
+
+    it('answers a client polling one chain with the same fields each time, each answer framed exactly when pipelined', async () => {
+      // The chain route reuses one reply per body generation and coding, and the backends
+      // write it from memoised header blocks: polling must still get whole, separate answers.
+      const etag = (await call('/v1/chains/NIFTY')).headers.etag as string;
+      const get = (extra = ''): string => `GET /v1/chains/NIFTY HTTP/1.1\r\nHost: 127.0.0.1\r\n${extra}\r\n`;
+      const inm = `If-None-Match: ${etag}\r\n`;
+      const answers = await pipelined(port(), [get(), get(inm), get(inm), get(), `HEAD /v1/chains/NIFTY HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`, get('Accept-Encoding: gzip\r\n'), get('Accept-Encoding: gzip\r\n')], [false, true, true, false, true, false, false]);
+      expect(answers.map((a) => a.status)).toEqual([200, 304, 304, 200, 200, 200, 200]);
+      const names = (a: RawAnswer) => a.fields.map(([k]) => k).filter((k) => k !== 'date' && k !== 'uwebsockets');
+      expect(names(answers[1]!)).toEqual(names(answers[2]!));
+      expect(answers[1]!.fields).toEqual(answers[2]!.fields.map(([k, v], i) => (k === 'date' ? answers[1]!.fields[i]! : [k, v])));
+      for (const a of answers.slice(1, 3)) {
+        expect(a.body.byteLength).toBe(0);
+        expect(a.header('etag')).toBe(etag);
+        expect(a.header('content-length')).toBeUndefined();
+        expect(a.header('content-type')).toBeUndefined();
+        expect(a.header('x-content-type-options')).toBe('nosniff');
+      }
+      for (const a of [answers[0]!, answers[3]!, answers[5]!, answers[6]!]) {
+        expect(Number(a.header('content-length'))).toBe(a.body.byteLength);
+        expect(a.header('content-type')).toBe('application/json; charset=utf-8');
+        expect(a.header('x-content-type-options')).toBe('nosniff');
+      }
+      expect(names(answers[0]!)).toEqual(names(answers[3]!));
+      expect(answers[4]!.header('content-length')).toBe(answers[0]!.header('content-length'));
+      expect(decodeChainJson(gunzipSync(answers[6]!.body)).symbol).toBe('NIFTY');
+      expect(answers[6]!.body).toEqual(answers[5]!.body);
+      expect(answers[5]!.header('content-encoding')).toBe('gzip');
     });
 
     it('serves JSON chains gzip- or brotli-compressed from cached copies; FlatBuffers stay identity', async () => {
